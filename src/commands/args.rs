@@ -1,0 +1,92 @@
+//! Argument parsing helpers: a cursor over argv and Redis's number conversions with their errors.
+//!
+//! Handlers parse everything up front with these, returning early on the first bad argument, so a
+//! syntax error never leaves a half-applied write. Option names compare without regard to ASCII
+//! case, as Redis's strcasecmp does.
+
+use bytes::Bytes;
+
+use super::error::CmdError;
+use crate::util::num;
+
+/// A cursor over a command's arguments.
+pub struct Args<'a> {
+    argv: &'a [Bytes],
+    pos: usize,
+}
+
+impl<'a> Args<'a> {
+    /// A cursor starting at argument `start` (1 skips the command name).
+    pub fn new(argv: &'a [Bytes], start: usize) -> Self {
+        Args { argv, pos: start }
+    }
+
+    /// The next argument, if any, consuming it.
+    pub fn next(&mut self) -> Option<&'a Bytes> {
+        let a = self.argv.get(self.pos)?;
+        self.pos += 1;
+        Some(a)
+    }
+
+    /// The next argument, without consuming it.
+    pub fn peek(&self) -> Option<&'a Bytes> {
+        self.argv.get(self.pos)
+    }
+
+    /// The next argument, or a syntax error if there is none.
+    pub fn required(&mut self) -> Result<&'a Bytes, CmdError> {
+        self.next().ok_or(CmdError::Syntax)
+    }
+
+    /// The next argument as an i64, with Redis's "not an integer" error.
+    pub fn i64(&mut self) -> Result<i64, CmdError> {
+        parse_i64(self.required()?)
+    }
+
+    /// Arguments not consumed yet.
+    pub fn remaining(&self) -> usize {
+        self.argv.len().saturating_sub(self.pos)
+    }
+
+    /// The rest of the arguments, consuming them.
+    pub fn rest(&mut self) -> &'a [Bytes] {
+        let r = self.argv.get(self.pos..).unwrap_or_default();
+        self.pos = self.argv.len();
+        r
+    }
+
+    /// Whether every argument was consumed.
+    pub fn done(&self) -> bool {
+        self.pos >= self.argv.len()
+    }
+}
+
+/// Whether `arg` equals `word`, ignoring ASCII case.
+pub fn is(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// Parses an i64 as getLongLongFromObjectOrReply does.
+pub fn parse_i64(b: &[u8]) -> Result<i64, CmdError> {
+    num::parse_i64(b).ok_or(CmdError::NotInteger)
+}
+
+/// Parses a non-negative i64 (counts, indexes that must be positive) with Redis's
+/// "value is out of range, must be positive" error.
+pub fn parse_positive(b: &[u8]) -> Result<i64, CmdError> {
+    let n = parse_i64(b)?;
+    if n < 0 {
+        return Err(CmdError::NotPositive);
+    }
+    Ok(n)
+}
+
+/// Parses a double as getDoubleFromObjectOrReply does.
+pub fn parse_f64(b: &[u8]) -> Result<f64, CmdError> {
+    num::parse_f64(b).ok_or(CmdError::NotFloat)
+}
+
+/// The argument at `i`, or an empty slice (arity was already checked by the dispatcher).
+pub fn arg(argv: &[Bytes], i: usize) -> &[u8] {
+    argv.get(i).map(|b| b.as_ref()).unwrap_or_default()
+}

@@ -1,0 +1,194 @@
+//! `Ctx`, what a handler sees; `Session`, the per-client state commands own; and `ServerOps`,
+//! the narrow door through which admin commands reach the server.
+//!
+//! A handler gets the shared [`Core`] (databases, config, stats), the calling client's
+//! [`Session`], a reply sink, and the time frozen for the whole command. It never sees sockets:
+//! CLIENT LIST, CLIENT KILL, SHUTDOWN, MONITOR and friends go through [`ServerOps`], which
+//! `server` implements.
+
+use bytes::Bytes;
+
+use super::Core;
+use crate::db::Entry;
+use crate::protocol::reply::{Protocol, ReplySink};
+
+/// Per-client flags that commands set or read.
+pub mod flags {
+    /// The client is a MONITOR.
+    pub const MONITOR: u32 = 1 << 0;
+    /// Close the connection once the pending replies are written (QUIT, protocol errors).
+    pub const CLOSE_AFTER_REPLY: u32 = 1 << 1;
+    /// CLIENT NO-EVICT on.
+    pub const NO_EVICT: u32 = 1 << 2;
+    /// CLIENT REPLY OFF.
+    pub const REPLY_OFF: u32 = 1 << 3;
+    /// CLIENT REPLY SKIP: the next command's reply is dropped.
+    pub const REPLY_SKIP_NEXT: u32 = 1 << 4;
+    /// The current command's reply is dropped (set from REPLY_SKIP_NEXT by the dispatcher).
+    pub const REPLY_SKIP: u32 = 1 << 5;
+    /// Connected through a unix socket.
+    pub const UNIX_SOCKET: u32 = 1 << 6;
+    /// CLIENT NO-TOUCH on (7.2 feature; kept for symmetry, unused by 7.0 commands).
+    pub const NO_TOUCH: u32 = 1 << 7;
+}
+
+/// The command-visible state of one client.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// CLIENT ID.
+    pub id: u64,
+    /// The selected database.
+    pub db: usize,
+    /// The protocol chosen with HELLO.
+    pub proto: Protocol,
+    /// CLIENT SETNAME.
+    pub name: Option<Bytes>,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: Option<Bytes>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Option<Bytes>,
+    /// Whether the client has authenticated (or needs no authentication).
+    pub authenticated: bool,
+    /// The ACL user the client is authenticated as.
+    pub user: String,
+    /// Bits from [`flags`].
+    pub flags: u32,
+    /// The last command run, as its full lowercase name (CLIENT LIST `cmd=`).
+    pub last_cmd: &'static str,
+    /// Peer address ("ip:port" or the unix socket path), for SLOWLOG and CLIENT LIST.
+    pub addr: String,
+}
+
+impl Session {
+    /// A fresh session; `authenticated` is false when a password is required.
+    pub fn new(id: u64, authenticated: bool) -> Self {
+        Session {
+            id,
+            db: 0,
+            proto: Protocol::Resp2,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            authenticated,
+            user: "default".to_string(),
+            flags: 0,
+            last_cmd: "NULL",
+            addr: String::new(),
+        }
+    }
+
+    /// Whether a flag from [`flags`] is set.
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// How SHUTDOWN was asked to behave.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShutdownOpts {
+    /// NOSAVE.
+    pub nosave: bool,
+    /// SAVE.
+    pub save: bool,
+    /// NOW: don't wait for lagging replicas.
+    pub now: bool,
+    /// FORCE: ignore errors that would stop the shutdown.
+    pub force: bool,
+}
+
+/// What the server does for admin commands; implemented by `server`.
+pub trait ServerOps {
+    /// CLIENT LIST lines for the clients `keep` accepts (the caller passes itself as `me`).
+    fn client_list(&self, me: &Session, keep: &dyn Fn(&ClientInfo) -> bool) -> Vec<u8>;
+    /// Closes the clients `kill` selects; returns how many. The caller is closed after its reply
+    /// if selected.
+    fn kill_clients(&mut self, me: &mut Session, kill: &dyn Fn(&ClientInfo) -> bool) -> usize;
+    /// CLIENT PAUSE until `until_ms`; `writes_only` for WRITE mode.
+    fn pause_clients(&mut self, until_ms: i64, writes_only: bool);
+    /// CLIENT UNPAUSE.
+    fn unpause_clients(&mut self);
+    /// SHUTDOWN: saves per options and config, then stops the server. Err carries the reply.
+    fn shutdown(&mut self, core: &mut Core, opts: ShutdownOpts) -> Result<(), String>;
+    /// SHUTDOWN ABORT.
+    fn abort_shutdown(&mut self) -> bool;
+    /// Shows an executed command to the MONITOR clients, if there are any.
+    fn feed_monitors(&mut self, me: &Session, argv: &[Bytes]);
+    /// Turns the calling client into a MONITOR.
+    fn start_monitor(&mut self, me: &mut Session);
+    /// Applies config changes that touch the server (port, bind, maxclients, ...); Err carries
+    /// the name of the parameter that failed and why.
+    fn apply_config(&mut self, core: &mut Core, changed: &[&'static str]) -> Result<(), (String, String)>;
+    /// Appends the INFO sections the server owns (server, clients, stats network fields) for
+    /// `section` (lowercase) to `out`; returns false if it owns no such section.
+    fn info_section(&self, core: &Core, section: &str, out: &mut String) -> bool;
+}
+
+/// What CLIENT LIST / CLIENT KILL filters look at for one client.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    /// CLIENT ID.
+    pub id: u64,
+    /// Peer address "ip:port" (or the socket path).
+    pub addr: String,
+    /// Local address.
+    pub laddr: String,
+    /// "normal", "master", "replica" or "pubsub".
+    pub kind: &'static str,
+    /// The ACL user.
+    pub user: String,
+    /// Seconds since the connection was made.
+    pub age_secs: i64,
+    /// Whether this is the calling client.
+    pub is_me: bool,
+}
+
+/// What a handler works with.
+pub struct Ctx<'a> {
+    /// Where the reply goes.
+    pub reply: &'a mut dyn ReplySink,
+    /// Databases, config, stats.
+    pub core: &'a mut Core,
+    /// The calling client.
+    pub session: &'a mut Session,
+    /// The server, for admin commands.
+    pub server: &'a mut dyn ServerOps,
+    /// The time, frozen for the whole command (unix ms).
+    pub now_ms: i64,
+}
+
+impl Ctx<'_> {
+    /// The selected database index.
+    pub fn db(&self) -> usize {
+        self.session.db
+    }
+
+    /// Looks a key up for reading in the selected database (lazy expiry, hit/miss stats).
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let (db, now) = (self.session.db, self.now_ms);
+        self.core.dbs.lookup_read(db, key, now)
+    }
+
+    /// Looks a key up for writing in the selected database (lazy expiry).
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let (db, now) = (self.session.db, self.now_ms);
+        self.core.dbs.lookup_write(db, key, now)
+    }
+
+    /// Records that a key changed: WATCH, client tracking and blocked clients hang off this one
+    /// hook (Redis's signalModifiedKey). Counts one change toward the save points.
+    pub fn touched(&mut self, _key: &[u8]) {
+        self.core.dbs.dirty += 1;
+    }
+
+    /// Emits a keyspace notification of `class` for `event` on `key` (notify-keyspace-events).
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        let db = self.session.db;
+        self.core.effects.notify(class, event, db, key);
+    }
+
+    /// Asks for `argv` to be propagated (AOF, replicas) in place of the command as received.
+    pub fn propagate(&mut self, argv: Vec<Bytes>) {
+        let db = self.session.db;
+        self.core.effects.propagate(db, argv);
+    }
+}

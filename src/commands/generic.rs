@@ -1,0 +1,6 @@
+//! The generic command group.
+
+use super::Handler;
+
+/// Handlers of this group.
+pub const HANDLERS: &[(&str, Handler)] = &[];

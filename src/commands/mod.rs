@@ -1,0 +1,306 @@
+//! Commands: the dispatch pipeline, the shared state handlers work on, and one module per group.
+//!
+//! [`dispatch`] runs Redis's processCommand checks in Redis's order (unknown command, arity,
+//! NOAUTH, protected commands, ...) and then [`call`]s the handler, timing it for SLOWLOG and
+//! INFO commandstats. A handler parses all of its arguments first, performs one operation, and
+//! streams its reply through `ctx.reply`; it returns `Err(CmdError)` before writing anything if it
+//! refuses. Handlers record their side effects (propagation, notifications, touched keys) through
+//! `Ctx`, and the server drains [`Core::effects`] after the command.
+
+pub mod args;
+pub mod command;
+pub mod connection;
+pub mod ctx;
+pub mod error;
+pub mod generic;
+pub mod keys;
+pub mod registry;
+pub mod server;
+pub mod spec;
+pub mod string;
+#[cfg(test)]
+pub mod testing;
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+pub use ctx::{Ctx, ServerOps, Session};
+pub use error::CmdError;
+
+use crate::config::Config;
+use crate::db::Databases;
+use crate::protocol::reply::ReplySink;
+use registry::Registry;
+use server::latency::LatencyMonitor;
+use server::slowlog::SlowLog;
+
+/// A command handler: parses `argv`, acts, and answers through `ctx.reply`.
+pub type Handler = fn(&mut Ctx<'_>, &[Bytes]) -> Result<(), CmdError>;
+
+/// Everything commands operate on, owned by the server.
+pub struct Core {
+    /// The databases.
+    pub dbs: Databases,
+    /// The configuration.
+    pub config: Config,
+    /// The command table.
+    pub registry: Registry,
+    /// Server-wide counters.
+    pub stats: Stats,
+    /// SLOWLOG.
+    pub slowlog: SlowLog,
+    /// LATENCY.
+    pub latency: LatencyMonitor,
+    /// Side effects queued by commands, drained by the server after each command.
+    pub effects: Effects,
+    /// The 40-hex-digit run id (INFO run_id).
+    pub run_id: String,
+    /// Unix ms when the server started.
+    pub start_ms: i64,
+}
+
+impl Core {
+    /// A core with empty databases for `config`.
+    pub fn new(config: Config) -> Core {
+        let dbs = Databases::new(config.databases.max(1) as usize);
+        Core {
+            dbs,
+            config,
+            registry: Registry::new(HANDLERS),
+            stats: Stats::default(),
+            slowlog: SlowLog::default(),
+            latency: LatencyMonitor::default(),
+            effects: Effects::default(),
+            run_id: random_hex40(),
+            start_ms: 0,
+        }
+    }
+}
+
+/// Every group's handler list, in the order the groups are declared.
+pub const HANDLERS: &[&[(&str, Handler)]] = &[
+    command::HANDLERS,
+    connection::HANDLERS,
+    generic::HANDLERS,
+    server::admin::HANDLERS,
+    server::client::HANDLERS,
+    server::config::HANDLERS,
+    server::debug::HANDLERS,
+    server::info::HANDLERS,
+    server::keyspace::HANDLERS,
+    server::latency::HANDLERS,
+    server::memory::HANDLERS,
+    server::misc::HANDLERS,
+    server::slowlog::HANDLERS,
+    string::HANDLERS,
+];
+
+/// Server-wide counters for INFO stats and errorstats.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Commands run (total_commands_processed).
+    pub commands_processed: u64,
+    /// Error replies sent (total_error_replies).
+    pub error_replies: u64,
+    /// Error replies by their first word (errorstat_ERR, errorstat_WRONGTYPE, ...).
+    pub errors_by_prefix: std::collections::BTreeMap<String, u64>,
+    /// Commands refused before running (a share of total_error_replies).
+    pub rejected_calls: u64,
+}
+
+impl Stats {
+    /// Counts one error reply whose line is `line` (without the `-`).
+    pub fn count_error(&mut self, line: &[u8]) {
+        self.error_replies += 1;
+        let prefix = line.split(|&c| c == b' ').next().unwrap_or_default();
+        let key = String::from_utf8_lossy(prefix).into_owned();
+        // Redis caps the table at 128 distinct prefixes.
+        if self.errors_by_prefix.len() < 128 || self.errors_by_prefix.contains_key(&key) {
+            *self.errors_by_prefix.entry(key).or_insert(0) += 1;
+        }
+    }
+}
+
+/// Effects a command queued for the server to carry out after it.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Whether anything consumes propagated commands (AOF on, replicas attached).
+    pub propagating: bool,
+    /// Commands to propagate, as (db, argv).
+    pub propagated: Vec<(usize, Vec<Bytes>)>,
+    /// Keyspace notification classes enabled (notify-keyspace-events bits); 0 = off.
+    pub notify_classes: u32,
+    /// Keyspace events to publish, as (class, event, db, key).
+    pub events: Vec<(u32, &'static str, usize, Bytes)>,
+}
+
+impl Effects {
+    /// Queues `argv` for propagation if anything consumes it.
+    pub fn propagate(&mut self, db: usize, argv: Vec<Bytes>) {
+        if self.propagating {
+            self.propagated.push((db, argv));
+        }
+    }
+
+    /// Queues a keyspace event if its class is enabled.
+    pub fn notify(&mut self, class: u32, event: &'static str, db: usize, key: &[u8]) {
+        if self.notify_classes & class != 0 {
+            self.events.push((class, event, db, Bytes::copy_from_slice(key)));
+        }
+    }
+}
+
+/// Runs one client command: Redis's processCommand checks, then the handler.
+pub fn dispatch(
+    core: &mut Core,
+    session: &mut Session,
+    server: &mut dyn ServerOps,
+    reply: &mut dyn ReplySink,
+    argv: &[Bytes],
+    now_ms: i64,
+) {
+    match resolve(core, session, argv) {
+        Ok((spec, handler)) => call(core, session, server, reply, argv, now_ms, spec, handler),
+        Err(e) => {
+            let line = e.render();
+            core.stats.count_error(&line);
+            core.stats.rejected_calls += 1;
+            reply.error(&line);
+        }
+    }
+}
+
+/// Finds the command and runs the checks that come before execution.
+fn resolve(
+    core: &mut Core,
+    session: &Session,
+    argv: &[Bytes],
+) -> Result<(&'static spec::CommandSpec, Handler), CmdError> {
+    let name = argv.first().map(|b| b.as_ref()).unwrap_or_default();
+    let unknown = || CmdError::UnknownCommand {
+        name: name.to_vec(),
+        args: argv.iter().skip(1).map(|a| a.to_vec()).collect(),
+    };
+    let top = core.registry.get_mut(name).ok_or_else(unknown)?;
+    let entry = if top.subs.is_empty() || top.handler.is_some() && argv.len() < 2 {
+        top
+    } else if argv.len() < 2 {
+        top.stats.rejected_calls += 1;
+        return Err(CmdError::WrongArity(top.spec.name.to_string()));
+    } else {
+        let sub = argv.get(1).map(|b| b.as_ref()).unwrap_or_default();
+        let container = top.spec.name.to_ascii_uppercase();
+        match top.sub_mut(sub) {
+            Some(e) => e,
+            None => {
+                return Err(CmdError::UnknownSubcommand { sub: sub.to_vec(), cmd: container });
+            }
+        }
+    };
+    let spec = entry.spec;
+    let arity = spec.arity;
+    let argc = i64::try_from(argv.len()).unwrap_or(i64::MAX);
+    if (arity > 0 && i64::from(arity) != argc) || argc < -i64::from(arity) {
+        entry.stats.rejected_calls += 1;
+        return Err(CmdError::WrongArity(spec.name.to_string()));
+    }
+    let Some(handler) = entry.handler else {
+        return Err(unknown());
+    };
+    if !session.authenticated && spec.flags & spec::CMD_NO_AUTH == 0 {
+        entry.stats.rejected_calls += 1;
+        return Err(CmdError::NoAuth);
+    }
+    if spec.flags & spec::CMD_PROTECTED != 0 && !protected_allowed(&core.config, session) {
+        entry.stats.rejected_calls += 1;
+        return Err(protected_error(spec.name));
+    }
+    Ok((spec, handler))
+}
+
+/// Runs a resolved command: the handler, its timing, SLOWLOG and stats.
+#[allow(clippy::too_many_arguments)]
+pub fn call(
+    core: &mut Core,
+    session: &mut Session,
+    server: &mut dyn ServerOps,
+    reply: &mut dyn ReplySink,
+    argv: &[Bytes],
+    now_ms: i64,
+    spec: &'static spec::CommandSpec,
+    handler: Handler,
+) {
+    let start = Instant::now();
+    let result = {
+        let mut ctx = Ctx { reply, core, session, server, now_ms };
+        let r = handler(&mut ctx, argv);
+        if let Err(e) = &r {
+            let line = e.render();
+            ctx.reply.error(&line);
+            ctx.core.stats.count_error(&line);
+        }
+        r
+    };
+    let usec = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    core.stats.commands_processed += 1;
+    session.last_cmd = spec.name;
+    if let Some(e) = lookup_spec_entry(&mut core.registry, spec.name) {
+        e.stats.calls += 1;
+        e.stats.usec += usec;
+        if result.is_err() {
+            e.stats.failed_calls += 1;
+        }
+    }
+    if spec.flags & spec::CMD_SKIP_SLOWLOG == 0 {
+        core.slowlog.record(&core.config, argv, usec, now_ms, session);
+    }
+    core.latency.record("command", usec / 1000, now_ms, &core.config);
+    if spec.flags & (spec::CMD_SKIP_MONITOR | spec::CMD_ADMIN) == 0 {
+        server.feed_monitors(session, argv);
+    }
+}
+
+/// The registry entry for a full name ("get", "config|get").
+fn lookup_spec_entry<'a>(reg: &'a mut Registry, full: &str) -> Option<&'a mut registry::CommandEntry> {
+    let mut parts = full.split('|');
+    let top = reg.get_mut(parts.next()?.as_bytes())?;
+    match parts.next() {
+        None => Some(top),
+        Some(sub) => top.sub_mut(sub.as_bytes()),
+    }
+}
+
+/// Whether `enable-debug-command` / `enable-module-command` lets this client run a protected
+/// command ("yes", or "local" from a loopback or unix-socket connection).
+fn protected_allowed(config: &Config, session: &Session) -> bool {
+    match config.value("enable-debug-command").as_deref() {
+        Some(b"yes") => true,
+        Some(b"local") => {
+            session.has(ctx::flags::UNIX_SOCKET)
+                || session.addr.starts_with("127.")
+                || session.addr.starts_with("[::1]")
+                || session.addr.starts_with("::1")
+        }
+        _ => false,
+    }
+}
+
+fn protected_error(name: &str) -> CmdError {
+    let (cmd, opt) = if name.starts_with("module") {
+        ("MODULE", "enable-module-command")
+    } else {
+        ("DEBUG", "enable-debug-command")
+    };
+    CmdError::Other(format!(
+        "ERR {cmd} command not allowed. If the {opt} option is set to \"local\", you can run it \
+         from a local connection, otherwise you need to set this option in the configuration \
+         file, and then restart the server."
+    ))
+}
+
+fn random_hex40() -> String {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    (0..40).map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16usize)])).collect()
+}

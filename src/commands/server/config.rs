@@ -1,0 +1,6 @@
+//! Server-group commands: config.
+
+use crate::commands::Handler;
+
+/// Handlers in this file.
+pub const HANDLERS: &[(&str, Handler)] = &[];

@@ -1,0 +1,6 @@
+//! The string command group.
+
+use super::Handler;
+
+/// Handlers of this group.
+pub const HANDLERS: &[(&str, Handler)] = &[];

@@ -1,0 +1,352 @@
+//! The databases: `databases` numbered keyspaces, each a dict of keys and a dict of expiry times.
+//!
+//! Reads and writes go through [`Databases::lookup_read`] and [`Databases::lookup_write`], which
+//! expire a key lazily when it is found past its time (a master deletes it and records the
+//! deletion so it is propagated as DEL; a replica only hides it from reads). Keys expired or
+//! deleted here are queued as effects for the layers above to drain: `take_expired` for
+//! propagation and notifications, `take_lazy_frees` for values big enough to be freed on the
+//! background thread rather than on the loop.
+//!
+//! Invariants: a key in `expires` is always in `keys`; `Entry::has_expire` says whether it is.
+
+pub mod expire;
+pub mod keyspace;
+
+use bytes::Bytes;
+
+pub use keyspace::{Db, Entry};
+
+use crate::types::value::Value;
+
+/// Values that take more than this many frees to drop go to the background thread (Redis's
+/// LAZYFREE_THRESHOLD).
+pub const LAZYFREE_THRESHOLD: usize = 64;
+
+/// Something big to be dropped on the background thread instead of the loop.
+pub enum Garbage {
+    /// One value (a big list, set, ...).
+    Value(Value),
+    /// A whole flushed database.
+    Db(Box<Db>),
+}
+
+/// Keyspace hit/miss and expiry counters for INFO stats.
+#[derive(Debug, Default, Clone)]
+pub struct KeyspaceStats {
+    /// Successful read lookups.
+    pub hits: u64,
+    /// Failed read lookups.
+    pub misses: u64,
+    /// Keys removed because their time passed.
+    pub expired_keys: u64,
+    /// Estimated share of keys already expired but not yet reclaimed, in percent.
+    pub expired_stale_perc: f64,
+    /// Times the active cycle stopped for lack of time.
+    pub expired_time_cap_reached_count: u64,
+    /// Microseconds spent in active expiry.
+    pub expire_cycle_cpu_milliseconds: u64,
+    /// Values handed to the background thread to free.
+    pub lazyfreed_objects: u64,
+}
+
+/// All numbered databases and the effects their operations produced.
+pub struct Databases {
+    dbs: Vec<Db>,
+    /// Replicas never delete expired keys themselves; they wait for the master's DEL.
+    pub is_replica: bool,
+    /// `lazyfree-lazy-expire`: values of expired keys are freed off the loop and the deletion is
+    /// propagated as UNLINK rather than DEL. The server keeps this in step with the config.
+    pub lazy_expire: bool,
+    /// Counters for INFO.
+    pub stats: KeyspaceStats,
+    /// Changes since the last save (Redis's server.dirty).
+    pub dirty: u64,
+    /// Keys expired since the last drain, as (db, key).
+    expired: Vec<(usize, Bytes)>,
+    /// Values and whole databases to free off the loop.
+    lazy_frees: Vec<Garbage>,
+}
+
+impl Databases {
+    /// `n` empty databases.
+    pub fn new(n: usize) -> Self {
+        Databases {
+            dbs: (0..n).map(Db::new).collect(),
+            is_replica: false,
+            lazy_expire: false,
+            stats: KeyspaceStats::default(),
+            dirty: 0,
+            expired: Vec::new(),
+            lazy_frees: Vec::new(),
+        }
+    }
+
+    /// The number of databases.
+    pub fn count(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Database `i`, if it exists.
+    pub fn db(&self, i: usize) -> Option<&Db> {
+        self.dbs.get(i)
+    }
+
+    /// Database `i` for writing, if it exists.
+    pub fn db_mut(&mut self, i: usize) -> Option<&mut Db> {
+        self.dbs.get_mut(i)
+    }
+
+    /// Every database, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Db> {
+        self.dbs.iter()
+    }
+
+    /// Every database, mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Db> {
+        self.dbs.iter_mut()
+    }
+
+    /// Looks a key up for reading: expires it if due, counts a hit or a miss, touches its LRU.
+    pub fn lookup_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+        let found = self.expire_if_needed(db, key, now_ms);
+        if found {
+            self.stats.hits += 1;
+        } else {
+            self.stats.misses += 1;
+            return None;
+        }
+        let e = self.dbs.get_mut(db)?.get_mut(key)?;
+        e.touch(now_ms);
+        Some(e)
+    }
+
+    /// Looks a key up for reading without touching its LRU (TYPE, TTL, EXISTS, OBJECT: Redis's
+    /// LOOKUP_NOTOUCH): expires it if due and counts a hit or a miss.
+    pub fn peek_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&Entry> {
+        if !self.expire_if_needed(db, key, now_ms) {
+            self.stats.misses += 1;
+            return None;
+        }
+        self.stats.hits += 1;
+        self.dbs.get(db)?.get(key)
+    }
+
+    /// Looks a key up for writing: expires it if due, touches its LRU, counts nothing.
+    pub fn lookup_write(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+        if !self.expire_if_needed(db, key, now_ms) {
+            return None;
+        }
+        let e = self.dbs.get_mut(db)?.get_mut(key)?;
+        e.touch(now_ms);
+        Some(e)
+    }
+
+    /// Whether a live key exists, without touching it or counting stats (EXISTS counts; use
+    /// `lookup_read` there).
+    pub fn exists(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        self.expire_if_needed(db, key, now_ms)
+    }
+
+    /// Stores `value` at `key`, replacing any old value; the old TTL is dropped unless
+    /// `keep_ttl`. Returns whether the key existed.
+    pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool, now_ms: i64) -> bool {
+        let Some(d) = self.dbs.get_mut(db) else {
+            return false;
+        };
+        let (existed, old) = d.set(key, value, keep_ttl, now_ms);
+        if let Some(old) = old {
+            self.drop_value(old, false);
+        }
+        existed
+    }
+
+    /// Removes a key; `lazy` frees a big value off the loop (UNLINK, lazyfree-lazy-*).
+    pub fn delete(&mut self, db: usize, key: &[u8], lazy: bool) -> bool {
+        let Some(d) = self.dbs.get_mut(db) else {
+            return false;
+        };
+        match d.remove(key) {
+            Some(v) => {
+                self.drop_value(v, lazy);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes a key's value out of the keyspace (RENAME, MOVE), with its expiry time.
+    pub fn take(&mut self, db: usize, key: &[u8]) -> Option<(Value, Option<i64>)> {
+        let d = self.dbs.get_mut(db)?;
+        let when = d.expire_of(key);
+        let v = d.remove(key)?;
+        Some((v, when))
+    }
+
+    /// Takes a key's whole entry out (value, LRU/LFU metadata) with its expiry time, without
+    /// any expiry check; RENAME and MOVE re-insert it with [`Databases::insert_entry`].
+    pub fn take_entry(&mut self, db: usize, key: &[u8]) -> Option<(Entry, Option<i64>)> {
+        self.dbs.get_mut(db)?.remove_entry(key)
+    }
+
+    /// Stores an entry as is with expiry time `when`, replacing any old value (freed off the
+    /// loop if `lazy` and big). Returns whether a key was replaced.
+    pub fn insert_entry(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        entry: Entry,
+        when: Option<i64>,
+        lazy: bool,
+    ) -> bool {
+        let Some(d) = self.dbs.get_mut(db) else {
+            return false;
+        };
+        let old = d.remove(key);
+        d.insert_entry(key, entry, when);
+        match old {
+            Some(v) => {
+                self.drop_value(v, lazy);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A random live key of database `db` (RANDOMKEY), as Redis's dbRandomKey: keys found
+    /// expired are deleted and another is drawn. A replica cannot delete them, so when every
+    /// key is volatile it gives up after 100 draws and returns a possibly expired name.
+    pub fn random_key(&mut self, db: usize, now_ms: i64) -> Option<Bytes> {
+        let mut rng = rand::rng();
+        let mut tries = 100u32;
+        loop {
+            let d = self.dbs.get(db)?;
+            let all_volatile = d.len() == d.expires_len();
+            let key = Bytes::copy_from_slice(d.random_key(&mut rng)?);
+            if d.get(&key).is_some_and(Entry::has_expire) {
+                if all_volatile && self.is_replica {
+                    tries -= 1;
+                    if tries == 0 {
+                        return Some(key);
+                    }
+                }
+                if !self.expire_if_needed(db, &key, now_ms) {
+                    continue;
+                }
+            }
+            return Some(key);
+        }
+    }
+
+    /// Sets or clears a key's expiry time (unix ms). Returns false if the key does not exist.
+    pub fn set_expire(&mut self, db: usize, key: &[u8], when: Option<i64>) -> bool {
+        match self.dbs.get_mut(db) {
+            Some(d) => d.set_expire(key, when),
+            None => false,
+        }
+    }
+
+    /// A key's expiry time in unix ms, if it has one.
+    pub fn expire_of(&self, db: usize, key: &[u8]) -> Option<i64> {
+        self.dbs.get(db)?.expire_of(key)
+    }
+
+    /// Empties one database, freeing big values off the loop if `lazy`. Returns keys removed.
+    pub fn flush_db(&mut self, db: usize, lazy: bool) -> usize {
+        let Some(d) = self.dbs.get_mut(db) else {
+            return 0;
+        };
+        let old = std::mem::replace(d, Db::new(db));
+        let n = old.len();
+        self.free_db(old, lazy);
+        n
+    }
+
+    /// Empties every database. Returns keys removed.
+    pub fn flush_all(&mut self, lazy: bool) -> usize {
+        (0..self.dbs.len()).map(|i| self.flush_db(i, lazy)).sum()
+    }
+
+    /// Exchanges two databases' contents (SWAPDB). False if either index is out of range.
+    pub fn swap(&mut self, a: usize, b: usize) -> bool {
+        if a >= self.dbs.len() || b >= self.dbs.len() {
+            return false;
+        }
+        self.dbs.swap(a, b);
+        if let Some(d) = self.dbs.get_mut(a) {
+            d.id = a;
+        }
+        if let Some(d) = self.dbs.get_mut(b) {
+            d.id = b;
+        }
+        true
+    }
+
+    /// Drains the keys expired since the last call.
+    pub fn take_expired(&mut self) -> Vec<(usize, Bytes)> {
+        std::mem::take(&mut self.expired)
+    }
+
+    /// Drains the values waiting to be freed off the loop.
+    pub fn take_lazy_frees(&mut self) -> Vec<Garbage> {
+        std::mem::take(&mut self.lazy_frees)
+    }
+
+    /// Total keys in all databases.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+
+    /// Runs incremental rehashing for about `micros` microseconds per database that needs it.
+    pub fn rehash_for(&mut self, micros: u64) {
+        for d in &mut self.dbs {
+            d.rehash_for(micros);
+        }
+    }
+
+    /// Frees or queues a value for the background thread.
+    pub fn drop_value(&mut self, v: Value, lazy: bool) {
+        if lazy && v.free_effort() > LAZYFREE_THRESHOLD {
+            self.stats.lazyfreed_objects += 1;
+            self.lazy_frees.push(Garbage::Value(v));
+        }
+    }
+
+    /// True if the key is live; deletes it (on a master) when its time has passed.
+    fn expire_if_needed(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        let Some(d) = self.dbs.get_mut(db) else {
+            return false;
+        };
+        let Some(e) = d.get(key) else {
+            return false;
+        };
+        if !e.has_expire() {
+            return true;
+        }
+        match d.expire_of(key) {
+            Some(when) if now_ms > when => {
+                if self.is_replica {
+                    return false;
+                }
+                self.expire_key(db, key);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// Deletes a key whose time passed and records it for propagation and notification.
+    pub(crate) fn expire_key(&mut self, db: usize, key: &[u8]) {
+        if self.delete(db, key, self.lazy_expire) {
+            self.stats.expired_keys += 1;
+            self.dirty += 1;
+            self.expired.push((db, Bytes::copy_from_slice(key)));
+        }
+    }
+
+    fn free_db(&mut self, old: Db, lazy: bool) {
+        if lazy && old.len() > LAZYFREE_THRESHOLD {
+            self.stats.lazyfreed_objects += 1;
+            self.lazy_frees.push(Garbage::Db(Box::new(old)));
+        }
+    }
+}

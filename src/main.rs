@@ -1,0 +1,30 @@
+//! The carmine binary: `carmine [config-file] [--directive value ...]`, like redis-server.
+
+use clap::Parser;
+
+/// A Redis-compatible in-memory server.
+#[derive(Parser)]
+#[command(
+    name = "carmine",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (Redis 7.0.15 compatible)"),
+    about = "A Redis-compatible in-memory server",
+    override_usage = "carmine [/path/to/redis.conf] [--directive value ...]\n       carmine --port 7777\n       carmine /etc/redis/6379.conf --loglevel verbose"
+)]
+struct Cli {
+    /// An optional config file ("-" reads it from stdin), then `--directive value` options.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let config_file = cli.args.first().filter(|a| !a.starts_with("--")).cloned();
+    let config = match carmine::config::from_command_line(&cli.args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    std::process::exit(carmine::server::run(config, config_file));
+}

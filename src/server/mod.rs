@@ -1,0 +1,556 @@
+//! The server: listeners, the mio reactor, client lifecycle, before_sleep and the cron.
+//!
+//! One thread owns everything. A loop turn is: poll (timeout = time to the next cron tick) ->
+//! accept -> read every readable client and run each complete command in its buffer -> then
+//! `before_sleep`: write pending replies directly (WRITABLE interest is registered only for what
+//! a socket did not take), hand big frees to the background thread, run the fast expiry cycle,
+//! close clients marked for closing. The cron runs `hz` times a second: active expiry,
+//! incremental rehash, client timeouts, stats, shutdown on signals.
+//!
+//! This module never looks inside values: it owns `Core` and passes it to the dispatcher.
+
+pub mod bio;
+pub mod client;
+pub mod info_fields;
+pub mod listen;
+pub mod log;
+pub mod ops;
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use mio::{Events, Interest, Poll, Token};
+
+use crate::commands::ctx::flags;
+use crate::commands::{self, Core, Session};
+use crate::config::Config;
+use crate::db::expire::{self, CycleKind, ExpireParams};
+use crate::protocol::parse::Limits;
+use crate::protocol::reply::ReplySink;
+use crate::protocol::write::RespWriter;
+use client::{Client, READ_CHUNK, Stream};
+use listen::Listener;
+
+/// Tokens below this are listeners; clients use `CLIENT_BASE + slot`.
+const CLIENT_BASE: usize = 1024;
+/// Most bytes read from one client per loop turn before moving on to others.
+const MAX_READ_PER_TURN: usize = 1024 * 1024;
+
+/// A running server.
+pub struct Server {
+    poll: Poll,
+    listeners: Vec<Listener>,
+    clients: Vec<Option<Box<Client>>>,
+    free_slots: Vec<usize>,
+    /// Databases, config, stats: what commands work on.
+    pub core: Core,
+    next_client_id: u64,
+    shutdown_signal: Arc<AtomicBool>,
+    /// Slots of clients with output to flush before sleeping.
+    pending_write: Vec<usize>,
+    /// Slots of clients with unread socket bytes.
+    pending_read: Vec<usize>,
+    monitors: Vec<usize>,
+    net: NetStats,
+    pause: ops::Pause,
+    bio: bio::Bio,
+    last_cron: Instant,
+    cron_loops: u64,
+    stop: Option<i32>,
+    /// The hostname's executable path and config file, for INFO.
+    pub executable: String,
+    /// Config file path, for INFO.
+    pub config_file: String,
+}
+
+/// Network counters for INFO stats.
+#[derive(Debug, Default, Clone)]
+pub struct NetStats {
+    /// total_connections_received.
+    pub connections_received: u64,
+    /// rejected_connections.
+    pub rejected_connections: u64,
+    /// total_net_input_bytes.
+    pub input_bytes: u64,
+    /// total_net_output_bytes.
+    pub output_bytes: u64,
+    /// Highest number of simultaneous clients.
+    pub peak_clients: usize,
+}
+
+/// The current unix time in ms.
+pub fn unix_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Starts a server for `config` and runs it until shutdown; returns the process exit code.
+pub fn run(config: Config, config_file: Option<String>) -> i32 {
+    log::init(&config);
+    let mut server = match Server::new(config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("{e}");
+            return 1;
+        }
+    };
+    server.config_file = config_file.unwrap_or_default();
+    server.serve()
+}
+
+impl Server {
+    /// Binds the listeners and prepares the loop; fails like Redis if a port is taken.
+    pub fn new(config: Config) -> Result<Server, String> {
+        let poll = Poll::new().map_err(|e| format!("Failed creating the event loop: {e}"))?;
+        let listeners = listen::bind_all(&config, poll.registry())?;
+        let shutdown_signal = Arc::new(AtomicBool::new(false));
+        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            let _ = signal_hook::flag::register(sig, Arc::clone(&shutdown_signal));
+        }
+        crate::util::hash::seed_from_random();
+        let mut core = Core::new(config);
+        core.start_ms = unix_ms();
+        Ok(Server {
+            poll,
+            listeners,
+            clients: Vec::new(),
+            free_slots: Vec::new(),
+            core,
+            next_client_id: 1,
+            shutdown_signal,
+            pending_write: Vec::new(),
+            pending_read: Vec::new(),
+            monitors: Vec::new(),
+            net: NetStats::default(),
+            pause: ops::Pause::default(),
+            bio: bio::Bio::start(),
+            last_cron: Instant::now(),
+            cron_loops: 0,
+            stop: None,
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            config_file: String::new(),
+        })
+    }
+
+    /// Runs the loop until the server stops; returns the exit code.
+    pub fn serve(&mut self) -> i32 {
+        log::banner(&self.core.config);
+        if let Err(e) = write_pidfile(&self.core.config) {
+            tracing::warn!("Failed to write PID file: {e}");
+        }
+        for name in self.core.config.not_in_effect() {
+            tracing::warn!("Config directive '{name}' is accepted but not in effect yet");
+        }
+        tracing::info!("Ready to accept connections");
+        let mut events = Events::with_capacity(1024);
+        while self.stop.is_none() {
+            let timeout = if self.pending_read.is_empty() { self.time_to_cron() } else { Duration::ZERO };
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                tracing::warn!("poll failed: {e}");
+            }
+            for ev in events.iter() {
+                let t = ev.token().0;
+                if t < CLIENT_BASE {
+                    self.accept(t);
+                    continue;
+                }
+                let slot = t - CLIENT_BASE;
+                if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    self.read_client(slot);
+                }
+                if ev.is_writable() {
+                    self.pending_write.push(slot);
+                }
+            }
+            let again = std::mem::take(&mut self.pending_read);
+            for slot in again {
+                self.read_client(slot);
+            }
+            self.before_sleep();
+            if self.last_cron.elapsed() >= self.cron_period() {
+                self.cron();
+            }
+        }
+        self.finish_shutdown()
+    }
+
+    fn cron_period(&self) -> Duration {
+        Duration::from_micros(1_000_000 / u64::from(self.core.config.hz.clamp(1, 500) as u32))
+    }
+
+    fn time_to_cron(&self) -> Duration {
+        self.cron_period().saturating_sub(self.last_cron.elapsed())
+    }
+
+    fn accept(&mut self, idx: usize) {
+        loop {
+            let Some(listener) = self.listeners.get(idx) else { return };
+            let accepted = listener.accept();
+            let (stream, addr, laddr, unix) = match accepted {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    tracing::debug!("Accepting client connection: {e}");
+                    return;
+                }
+            };
+            self.net.connections_received += 1;
+            self.register_client(stream, addr, laddr, unix);
+        }
+    }
+
+    fn register_client(&mut self, mut stream: Stream, addr: String, laddr: String, unix: bool) {
+        let now = unix_ms();
+        let live = self.clients.len() - self.free_slots.len();
+        if live >= self.core.config.maxclients as usize {
+            let _ = stream.write(b"-ERR max number of clients reached\r\n");
+            self.net.rejected_connections += 1;
+            return;
+        }
+        if !unix && self.protected_mode_denies(&addr) {
+            let _ = stream.write(PROTECTED_MODE_ERROR.as_bytes());
+            self.net.rejected_connections += 1;
+            return;
+        }
+        if let Stream::Tcp(s) = &stream {
+            let _ = s.set_nodelay(true);
+            listen::set_keepalive(s, self.core.config.tcp_keepalive);
+        }
+        let slot = self.free_slots.pop().unwrap_or_else(|| {
+            self.clients.push(None);
+            self.clients.len() - 1
+        });
+        let token = Token(CLIENT_BASE + slot);
+        let reg = match &mut stream {
+            Stream::Tcp(s) => self.poll.registry().register(s, token, Interest::READABLE),
+            Stream::Unix(s) => self.poll.registry().register(s, token, Interest::READABLE),
+        };
+        if reg.is_err() {
+            self.free_slots.push(slot);
+            return;
+        }
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        let mut session = Session::new(id, self.core.config.requirepass.is_none());
+        session.addr = addr;
+        if unix {
+            session.flags |= flags::UNIX_SOCKET;
+        }
+        let fd = listen::raw_fd(&stream);
+        let client = Client::new(stream, session, laddr, fd, now);
+        if let Some(s) = self.clients.get_mut(slot) {
+            *s = Some(Box::new(client));
+        }
+        let live = self.clients.len() - self.free_slots.len();
+        self.net.peak_clients = self.net.peak_clients.max(live);
+    }
+
+    /// Protected mode refuses non-loopback clients when no password is set and no bind was
+    /// configured explicitly.
+    fn protected_mode_denies(&self, addr: &str) -> bool {
+        let c = &self.core.config;
+        // Redis 7.0 looks only at protected-mode and the default user's password, not at bind.
+        if !c.protected_mode || c.requirepass.is_some() {
+            return false;
+        }
+        !(addr.starts_with("127.") || addr.starts_with("[::1]"))
+    }
+
+    /// Reads what the socket has and runs every complete command.
+    fn read_client(&mut self, slot: usize) {
+        let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        let mut total = 0usize;
+        let mut dead = false;
+        c.read_pending = false;
+        loop {
+            if c.closing {
+                break;
+            }
+            let want = c.parser.bytes_wanted(c.query.len()).max(READ_CHUNK);
+            c.query.reserve(want);
+            let spare = c.query.spare_capacity_mut().len();
+            let len = c.query.len();
+            c.query.resize(len + spare.min(want.max(READ_CHUNK)), 0);
+            let r = c.stream.read(c.query.get_mut(len..).unwrap_or_default());
+            match r {
+                Ok(0) => {
+                    c.query.truncate(len);
+                    dead = true;
+                    break;
+                }
+                Ok(n) => {
+                    c.query.truncate(len + n);
+                    total += n;
+                    c.net_in += n as u64;
+                    self.net.input_bytes += n as u64;
+                    c.query_peak = c.query_peak.max(c.query.len());
+                    c.last_interaction_ms = unix_ms();
+                    self.process_input(&mut c, slot);
+                    if c.query.len() > self.core.config.client_query_buffer_limit as usize {
+                        tracing::warn!(
+                            "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
+                            c.session.id,
+                            c.session.addr,
+                            String::from_utf8_lossy(c.query.get(..64.min(c.query.len())).unwrap_or_default())
+                        );
+                        dead = true;
+                        break;
+                    }
+                    if total >= MAX_READ_PER_TURN {
+                        c.read_pending = true;
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    c.query.truncate(len);
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    c.query.truncate(len);
+                }
+                Err(_) => {
+                    c.query.truncate(len);
+                    dead = true;
+                    break;
+                }
+            }
+        }
+        if c.read_pending {
+            self.pending_read.push(slot);
+        }
+        if dead {
+            c.closing = true;
+            c.out.clear();
+            c.out_pos = 0;
+        }
+        if c.pending_out() > 0 || c.closing {
+            self.pending_write.push(slot);
+        }
+        if let Some(s) = self.clients.get_mut(slot) {
+            *s = Some(c);
+        }
+    }
+
+    /// Parses and runs every complete command in the client's query buffer.
+    fn process_input(&mut self, c: &mut Client, slot: usize) {
+        let mut argv = std::mem::take(&mut c.argv);
+        loop {
+            if c.closing || c.session.has(flags::CLOSE_AFTER_REPLY) {
+                break;
+            }
+            if self.is_paused_for(c) {
+                break;
+            }
+            let limits = Limits {
+                max_bulk_len: self.core.config.proto_max_bulk_len,
+                authenticated: c.session.authenticated,
+                is_master: false,
+            };
+            match c.parser.next(&mut c.query, &limits, &mut argv) {
+                Ok(false) => break,
+                Ok(true) => {
+                    if argv.is_empty() {
+                        continue;
+                    }
+                    self.run_command(c, slot, &argv);
+                }
+                Err(e) => {
+                    tracing::debug!("Protocol error ({}) from client: id={}", e.message(), c.session.id);
+                    let line = e.message();
+                    let mut w = RespWriter::new(&mut c.out, c.session.proto);
+                    w.error(line.as_bytes());
+                    c.session.flags |= flags::CLOSE_AFTER_REPLY;
+                    c.query.clear();
+                    break;
+                }
+            }
+        }
+        argv.clear();
+        c.argv = argv;
+    }
+
+    /// Whether CLIENT PAUSE holds this client's next command back.
+    fn is_paused_for(&self, _c: &Client) -> bool {
+        // Pausing is checked per command in run_command when writes_only; ALL mode stops input.
+        self.pause.until_ms > unix_ms() && !self.pause.writes_only
+    }
+
+    fn run_command(&mut self, c: &mut Client, slot: usize, argv: &[Bytes]) {
+        let now = unix_ms();
+        c.commands += 1;
+        c.last_interaction_ms = now;
+        let skip = c.session.has(flags::REPLY_OFF) || c.session.has(flags::REPLY_SKIP_NEXT);
+        if c.session.has(flags::REPLY_SKIP_NEXT) {
+            c.session.flags &= !flags::REPLY_SKIP_NEXT;
+        }
+        let proto = c.session.proto;
+        // A command whose reply is suppressed (CLIENT REPLY OFF/SKIP) writes into a scratch buffer.
+        let mut scratch = Vec::new();
+        let out = if skip { &mut scratch } else { &mut c.out };
+        let mut w = RespWriter::new(out, proto);
+        let current = ops::ConnView {
+            slot,
+            laddr: &c.laddr,
+            fd: c.fd,
+            created_ms: c.created_ms,
+            qbuf: c.query.len(),
+            commands: c.commands,
+        };
+        let Server { core, clients, monitors, pause, net, stop, pending_write, listeners, .. } = self;
+        let mut ops = ops::Ops { clients, monitors, pause, net, stop, pending_write, listeners, current };
+        commands::dispatch(core, &mut c.session, &mut ops, &mut w, argv, now);
+        self.apply_effects();
+    }
+
+    /// Carries out what commands queued: frees go to the background thread.
+    fn apply_effects(&mut self) {
+        let garbage = self.core.dbs.take_lazy_frees();
+        if !garbage.is_empty() {
+            self.bio.free(garbage);
+        }
+        // Expired keys would be propagated as DEL and notified here once AOF, replication and
+        // keyspace events exist; until then the queue is just drained.
+        let _ = self.core.dbs.take_expired();
+        self.core.effects.propagated.clear();
+        self.core.effects.events.clear();
+    }
+
+    fn before_sleep(&mut self) {
+        let params = ExpireParams::from_effort(self.core.config.active_expire_effort as u32);
+        expire::active_expire_cycle(
+            &mut self.core.dbs,
+            CycleKind::Fast,
+            &params,
+            self.core.config.hz as u32,
+            unix_ms(),
+        );
+        self.apply_effects();
+        let pending = std::mem::take(&mut self.pending_write);
+        for slot in pending {
+            self.flush_client(slot);
+        }
+    }
+
+    /// Writes a client's pending output; closes it if it is done or dead.
+    fn flush_client(&mut self, slot: usize) {
+        let Some(Some(c)) = self.clients.get_mut(slot) else { return };
+        let r = c.flush();
+        if let Ok(n) = r {
+            self.net.output_bytes += n as u64;
+        }
+        let done = c.pending_out() == 0;
+        let close = r.is_err() || (done && (c.closing || c.session.has(flags::CLOSE_AFTER_REPLY)));
+        if close {
+            self.close_client(slot);
+            return;
+        }
+        let want_writable = !done;
+        if want_writable != c.writable_registered {
+            let interest =
+                if want_writable { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+            let token = Token(CLIENT_BASE + slot);
+            let _ = match &mut c.stream {
+                Stream::Tcp(s) => self.poll.registry().reregister(s, token, interest),
+                Stream::Unix(s) => self.poll.registry().reregister(s, token, interest),
+            };
+            c.writable_registered = want_writable;
+        }
+    }
+
+    fn close_client(&mut self, slot: usize) {
+        let Some(entry) = self.clients.get_mut(slot) else { return };
+        let Some(mut c) = entry.take() else { return };
+        let _ = match &mut c.stream {
+            Stream::Tcp(s) => self.poll.registry().deregister(s),
+            Stream::Unix(s) => self.poll.registry().deregister(s),
+        };
+        c.stream.shutdown();
+        self.monitors.retain(|&m| m != slot);
+        self.pending_read.retain(|&m| m != slot);
+        self.free_slots.push(slot);
+    }
+
+    /// The `hz` cron: expiry, rehash, timeouts, shutdown on signal.
+    fn cron(&mut self) {
+        self.last_cron = Instant::now();
+        self.cron_loops += 1;
+        let now = unix_ms();
+        if self.shutdown_signal.swap(false, Ordering::SeqCst) {
+            tracing::warn!("Received SIGTERM scheduling shutdown...");
+            self.stop = Some(0);
+            return;
+        }
+        let params = ExpireParams::from_effort(self.core.config.active_expire_effort as u32);
+        expire::active_expire_cycle(
+            &mut self.core.dbs,
+            CycleKind::Slow,
+            &params,
+            self.core.config.hz as u32,
+            now,
+        );
+        if self.core.config.activerehashing {
+            self.core.dbs.rehash_for(1000);
+        }
+        self.client_timeouts(now);
+        self.apply_effects();
+        let pending = std::mem::take(&mut self.pending_write);
+        for slot in pending {
+            self.flush_client(slot);
+        }
+    }
+
+    fn client_timeouts(&mut self, now: i64) {
+        let timeout = self.core.config.timeout;
+        if timeout <= 0 {
+            return;
+        }
+        let limit = i64::from(timeout as i32) * 1000;
+        let idle: Vec<usize> = self
+            .clients
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let c = c.as_ref()?;
+                let exempt = c.session.has(flags::MONITOR);
+                (!exempt && now - c.last_interaction_ms > limit).then_some(i)
+            })
+            .collect();
+        for slot in idle {
+            tracing::debug!("Closing idle client");
+            self.close_client(slot);
+        }
+    }
+
+    fn finish_shutdown(&mut self) -> i32 {
+        tracing::warn!("User requested shutdown...");
+        let slots: Vec<usize> = (0..self.clients.len()).collect();
+        for slot in slots {
+            self.flush_client(slot);
+        }
+        if !self.core.config.pidfile.is_empty() {
+            let _ = std::fs::remove_file(&self.core.config.pidfile);
+        }
+        for l in &self.listeners {
+            l.cleanup();
+        }
+        tracing::warn!("Redis is now ready to exit, bye bye...");
+        self.stop.unwrap_or(0)
+    }
+}
+
+fn write_pidfile(config: &Config) -> io::Result<()> {
+    if config.pidfile.is_empty() {
+        return Ok(());
+    }
+    std::fs::write(&config.pidfile, format!("{}\n", std::process::id()))
+}
+
+const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";

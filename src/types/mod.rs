@@ -1,0 +1,7 @@
+//! Data types: one module per Redis type, each with its compact and full encodings.
+//!
+//! Nothing here knows about replies, clients or sockets: operations return typed results and the
+//! command layer turns them into replies and errors.
+
+pub mod string;
+pub mod value;

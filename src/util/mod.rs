@@ -1,0 +1,8 @@
+//! Leaf utilities: byte strings, hashing, the incremental dict, glob matching, numbers.
+
+pub mod alloc;
+pub mod cbytes;
+pub mod dict;
+pub mod glob;
+pub mod hash;
+pub mod num;

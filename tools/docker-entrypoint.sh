@@ -1,0 +1,20 @@
+#!/bin/sh
+# Entry point of the carmine image, behaving like the official redis image's:
+# - `docker run carmine --appendonly yes` and `docker run carmine /path/redis.conf` run the server
+#   with those arguments; `redis-server` as the command is accepted as a synonym of carmine;
+# - protected mode is off inside the container unless a config file or an argument turns it on
+#   (the official image builds Redis with protected mode off for the same reason);
+# - data lives in /data (the working directory, Redis's default `dir ./`).
+set -e
+case "$1" in
+  -*|*.conf) set -- carmine "$@" ;;
+  redis-server) shift; set -- carmine "$@" ;;
+esac
+if [ "$1" = "carmine" ]; then
+  shift
+  case "$1" in
+    ""|-*) set -- carmine --protected-mode no "$@" ;;
+    *) set -- carmine "$@" ;;
+  esac
+fi
+exec "$@"
