@@ -21,8 +21,15 @@ fn main() {
     let config_file = cli.args.first().filter(|a| !a.starts_with("--")).cloned();
     let config = match carmine::config::from_command_line(&cli.args) {
         Ok(c) => c,
+        Err(e @ carmine::config::ConfigError::CantOpen { .. }) => {
+            // Redis logs this one as a warning line rather than the fatal block.
+            let now = carmine::server::unix_ms();
+            let ts = carmine::server::log::timestamp(now);
+            println!("{}:C {} # {e}", std::process::id(), ts);
+            std::process::exit(1);
+        }
         Err(e) => {
-            eprintln!("{e}");
+            eprint!("{e}");
             std::process::exit(1);
         }
     };

@@ -11,6 +11,7 @@
 //! - `@resp3` / `@resp2` send `HELLO 3` / `HELLO 2` to both and check the reply type only.
 //! - `@sleep N` sleeps N milliseconds.
 //! - `@inline TEXT` sends TEXT followed by `\r\n` verbatim (an inline command).
+//! - `@read` reads one more reply without sending anything (the reply after a RESP3 push).
 //! - `@raw ARGS` sends the concatenation of the split ARGS verbatim and reads one reply;
 //!   `@send ARGS` sends them and reads nothing (to split a command over several writes).
 //!
@@ -48,12 +49,22 @@ impl Oracle {
     fn start() -> Oracle {
         for _attempt in 0..5 {
             let port = common::free_port();
-            let dir = std::env::temp_dir()
-                .join(format!("carmine-diff-redis-{}-{}", std::process::id(), port));
+            let dir = std::env::temp_dir().join(format!(
+                "carmine-diff-redis-{}-{}",
+                std::process::id(),
+                port
+            ));
             let _ = std::fs::create_dir_all(&dir);
             let spawned = Command::new("redis-server")
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--enable-debug-command", "yes"])
+                .args([
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--enable-debug-command",
+                    "yes",
+                ])
                 .arg("--dir")
                 .arg(&dir)
                 .stdout(Stdio::null())
@@ -126,7 +137,10 @@ impl Conn {
         let stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_read_timeout(Some(REPLY_TIMEOUT))?;
         stream.set_nodelay(true)?;
-        Ok(Conn { stream, buf: Vec::new() })
+        Ok(Conn {
+            stream,
+            buf: Vec::new(),
+        })
     }
 
     fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
@@ -137,7 +151,15 @@ impl Conn {
         let deadline = Instant::now() + REPLY_TIMEOUT;
         loop {
             if let Some(n) = common::reply_len(&self.buf) {
-                return Ok(self.buf.drain(..n).collect());
+                // An attribute (`|`) is followed by the reply it annotates: read both.
+                let follow = if self.buf.first() == Some(&b'|') {
+                    self.buf.get(n..).and_then(common::reply_len)
+                } else {
+                    Some(0)
+                };
+                if let Some(m) = follow {
+                    return Ok(self.buf.drain(..n + m).collect());
+                }
             }
             if Instant::now() > deadline {
                 return Err(format!("(timeout; partial: {})", show(&self.buf)));
@@ -177,16 +199,20 @@ impl Side {
             let mut c = Conn::connect(self.peer.port())
                 .map_err(|e| format!("({} is down: cannot connect: {e})", self.name))?;
             if state.resp3 {
-                c.send(&common::encode(&[b"HELLO", b"3"])).map_err(|e| e.to_string())?;
+                c.send(&common::encode(&[b"HELLO", b"3"]))
+                    .map_err(|e| e.to_string())?;
                 c.read_reply()?;
             }
             if let Some(db) = &state.db {
-                c.send(&common::encode(&[b"SELECT", db.as_bytes()])).map_err(|e| e.to_string())?;
+                c.send(&common::encode(&[b"SELECT", db.as_bytes()]))
+                    .map_err(|e| e.to_string())?;
                 c.read_reply()?;
             }
             self.conn = Some(c);
         }
-        self.conn.as_mut().ok_or_else(|| "(no connection)".to_string())
+        self.conn
+            .as_mut()
+            .ok_or_else(|| "(no connection)".to_string())
     }
 
     /// Sends `bytes` and, if `want_reply`, reads one reply. A failed exchange drops the
@@ -198,7 +224,12 @@ impl Side {
         want_reply: bool,
     ) -> Result<Vec<u8>, String> {
         let conn = self.conn(state)?;
-        let r = match conn.send(bytes) {
+        let sent = if bytes.is_empty() {
+            Ok(())
+        } else {
+            conn.send(bytes)
+        };
+        let r = match sent {
             Err(e) => Err(format!("(write error: {e})")),
             Ok(()) if !want_reply => Ok(Vec::new()),
             Ok(()) => conn.read_reply(),
@@ -255,8 +286,10 @@ fn split_line(line: &str) -> Result<Vec<Vec<u8>>, String> {
                 match c {
                     None => return Err("unbalanced double quote".into()),
                     Some(b'\\') if b.get(i + 1) == Some(&b'x') => {
-                        match (b.get(i + 2).and_then(|&c| hex(c)), b.get(i + 3).and_then(|&c| hex(c)))
-                        {
+                        match (
+                            b.get(i + 2).and_then(|&c| hex(c)),
+                            b.get(i + 3).and_then(|&c| hex(c)),
+                        ) {
                             (Some(h), Some(l)) => {
                                 cur.push(h * 16 + l);
                                 i += 3;
@@ -367,7 +400,11 @@ fn sorted(reply: &[u8]) -> Vec<u8> {
 fn run_script(path: &Path, selftest: bool) -> (Vec<Mismatch>, usize) {
     let script = path.file_name().unwrap().to_string_lossy().into_owned();
     let text = std::fs::read_to_string(path).unwrap();
-    let mut redis = Side { name: "redis", peer: Peer::Redis(Oracle::start()), conn: None };
+    let mut redis = Side {
+        name: "redis",
+        peer: Peer::Redis(Oracle::start()),
+        conn: None,
+    };
     let mut carmine = Side {
         name: "carmine",
         peer: if selftest {
@@ -397,6 +434,7 @@ fn run_script(path: &Path, selftest: bool) -> (Vec<Mismatch>, usize) {
         let split = |s: &str| {
             split_line(s).unwrap_or_else(|e| panic!("{script}:{line_no}: bad quoting: {e}"))
         };
+        let mut cmd_args: Vec<Vec<u8>> = Vec::new();
         let (bytes, mode, want_reply) = match word {
             "@sleep" => {
                 let ms: u64 = rest.trim().parse().expect("@sleep takes milliseconds");
@@ -408,10 +446,11 @@ fn run_script(path: &Path, selftest: bool) -> (Vec<Mismatch>, usize) {
             "@inline" => (format!("{rest}\r\n").into_bytes(), mode, true),
             "@raw" => (split(rest).concat(), mode, true),
             "@send" => (split(rest).concat(), mode, false),
+            "@read" => (Vec::new(), mode, true),
             w if w.starts_with('@') => panic!("{script}:{line_no}: unknown directive {w}"),
             _ => {
-                let args = split(line);
-                let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+                cmd_args = split(line);
+                let refs: Vec<&[u8]> = cmd_args.iter().map(Vec::as_slice).collect();
                 (common::encode(&refs), mode, true)
             }
         };
@@ -439,8 +478,11 @@ fn run_script(path: &Path, selftest: bool) -> (Vec<Mismatch>, usize) {
         }
         // Track what a reconnect must restore.
         if let Ok(reply) = &r {
-            let args = split(line);
-            let cmd = args.first().map(|a| a.to_ascii_uppercase()).unwrap_or_default();
+            let args = &cmd_args;
+            let cmd = args
+                .first()
+                .map(|a| a.to_ascii_uppercase())
+                .unwrap_or_default();
             if word == "@resp3" || word == "@resp2" {
                 state.resp3 = word == "@resp3";
             } else if cmd == b"HELLO" && reply.first() == Some(&b'%') {
@@ -477,7 +519,9 @@ fn run_script(path: &Path, selftest: bool) -> (Vec<Mismatch>, usize) {
 fn replies_match_redis() {
     let selftest = std::env::var_os("CARMINE_DIFF_SELFTEST").is_some_and(|v| v == "1");
     let only = std::env::var("CARMINE_DIFF_ONLY").ok();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("diff");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("diff");
     let mut scripts: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -508,5 +552,9 @@ fn replies_match_redis() {
         eprintln!("    carmine: {}", m.carmine);
     }
     eprintln!("differential summary:\n{summary}");
-    assert!(all.is_empty(), "{} replies differ from redis-server (listed above)", all.len());
+    assert!(
+        all.is_empty(),
+        "{} replies differ from redis-server (listed above)",
+        all.len()
+    );
 }

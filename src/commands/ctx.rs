@@ -117,7 +117,11 @@ pub trait ServerOps {
     fn start_monitor(&mut self, me: &mut Session);
     /// Applies config changes that touch the server (port, bind, maxclients, ...); Err carries
     /// the name of the parameter that failed and why.
-    fn apply_config(&mut self, core: &mut Core, changed: &[&'static str]) -> Result<(), (String, String)>;
+    fn apply_config(
+        &mut self,
+        core: &mut Core,
+        changed: &[&'static str],
+    ) -> Result<(), (String, String)>;
     /// Appends the INFO sections the server owns (server, clients, stats network fields) for
     /// `section` (lowercase) to `out`; returns false if it owns no such section.
     fn info_section(&self, core: &Core, section: &str, out: &mut String) -> bool;

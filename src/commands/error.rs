@@ -159,26 +159,50 @@ mod tests {
     fn texts_match_redis() {
         let table: Vec<(CmdError, &str)> = vec![
             (
-                CmdError::UnknownCommand { name: b"foo".to_vec(), args: vec![b"a".to_vec(), b"b".to_vec()] },
+                CmdError::UnknownCommand {
+                    name: b"foo".to_vec(),
+                    args: vec![b"a".to_vec(), b"b".to_vec()],
+                },
                 "ERR unknown command 'foo', with args beginning with: 'a' 'b' ",
             ),
             (
-                CmdError::UnknownCommand { name: b"foo".to_vec(), args: vec![] },
+                CmdError::UnknownCommand {
+                    name: b"foo".to_vec(),
+                    args: vec![],
+                },
                 "ERR unknown command 'foo', with args beginning with: ",
             ),
             (
-                CmdError::UnknownSubcommand { sub: b"foo".to_vec(), cmd: "CONFIG".into() },
+                CmdError::UnknownSubcommand {
+                    sub: b"foo".to_vec(),
+                    cmd: "CONFIG".into(),
+                },
                 "ERR unknown subcommand 'foo'. Try CONFIG HELP.",
             ),
-            (CmdError::WrongArity("get".into()), "ERR wrong number of arguments for 'get' command"),
-            (CmdError::WrongType, "WRONGTYPE Operation against a key holding the wrong kind of value"),
+            (
+                CmdError::WrongArity("get".into()),
+                "ERR wrong number of arguments for 'get' command",
+            ),
+            (
+                CmdError::WrongType,
+                "WRONGTYPE Operation against a key holding the wrong kind of value",
+            ),
             (CmdError::Syntax, "ERR syntax error"),
-            (CmdError::NotInteger, "ERR value is not an integer or out of range"),
+            (
+                CmdError::NotInteger,
+                "ERR value is not an integer or out of range",
+            ),
             (CmdError::NotFloat, "ERR value is not a valid float"),
-            (CmdError::Overflow, "ERR increment or decrement would overflow"),
+            (
+                CmdError::Overflow,
+                "ERR increment or decrement would overflow",
+            ),
             (CmdError::NoSuchKey, "ERR no such key"),
             (CmdError::IndexOutOfRange, "ERR index out of range"),
-            (CmdError::InvalidExpire("set".into()), "ERR invalid expire time in 'set' command"),
+            (
+                CmdError::InvalidExpire("set".into()),
+                "ERR invalid expire time in 'set' command",
+            ),
             (CmdError::DbIndexOutOfRange, "ERR DB index is out of range"),
             (CmdError::InvalidCursor, "ERR invalid cursor"),
             (CmdError::NoAuth, "NOAUTH Authentication required."),
@@ -192,7 +216,10 @@ mod tests {
     #[test]
     fn unknown_command_args_are_cut_at_128_bytes() {
         let long = vec![b'x'; 200];
-        let e = CmdError::UnknownCommand { name: b"foo".to_vec(), args: vec![long, b"y".to_vec()] };
+        let e = CmdError::UnknownCommand {
+            name: b"foo".to_vec(),
+            args: vec![long, b"y".to_vec()],
+        };
         let s = e.render();
         let expected = format!(
             "ERR unknown command 'foo', with args beginning with: '{}' ",

@@ -146,7 +146,8 @@ impl Effects {
     /// Queues a keyspace event if its class is enabled.
     pub fn notify(&mut self, class: u32, event: &'static str, db: usize, key: &[u8]) {
         if self.notify_classes & class != 0 {
-            self.events.push((class, event, db, Bytes::copy_from_slice(key)));
+            self.events
+                .push((class, event, db, Bytes::copy_from_slice(key)));
         }
     }
 }
@@ -161,7 +162,7 @@ pub fn dispatch(
     now_ms: i64,
 ) {
     match resolve(core, session, argv) {
-        Ok((spec, handler)) => call(core, session, server, reply, argv, now_ms, spec, handler),
+        Ok(idx) => call(core, session, server, reply, argv, now_ms, idx),
         Err(e) => {
             let line = e.render();
             core.stats.count_error(&line);
@@ -171,56 +172,82 @@ pub fn dispatch(
     }
 }
 
-/// Finds the command and runs the checks that come before execution.
-fn resolve(
-    core: &mut Core,
-    session: &Session,
-    argv: &[Bytes],
-) -> Result<(&'static spec::CommandSpec, Handler), CmdError> {
+/// Finds the command and runs the checks that come before execution; returns its registry
+/// index.
+pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usize, CmdError> {
     let name = argv.first().map(|b| b.as_ref()).unwrap_or_default();
     let unknown = || CmdError::UnknownCommand {
         name: name.to_vec(),
         args: argv.iter().skip(1).map(|a| a.to_vec()).collect(),
     };
-    let top = core.registry.get_mut(name).ok_or_else(unknown)?;
-    let entry = if top.subs.is_empty() || top.handler.is_some() && argv.len() < 2 {
-        top
-    } else if argv.len() < 2 {
-        top.stats.rejected_calls += 1;
-        return Err(CmdError::WrongArity(top.spec.name.to_string()));
-    } else {
-        let sub = argv.get(1).map(|b| b.as_ref()).unwrap_or_default();
-        let container = top.spec.name.to_ascii_uppercase();
-        match top.sub_mut(sub) {
-            Some(e) => e,
-            None => {
-                return Err(CmdError::UnknownSubcommand { sub: sub.to_vec(), cmd: container });
-            }
+    let reg = &mut core.registry;
+    let top = reg.find(name).ok_or_else(unknown)?;
+    let idx = match reg.entry(top) {
+        Some(e) if e.subs.is_empty() || (e.handler.is_some() && argv.len() < 2) => top,
+        Some(e) if argv.len() < 2 => {
+            let name = e.spec.name;
+            return Err(reject(reg, top, CmdError::WrongArity(name.to_string())));
         }
+        Some(e) => {
+            let sub = argv.get(1).map(|b| b.as_ref()).unwrap_or_default();
+            let container = e.spec.name.to_ascii_uppercase();
+            reg.find_sub(top, sub)
+                .ok_or_else(|| CmdError::UnknownSubcommand {
+                    sub: sub.to_vec(),
+                    cmd: container,
+                })?
+        }
+        None => return Err(unknown()),
     };
-    let spec = entry.spec;
-    let arity = spec.arity;
-    let argc = i64::try_from(argv.len()).unwrap_or(i64::MAX);
-    if (arity > 0 && i64::from(arity) != argc) || argc < -i64::from(arity) {
-        entry.stats.rejected_calls += 1;
-        return Err(CmdError::WrongArity(spec.name.to_string()));
-    }
-    let Some(handler) = entry.handler else {
+    let Some(entry) = reg.entry(idx) else {
         return Err(unknown());
     };
+    let spec = entry.spec;
+    let argc = i64::try_from(argv.len()).unwrap_or(i64::MAX);
+    let arity = i64::from(spec.arity);
+    if (arity > 0 && arity != argc) || argc < -arity {
+        return Err(reject(
+            reg,
+            idx,
+            CmdError::WrongArity(spec.name.to_string()),
+        ));
+    }
+    if entry.handler.is_none() {
+        return Err(unknown());
+    }
     if !session.authenticated && spec.flags & spec::CMD_NO_AUTH == 0 {
-        entry.stats.rejected_calls += 1;
-        return Err(CmdError::NoAuth);
+        return Err(reject(reg, idx, CmdError::NoAuth));
     }
     if spec.flags & spec::CMD_PROTECTED != 0 && !protected_allowed(&core.config, session) {
-        entry.stats.rejected_calls += 1;
-        return Err(protected_error(spec.name));
+        return Err(reject(&mut core.registry, idx, protected_error(spec.name)));
     }
-    Ok((spec, handler))
+    Ok(idx)
 }
 
-/// Runs a resolved command: the handler, its timing, SLOWLOG and stats.
-#[allow(clippy::too_many_arguments)]
+/// Whether `argv` names a command that may write or replicate (CLIENT PAUSE WRITE holds those).
+pub fn may_replicate(core: &Core, argv: &[Bytes]) -> bool {
+    let reg = &core.registry;
+    let name = argv.first().map(|b| b.as_ref()).unwrap_or_default();
+    let Some(top) = reg.find(name) else {
+        return false;
+    };
+    let idx = argv
+        .get(1)
+        .and_then(|sub| reg.find_sub(top, sub))
+        .unwrap_or(top);
+    reg.entry(idx)
+        .is_some_and(|e| e.spec.flags & (spec::CMD_WRITE | spec::CMD_MAY_REPLICATE) != 0)
+}
+
+/// Counts a rejected call of the command at `idx` and passes the error through.
+fn reject(reg: &mut Registry, idx: usize, e: CmdError) -> CmdError {
+    if let Some(entry) = reg.entry_mut(idx) {
+        entry.stats.rejected_calls += 1;
+    }
+    e
+}
+
+/// Runs a resolved command (registry index `idx`): the handler, its timing, SLOWLOG and stats.
 pub fn call(
     core: &mut Core,
     session: &mut Session,
@@ -228,46 +255,48 @@ pub fn call(
     reply: &mut dyn ReplySink,
     argv: &[Bytes],
     now_ms: i64,
-    spec: &'static spec::CommandSpec,
-    handler: Handler,
+    idx: usize,
 ) {
+    let Some((spec, Some(handler))) = core.registry.entry(idx).map(|e| (e.spec, e.handler)) else {
+        return;
+    };
     let start = Instant::now();
-    let result = {
-        let mut ctx = Ctx { reply, core, session, server, now_ms };
-        let r = handler(&mut ctx, argv);
-        if let Err(e) = &r {
-            let line = e.render();
-            ctx.reply.error(&line);
-            ctx.core.stats.count_error(&line);
+    let failed = {
+        let mut ctx = Ctx {
+            reply,
+            core,
+            session,
+            server,
+            now_ms,
+        };
+        match handler(&mut ctx, argv) {
+            Ok(()) => false,
+            Err(e) => {
+                let line = e.render();
+                ctx.reply.error(&line);
+                ctx.core.stats.count_error(&line);
+                true
+            }
         }
-        r
     };
     let usec = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     core.stats.commands_processed += 1;
     session.last_cmd = spec.name;
-    if let Some(e) = lookup_spec_entry(&mut core.registry, spec.name) {
+    if let Some(e) = core.registry.entry_mut(idx) {
         e.stats.calls += 1;
         e.stats.usec += usec;
-        if result.is_err() {
+        if failed {
             e.stats.failed_calls += 1;
         }
     }
     if spec.flags & spec::CMD_SKIP_SLOWLOG == 0 {
-        core.slowlog.record(&core.config, argv, usec, now_ms, session);
+        core.slowlog
+            .record(&core.config, argv, usec, now_ms, session);
     }
-    core.latency.record("command", usec / 1000, now_ms, &core.config);
+    core.latency
+        .record("command", usec / 1000, now_ms, &core.config);
     if spec.flags & (spec::CMD_SKIP_MONITOR | spec::CMD_ADMIN) == 0 {
         server.feed_monitors(session, argv);
-    }
-}
-
-/// The registry entry for a full name ("get", "config|get").
-fn lookup_spec_entry<'a>(reg: &'a mut Registry, full: &str) -> Option<&'a mut registry::CommandEntry> {
-    let mut parts = full.split('|');
-    let top = reg.get_mut(parts.next()?.as_bytes())?;
-    match parts.next() {
-        None => Some(top),
-        Some(sub) => top.sub_mut(sub.as_bytes()),
     }
 }
 
@@ -302,5 +331,7 @@ fn protected_error(name: &str) -> CmdError {
 fn random_hex40() -> String {
     use rand::RngExt;
     let mut rng = rand::rng();
-    (0..40).map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16usize)])).collect()
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16usize)]))
+        .collect()
 }

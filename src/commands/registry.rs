@@ -29,15 +29,17 @@ pub struct CommandEntry {
     pub spec: &'static CommandSpec,
     /// Its handler; `None` for a container command whose subcommands carry the handlers.
     pub handler: Option<Handler>,
-    /// Subcommands by lowercase name.
-    pub subs: HashMap<Box<[u8]>, CommandEntry>,
+    /// Subcommands by lowercase short name, as indexes into the registry.
+    pub subs: HashMap<Box<[u8]>, usize>,
     /// Call counters.
     pub stats: CommandStats,
 }
 
-/// Every command the server answers.
+/// Every command the server answers: a flat table of commands and subcommands (so a resolved
+/// command is one index, and stats need no second lookup) and a name index over top-level ones.
 pub struct Registry {
-    map: HashMap<Box<[u8]>, CommandEntry>,
+    entries: Vec<CommandEntry>,
+    by_name: HashMap<Box<[u8]>, usize>,
 }
 
 impl Registry {
@@ -49,84 +51,90 @@ impl Registry {
                 bound.insert(name, h);
             }
         }
-        let mut map = HashMap::new();
+        let mut entries = Vec::new();
+        let mut by_name = HashMap::new();
         for s in spec::COMMANDS {
             let mut subs = HashMap::new();
             for sub in s.subcommands {
                 if let Some(&h) = bound.get(sub.name) {
                     let short = sub.name.rsplit('|').next().unwrap_or(sub.name);
-                    subs.insert(
-                        Box::from(short.as_bytes()),
-                        CommandEntry { spec: sub, handler: Some(h), subs: HashMap::new(), stats: CommandStats::default() },
-                    );
+                    subs.insert(Box::from(short.as_bytes()), entries.len());
+                    entries.push(CommandEntry {
+                        spec: sub,
+                        handler: Some(h),
+                        subs: HashMap::new(),
+                        stats: CommandStats::default(),
+                    });
                 }
             }
             let handler = bound.get(s.name).copied();
             if handler.is_none() && subs.is_empty() {
                 continue;
             }
-            map.insert(
-                Box::from(s.name.as_bytes()),
-                CommandEntry { spec: s, handler, subs, stats: CommandStats::default() },
-            );
+            by_name.insert(Box::from(s.name.as_bytes()), entries.len());
+            entries.push(CommandEntry {
+                spec: s,
+                handler,
+                subs,
+                stats: CommandStats::default(),
+            });
         }
-        Registry { map }
+        Registry { entries, by_name }
     }
 
-    /// The command named `name` (any case).
-    pub fn get(&self, name: &[u8]) -> Option<&CommandEntry> {
-        with_lower(name, |n| self.map.get(n))
-    }
-
-    /// The command named `name` (any case), mutably.
-    pub fn get_mut(&mut self, name: &[u8]) -> Option<&mut CommandEntry> {
+    /// The index of the top-level command named `name` (any case).
+    pub fn find(&self, name: &[u8]) -> Option<usize> {
         let mut buf = [0u8; 64];
         let n = lower_into(name, &mut buf)?;
-        self.map.get_mut(n)
+        self.by_name.get(n).copied()
+    }
+
+    /// The index of subcommand `sub` (any case) of the command at `parent`.
+    pub fn find_sub(&self, parent: usize, sub: &[u8]) -> Option<usize> {
+        let mut buf = [0u8; 64];
+        let n = lower_into(sub, &mut buf)?;
+        self.entries.get(parent)?.subs.get(n).copied()
+    }
+
+    /// The entry at `idx`.
+    pub fn entry(&self, idx: usize) -> Option<&CommandEntry> {
+        self.entries.get(idx)
+    }
+
+    /// The entry at `idx`, mutably.
+    pub fn entry_mut(&mut self, idx: usize) -> Option<&mut CommandEntry> {
+        self.entries.get_mut(idx)
+    }
+
+    /// The top-level command named `name` (any case).
+    pub fn get(&self, name: &[u8]) -> Option<&CommandEntry> {
+        self.entries.get(self.find(name)?)
+    }
+
+    /// The command or subcommand with this full name ("get", "config|get").
+    pub fn get_full(&self, full_name: &str) -> Option<&CommandEntry> {
+        let mut parts = full_name.split('|');
+        let top = self.find(parts.next()?.as_bytes())?;
+        match parts.next() {
+            None => self.entries.get(top),
+            Some(sub) => self.entries.get(self.find_sub(top, sub.as_bytes())?),
+        }
     }
 
     /// Whether the server implements the command with this full name ("get", "config|get").
     pub fn is_implemented(&self, full_name: &str) -> bool {
-        let mut parts = full_name.split('|');
-        let Some(top) = parts.next().and_then(|t| self.map.get(t.as_bytes())) else {
-            return false;
-        };
-        match parts.next() {
-            None => true,
-            Some(sub) => top.subs.contains_key(sub.as_bytes()),
-        }
+        self.get_full(full_name).is_some()
     }
 
-    /// Every registered top-level command.
+    /// Every registered command and subcommand (INFO commandstats shows both).
     pub fn iter(&self) -> impl Iterator<Item = &CommandEntry> {
-        self.map.values()
+        self.entries.iter()
     }
 
-    /// Every registered top-level command, mutably (CONFIG RESETSTAT).
+    /// Every registered command and subcommand, mutably (CONFIG RESETSTAT).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut CommandEntry> {
-        self.map.values_mut()
+        self.entries.iter_mut()
     }
-}
-
-impl CommandEntry {
-    /// The subcommand named `name` (any case).
-    pub fn sub(&self, name: &[u8]) -> Option<&CommandEntry> {
-        with_lower(name, |n| self.subs.get(n))
-    }
-
-    /// The subcommand named `name` (any case), mutably.
-    pub fn sub_mut(&mut self, name: &[u8]) -> Option<&mut CommandEntry> {
-        let mut buf = [0u8; 64];
-        let n = lower_into(name, &mut buf)?;
-        self.subs.get_mut(n)
-    }
-}
-
-/// Looks up a lowercased copy of `name` without allocating (names over 64 bytes match nothing).
-fn with_lower<'a, T>(name: &[u8], f: impl FnOnce(&[u8]) -> Option<&'a T>) -> Option<&'a T> {
-    let mut buf = [0u8; 64];
-    let n = lower_into(name, &mut buf)?;
-    f(n)
 }
 
 fn lower_into<'b>(name: &[u8], buf: &'b mut [u8; 64]) -> Option<&'b [u8]> {
@@ -139,5 +147,7 @@ fn lower_into<'b>(name: &[u8], buf: &'b mut [u8; 64]) -> Option<&'b [u8]> {
 
 /// All spec names, for checking handler lists in tests.
 pub fn spec_has(name: &str) -> bool {
-    spec::COMMANDS.iter().any(|s| s.name == name || s.subcommands.iter().any(|c| c.name == name))
+    spec::COMMANDS
+        .iter()
+        .any(|s| s.name == name || s.subcommands.iter().any(|c| c.name == name))
 }

@@ -31,7 +31,11 @@ impl ServerOps for FakeOps {
             age_secs: 0,
             is_me: true,
         };
-        if keep(&info) { format!("id={} addr={}\n", me.id, me.addr).into_bytes() } else { Vec::new() }
+        if keep(&info) {
+            format!("id={} addr={}\n", me.id, me.addr).into_bytes()
+        } else {
+            Vec::new()
+        }
     }
     fn kill_clients(&mut self, _me: &mut Session, _kill: &dyn Fn(&ClientInfo) -> bool) -> usize {
         0
@@ -89,19 +93,34 @@ impl Harness {
         core.start_ms = 1_000_000;
         let mut session = Session::new(1, true);
         session.addr = "127.0.0.1:5000".to_string();
-        Harness { core, session, ops: FakeOps::default(), now_ms: 1_000_000 }
+        Harness {
+            core,
+            session,
+            ops: FakeOps::default(),
+            now_ms: 1_000_000,
+        }
     }
 
     /// Runs one command given as words and returns its reply.
     pub fn run(&mut self, words: &[&str]) -> Reply {
-        let argv: Vec<Bytes> = words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect();
+        let argv: Vec<Bytes> = words
+            .iter()
+            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+            .collect();
         self.run_argv(&argv)
     }
 
     /// Runs one command given as byte strings and returns its reply.
     pub fn run_argv(&mut self, argv: &[Bytes]) -> Reply {
         let mut sink = ValueSink::new(self.session.proto);
-        dispatch(&mut self.core, &mut self.session, &mut self.ops, &mut sink, argv, self.now_ms);
+        dispatch(
+            &mut self.core,
+            &mut self.session,
+            &mut self.ops,
+            &mut sink,
+            argv,
+            self.now_ms,
+        );
         sink.take().unwrap_or(Reply::Null)
     }
 

@@ -326,7 +326,8 @@ impl Config {
                 }
             }
             (_, Value::Oom(values)) => {
-                let text = format!("{name} {} {} {}", values[0], values[1], values[2]);
+                let [a, b, c] = values;
+                let text = format!("{name} {a} {b} {c}");
                 state.line(name, text, *values != [0, 200, 800]);
             }
             (_, Value::Notify(flags)) => {
@@ -368,6 +369,79 @@ impl Config {
         }
     }
 }
+
+/// Generates redis.conf.example: every directive with its description and default value.
+pub fn example_conf() -> String {
+    let defaults = Config::default();
+    let mut out = String::from(EXAMPLE_HEADER);
+    for (i, d) in TABLE.iter().enumerate() {
+        if let Some((_, title)) = table::SECTIONS.iter().find(|(first, _)| *first == d.name) {
+            out.push_str(&format!("\n################################ {title}\n"));
+        }
+        out.push_str(&format!("\n# {}\n", d.doc));
+        let mut notes = Vec::new();
+        if let Some(alias) = d.alias {
+            notes.push(format!("alias: {alias}"));
+        }
+        if d.has(table::IMMUTABLE) {
+            notes.push("CONFIG SET refuses it".to_owned());
+        } else if d.has(table::PROTECTED) {
+            notes.push("CONFIG SET needs enable-protected-configs".to_owned());
+        }
+        if !d.in_effect {
+            notes.push("not in effect yet".to_owned());
+        }
+        if !notes.is_empty() {
+            out.push_str(&format!("# ({})\n", notes.join("; ")));
+        }
+        let lines = match d.name {
+            "dir" => vec!["dir ./".to_owned()],
+            "bind" => vec!["bind * -::*".to_owned()],
+            "replicaof" => vec!["# replicaof <masterip> <masterport>".to_owned()],
+            _ => {
+                let mut state = RewriteState::forcing();
+                if let Some(v) = defaults.values.get(i) {
+                    defaults.rewrite_row(&mut state, d, v);
+                }
+                if state.lines.is_empty() {
+                    vec![format!("# {} <value>", d.name)]
+                } else {
+                    state.lines
+                }
+            }
+        };
+        for l in lines {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The top of redis.conf.example.
+const EXAMPLE_HEADER: &str = "\
+# carmine configuration file: redis.conf syntax, with every directive of Redis 7.0.15.
+#
+# GENERATED from src/config/table.rs by `config::file::example_conf`; a unit test keeps the two
+# in step, so edit the table, not this file.
+#
+# Every directive Redis 7.0.15 knows is listed with its default value, so any real redis.conf
+# loads in carmine. Start carmine with a file and/or options, as redis-server:
+#
+#   carmine /path/to/redis.conf --port 7000 --replicaof 127.0.0.1 6379
+#
+# Names are case-insensitive. Values may be quoted: \"...\" understands \\n \\r \\t \\b \\a
+# \\xHH escapes, '...' only \\'. Memory sizes take a unit: 1k = 1000, 1kb = 1024, 1m, 1mb, 1g,
+# 1gb (any case). Later lines win; the first `save` line replaces the default save points and
+# more `save` lines add to them.
+#
+# Also accepted: include <path> (wildcards allowed), rename-command <command> <new-name>,
+# user <name> <rules...>, loadmodule <path> [args] (not in effect yet).
+#
+# Directives marked \"not in effect yet\" are accepted, validated, shown by CONFIG GET and
+# kept by CONFIG REWRITE, but carmine does not act on them yet; one set to a non-default value
+# is reported at start-up.
+";
 
 /// Why a line failed to load.
 enum LoadError {
@@ -519,9 +593,22 @@ struct RewriteState {
     /// Directives the rewrite has handled; their leftover old lines are blanked.
     rewritten: HashSet<String>,
     needs_signature: bool,
+    /// Write every directive even at its default (for redis.conf.example), without signature.
+    force_all: bool,
 }
 
 impl RewriteState {
+    /// An empty state that writes every directive.
+    fn forcing() -> Self {
+        RewriteState {
+            lines: Vec::new(),
+            option_lines: HashMap::new(),
+            rewritten: HashSet::new(),
+            needs_signature: false,
+            force_all: true,
+        }
+    }
+
     /// Reads the old file; a missing file is an empty one.
     fn read(path: &Path) -> Result<Self, String> {
         let mut state = RewriteState {
@@ -529,6 +616,7 @@ impl RewriteState {
             option_lines: HashMap::new(),
             rewritten: HashSet::new(),
             needs_signature: true,
+            force_all: false,
         };
         let text = match std::fs::read(path) {
             Ok(t) => t,
@@ -592,7 +680,7 @@ impl RewriteState {
                     *slot = text;
                 }
             }
-            None if force => {
+            None if force || self.force_all => {
                 if self.needs_signature {
                     self.lines.push(SIGNATURE.to_owned());
                     self.needs_signature = false;

@@ -16,6 +16,10 @@
 //!   and CONFIG GET dir reports the directory it moved to.
 //! - Strings are bytes: a value may hold any byte a quoted `"\xff"` can produce.
 //!
+//! Layout: `table.rs` (the directive table), `parse.rs` (sdssplitargs, memtoull and friends),
+//! `file.rs` (redis.conf loading, the command line, CONFIG REWRITE, redis.conf.example), this file
+//! (`Config`, errors, CONFIG GET/SET), `tests.rs` with `testdata/` (captured oracle output).
+//!
 //! Imports: std and `crate::util::glob` only (config is a leaf).
 
 mod file;
@@ -29,7 +33,7 @@ use std::path::PathBuf;
 use crate::util::glob::glob_match;
 use table::{Directive, Kind, NumFormat, Special, TABLE};
 
-pub use file::from_command_line;
+pub use file::{example_conf, from_command_line};
 
 /// The Redis release whose configuration behaviour carmine reproduces (it appears in errors).
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -671,10 +675,10 @@ impl Config {
                 first_err.get_or_insert_with(|| ConfigSetError::Unknown(name.to_vec()));
                 continue;
             };
+            let Some(d) = TABLE.get(i) else { continue };
             if first_err.is_some() {
                 continue;
             }
-            let d = &TABLE[i];
             let failed = |reason: &str| ConfigSetError::Failed {
                 name: name.to_vec(),
                 reason: Some(reason.to_owned()),
@@ -702,7 +706,7 @@ impl Config {
         let backup = self.clone();
         let mut changed = Vec::new();
         for (&(i, shown), &(_, value)) in rows.iter().zip(pairs) {
-            let d = &TABLE[i];
+            let Some(d) = TABLE.get(i) else { continue };
             let args = if d.has(table::MULTI_ARG) {
                 parse::split_spaces(value)
             } else {
@@ -744,11 +748,16 @@ impl Config {
 
     /// Returns whether a directive's value must be redacted from logs, SLOWLOG and MONITOR.
     pub fn is_sensitive(name: &[u8]) -> bool {
-        table::find(name).is_some_and(|(i, _)| TABLE[i].has(table::SENSITIVE))
+        table::find(name)
+            .and_then(|(i, _)| TABLE.get(i))
+            .is_some_and(|d| d.has(table::SENSITIVE))
     }
 
     /// Directives set to a non-default value whose feature carmine does not implement yet.
-    pub(crate) fn not_in_effect(&self) -> Vec<&'static str> {
+    ///
+    /// Also lists `rename-command`, `user` and `loadmodule` when the file had any. Start-up logs
+    /// each once as a warning ("not in effect yet").
+    pub fn not_in_effect(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = TABLE
             .iter()
             .zip(&self.values)
@@ -1427,7 +1436,7 @@ fn render_value(d: &Directive, v: &Value) -> Vec<u8> {
             .collect::<Vec<_>>()
             .join(" ")
             .into_bytes(),
-        (_, Value::Oom(v)) => format!("{} {} {}", v[0], v[1], v[2]).into_bytes(),
+        (_, Value::Oom([a, b, c])) => format!("{a} {b} {c}").into_bytes(),
         (_, Value::Notify(n)) => notify_flags_to_string(*n).into_bytes(),
         (_, Value::Bind(addrs)) => addrs.join(&b' '),
         (_, Value::ReplicaOf(r)) => match r {

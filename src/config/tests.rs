@@ -3,12 +3,27 @@
 use super::*;
 use std::path::Path;
 
-/// A fresh directory under the system temp dir, unique to this process and `name`.
-fn temp_dir(name: &str) -> PathBuf {
+/// A fresh directory under the system temp dir, unique to this process and name, removed on drop.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("carmine-config-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 fn load(text: &str) -> Result<Config, ConfigError> {
@@ -1010,4 +1025,44 @@ fn rewrite_reports_write_failures() {
         c.rewrite().unwrap_err().to_string(),
         "ERR Rewriting config file: No such file or directory"
     );
+}
+
+// ---- redis.conf.example ----
+
+#[test]
+fn redis_conf_example_is_generated_from_the_table() {
+    let generated = example_conf();
+    // CARMINE_WRITE_EXAMPLE=<path to redis.conf.example> regenerates the file.
+    if let Some(path) = std::env::var_os("CARMINE_WRITE_EXAMPLE") {
+        std::fs::write(path, &generated).unwrap();
+    }
+    let checked_in = include_str!("../../redis.conf.example");
+    assert!(
+        generated == checked_in,
+        "regenerate redis.conf.example from the table"
+    );
+}
+
+#[test]
+fn redis_conf_example_loads_to_the_defaults() {
+    let mut c = Config::default();
+    c.load_str(&example_conf(), None).unwrap();
+    assert_eq!(c.get(&[b"*"]), Config::default().get(&[b"*"]));
+    assert!(c.not_in_effect().is_empty());
+}
+
+#[test]
+fn debian_redis_conf_loads() {
+    // The distribution's commented redis.conf, when installed; `dir` is left out so the test
+    // does not move the process.
+    let Ok(text) = std::fs::read_to_string("/etc/redis/redis.conf") else {
+        return;
+    };
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("dir "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let c = load(&text).unwrap();
+    assert_eq!(c.bind, vec!["127.0.0.1".to_owned(), "-::1".to_owned()]);
 }

@@ -104,7 +104,11 @@ pub fn active_expire_cycle(
             if ttl_samples > 0 {
                 let avg = ttl_sum / ttl_samples;
                 // Same smoothing as Redis: 2% of the new sample's weight.
-                d.avg_ttl = if d.avg_ttl == 0 { avg } else { (d.avg_ttl / 50) * 49 + avg / 50 };
+                d.avg_ttl = if d.avg_ttl == 0 {
+                    avg
+                } else {
+                    (d.avg_ttl / 50) * 49 + avg / 50
+                };
             }
             let expired = due.len();
             for k in due {
@@ -151,7 +155,13 @@ mod tests {
         let mut dbs = Databases::new(2);
         for i in 0..1000 {
             let k = format!("k{i}");
-            dbs.set(0, k.as_bytes(), Value::Str(StrValue::from_set(b"v")), false, 0);
+            dbs.set(
+                0,
+                k.as_bytes(),
+                Value::Str(StrValue::from_set(b"v")),
+                false,
+                0,
+            );
             let when = if i % 2 == 0 { 500 } else { 1_000_000 };
             dbs.set_expire(0, k.as_bytes(), Some(when));
         }

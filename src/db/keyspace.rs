@@ -26,7 +26,10 @@ pub struct Entry {
 impl Entry {
     /// A new entry, with its access clock set to `now_ms`.
     pub fn new(value: Value, now_ms: i64) -> Self {
-        Entry { value, meta: lru_clock(now_ms) }
+        Entry {
+            value,
+            meta: lru_clock(now_ms),
+        }
     }
 
     /// Whether the key has an expiry time.
@@ -53,8 +56,32 @@ impl Entry {
     pub fn idle_secs(&self, now_ms: i64) -> u64 {
         let now = lru_clock(now_ms);
         let then = self.lru();
-        let ticks = if now >= then { now - then } else { (LRU_CLOCK_MAX - then) + now };
+        let ticks = if now >= then {
+            now - then
+        } else {
+            (LRU_CLOCK_MAX - then) + now
+        };
         u64::from(ticks) * (LRU_CLOCK_RESOLUTION as u64) / 1000
+    }
+
+    /// The access frequency OBJECT FREQ reports, reading the access field as LFU data (16-bit
+    /// minutes of the last decrement, 8-bit logarithmic counter): the counter less one per
+    /// `decay_minutes` elapsed since then, as Redis's LFUDecrAndReturn.
+    pub fn lfu_freq(&self, now_ms: i64, decay_minutes: u32) -> u32 {
+        let ldt = (self.lru() >> 8) & 0xFFFF;
+        let counter = self.lru() & 0xFF;
+        let now_min = ((now_ms / 60_000) as u64 & 0xFFFF) as u32;
+        let elapsed = if now_min >= ldt {
+            now_min - ldt
+        } else {
+            0xFFFF - ldt + now_min
+        };
+        let periods = if decay_minutes > 0 {
+            elapsed / decay_minutes
+        } else {
+            0
+        };
+        counter.saturating_sub(periods)
     }
 
     fn set_expire_flag(&mut self, on: bool) {
@@ -86,7 +113,13 @@ pub struct Db {
 impl Db {
     /// An empty database with index `id`.
     pub fn new(id: usize) -> Self {
-        Db { id, keys: Dict::new(), expires: Dict::new(), expire_cursor: 0, avg_ttl: 0 }
+        Db {
+            id,
+            keys: Dict::new(),
+            expires: Dict::new(),
+            expire_cursor: 0,
+            avg_ttl: 0,
+        }
     }
 
     /// Keys stored (expired ones not yet reclaimed included).
@@ -133,7 +166,8 @@ impl Db {
                 (true, Some(old))
             }
             None => {
-                self.keys.insert(CompactBytes::from(key), Entry::new(value, now_ms));
+                self.keys
+                    .insert(CompactBytes::from(key), Entry::new(value, now_ms));
                 (false, None)
             }
         }
@@ -167,7 +201,11 @@ impl Db {
     /// time, so RENAME and MOVE can re-insert it unchanged.
     pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Entry, Option<i64>)> {
         let (_, e) = self.keys.remove(key)?;
-        let when = if e.has_expire() { self.expires.remove(key).map(|(_, w)| w) } else { None };
+        let when = if e.has_expire() {
+            self.expires.remove(key).map(|(_, w)| w)
+        } else {
+            None
+        };
         Some((e, when))
     }
 

@@ -149,7 +149,14 @@ impl Databases {
 
     /// Stores `value` at `key`, replacing any old value; the old TTL is dropped unless
     /// `keep_ttl`. Returns whether the key existed.
-    pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool, now_ms: i64) -> bool {
+    pub fn set(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        value: Value,
+        keep_ttl: bool,
+        now_ms: i64,
+    ) -> bool {
         let Some(d) = self.dbs.get_mut(db) else {
             return false;
         };

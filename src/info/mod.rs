@@ -103,7 +103,10 @@ pub struct Section {
 impl Section {
     /// An empty section under `# title`.
     pub fn new(title: &'static str) -> Section {
-        Section { title, fields: Vec::new() }
+        Section {
+            title,
+            fields: Vec::new(),
+        }
     }
 
     /// The title shown after `# `.
@@ -123,7 +126,10 @@ impl Section {
 
     /// The value of a field, if set.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Applies `name:value` lines (CRLF or LF separated) on top of the current fields.
@@ -209,7 +215,11 @@ pub fn keyspace_value(keys: usize, expires: usize, avg_ttl: i64) -> String {
 
 /// One commandstats value: `calls=..,usec=..,usec_per_call=..,rejected_calls=..,failed_calls=..`.
 pub fn cmdstat_value(calls: u64, usec: u64, rejected: u64, failed: u64) -> String {
-    let per_call = if calls == 0 { 0.0 } else { usec as f64 / calls as f64 };
+    let per_call = if calls == 0 {
+        0.0
+    } else {
+        usec as f64 / calls as f64
+    };
     format!(
         "calls={calls},usec={usec},usec_per_call={per_call:.2},rejected_calls={rejected},\
          failed_calls={failed}"
@@ -274,9 +284,15 @@ impl CpuTimes {
         s.set("used_cpu_sys", format!("{:.6}", self.sys));
         s.set("used_cpu_user", format!("{:.6}", self.user));
         s.set("used_cpu_sys_children", format!("{:.6}", self.sys_children));
-        s.set("used_cpu_user_children", format!("{:.6}", self.user_children));
+        s.set(
+            "used_cpu_user_children",
+            format!("{:.6}", self.user_children),
+        );
         s.set("used_cpu_sys_main_thread", format!("{:.6}", self.sys_main));
-        s.set("used_cpu_user_main_thread", format!("{:.6}", self.user_main));
+        s.set(
+            "used_cpu_user_main_thread",
+            format!("{:.6}", self.user_main),
+        );
     }
 }
 
@@ -287,7 +303,11 @@ fn stat_times(path: &str) -> Option<(f64, f64, f64, f64)> {
     let rest = s.get(s.rfind(')')? + 1..)?;
     let f: Vec<&str> = rest.split_whitespace().collect();
     // After ')': state is field 0, utime is 11, stime 12, cutime 13, cstime 14.
-    let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).map(|v| v / CLOCK_TICKS);
+    let t = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| v / CLOCK_TICKS)
+    };
     Some((t(11)?, t(12)?, t(13)?, t(14)?))
 }
 

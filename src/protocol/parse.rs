@@ -37,7 +37,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bulk_len: 512 * 1024 * 1024, authenticated: true, is_master: false }
+        Limits {
+            max_bulk_len: 512 * 1024 * 1024,
+            authenticated: true,
+            is_master: false,
+        }
     }
 }
 
@@ -426,7 +430,10 @@ mod tests {
         let stream = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n*1\r\n$4\r\nPING\r\n";
         let whole = parse_all(&[stream], &Limits::default()).unwrap();
         assert_eq!(whole.len(), 2);
-        assert_eq!(whole[0], vec![b"SET".to_vec(), b"k".to_vec(), b"hello".to_vec()]);
+        assert_eq!(
+            whole[0],
+            vec![b"SET".to_vec(), b"k".to_vec(), b"hello".to_vec()]
+        );
         for i in 0..stream.len() {
             for j in i..stream.len() {
                 let got = parse_all(
@@ -441,16 +448,30 @@ mod tests {
 
     #[test]
     fn inline_commands_split_on_spaces_and_quotes() {
-        let got = parse_all(&[b"set k \"a b\\x41\\n\" 'it\\'s'\r\nPING\n"], &Limits::default())
-            .unwrap();
-        assert_eq!(got[0], vec![b"set".to_vec(), b"k".to_vec(), b"a bA\n".to_vec(), b"it's".to_vec()]);
+        let got = parse_all(
+            &[b"set k \"a b\\x41\\n\" 'it\\'s'\r\nPING\n"],
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            got[0],
+            vec![
+                b"set".to_vec(),
+                b"k".to_vec(),
+                b"a bA\n".to_vec(),
+                b"it's".to_vec()
+            ]
+        );
         assert_eq!(got[1], vec![b"PING".to_vec()]);
     }
 
     #[test]
     fn unbalanced_quotes_are_a_protocol_error() {
         let err = parse_all(&[b"set \"k\r\n"], &Limits::default()).unwrap_err();
-        assert_eq!(err.message(), "ERR Protocol error: unbalanced quotes in request");
+        assert_eq!(
+            err.message(),
+            "ERR Protocol error: unbalanced quotes in request"
+        );
         let err = parse_all(&[b"set \"k\"x\r\n"], &Limits::default()).unwrap_err();
         assert_eq!(err, ProtocolError::UnbalancedQuotes);
     }
@@ -458,12 +479,18 @@ mod tests {
     #[test]
     fn bad_lengths_give_redis_errors() {
         let l = Limits::default();
-        assert_eq!(parse_all(&[b"*x\r\n"], &l).unwrap_err(), ProtocolError::InvalidMultibulkLength);
+        assert_eq!(
+            parse_all(&[b"*x\r\n"], &l).unwrap_err(),
+            ProtocolError::InvalidMultibulkLength
+        );
         assert_eq!(
             parse_all(&[b"*3000000000\r\n"], &l).unwrap_err(),
             ProtocolError::InvalidMultibulkLength
         );
-        assert_eq!(parse_all(&[b"*1\r\n$-1\r\n"], &l).unwrap_err(), ProtocolError::InvalidBulkLength);
+        assert_eq!(
+            parse_all(&[b"*1\r\n$-1\r\n"], &l).unwrap_err(),
+            ProtocolError::InvalidBulkLength
+        );
         assert_eq!(
             parse_all(&[b"*1\r\n$600000000\r\n"], &l).unwrap_err(),
             ProtocolError::InvalidBulkLength
@@ -476,7 +503,10 @@ mod tests {
 
     #[test]
     fn unauthenticated_clients_get_tight_caps() {
-        let l = Limits { authenticated: false, ..Limits::default() };
+        let l = Limits {
+            authenticated: false,
+            ..Limits::default()
+        };
         assert_eq!(
             parse_all(&[b"*11\r\n"], &l).unwrap_err(),
             ProtocolError::UnauthenticatedMultibulkLength
@@ -492,10 +522,16 @@ mod tests {
     fn long_lines_without_newline_are_refused() {
         let l = Limits::default();
         let big = vec![b'a'; INLINE_MAX + 1];
-        assert_eq!(parse_all(&[&big], &l).unwrap_err(), ProtocolError::TooBigInline);
+        assert_eq!(
+            parse_all(&[&big], &l).unwrap_err(),
+            ProtocolError::TooBigInline
+        );
         let mut mb = b"*".to_vec();
         mb.extend(vec![b'1'; INLINE_MAX + 1]);
-        assert_eq!(parse_all(&[&mb], &l).unwrap_err(), ProtocolError::TooBigMbulkCount);
+        assert_eq!(
+            parse_all(&[&mb], &l).unwrap_err(),
+            ProtocolError::TooBigMbulkCount
+        );
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub enum AggregateKind {
 pub trait ReplySink {
     /// The protocol the reply is for; commands consult it only where Redis's reply differs.
     fn protocol(&self) -> Protocol;
+    /// Switches the protocol for what is written next (HELLO answers in the protocol it picks).
+    fn set_protocol(&mut self, proto: Protocol);
 
     /// A status reply: `+OK`. The text must not contain CR or LF.
     fn simple(&mut self, s: &[u8]);

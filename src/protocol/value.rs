@@ -114,7 +114,11 @@ pub struct ValueSink {
 impl ValueSink {
     /// An empty sink for protocol `proto`.
     pub fn new(proto: Protocol) -> Self {
-        ValueSink { proto, stack: Vec::new(), replies: Vec::new() }
+        ValueSink {
+            proto,
+            stack: Vec::new(),
+            replies: Vec::new(),
+        }
     }
 
     /// Takes the single finished reply (or the last one if several were written).
@@ -186,6 +190,9 @@ impl ReplySink for ValueSink {
     fn protocol(&self) -> Protocol {
         self.proto
     }
+    fn set_protocol(&mut self, proto: Protocol) {
+        self.proto = proto;
+    }
     fn simple(&mut self, s: &[u8]) {
         self.push(Reply::Simple(Bytes::copy_from_slice(s)));
     }
@@ -223,7 +230,10 @@ impl ReplySink for ValueSink {
         self.push(Reply::Bool(b));
     }
     fn verbatim(&mut self, format: &str, b: &[u8]) {
-        self.push(Reply::Verbatim(format.to_string(), Bytes::copy_from_slice(b)));
+        self.push(Reply::Verbatim(
+            format.to_string(),
+            Bytes::copy_from_slice(b),
+        ));
     }
     fn big_number(&mut self, digits: &[u8]) {
         self.push(Reply::BigNumber(Bytes::copy_from_slice(digits)));
@@ -264,7 +274,10 @@ mod tests {
         assert_eq!(sink.take(), Some(v.clone()));
         let mut out = Vec::new();
         v.write_to(&mut RespWriter::new(&mut out, Protocol::Resp2));
-        assert_eq!(out, b"*4\r\n*2\r\n$1\r\na\r\n:1\r\n*0\r\n$-1\r\n$3\r\n2.5\r\n");
+        assert_eq!(
+            out,
+            b"*4\r\n*2\r\n$1\r\na\r\n:1\r\n*0\r\n$-1\r\n$3\r\n2.5\r\n"
+        );
     }
 
     #[test]
@@ -277,7 +290,10 @@ mod tests {
         sink.set_deferred(d, 2);
         assert_eq!(
             sink.take(),
-            Some(Reply::Array(vec![Reply::Int(1), Reply::Array(vec![Reply::bulk("x")])]))
+            Some(Reply::Array(vec![
+                Reply::Int(1),
+                Reply::Array(vec![Reply::bulk("x")])
+            ]))
         );
     }
 }

@@ -20,13 +20,18 @@ pub struct RespWriter<'a> {
 impl<'a> RespWriter<'a> {
     /// A writer appending to `out` in protocol `proto`.
     pub fn new(out: &'a mut Vec<u8>, proto: Protocol) -> Self {
-        RespWriter { out, proto, deferred: Vec::new() }
+        RespWriter {
+            out,
+            proto,
+            deferred: Vec::new(),
+        }
     }
 
     fn header(&mut self, prefix: u8, n: usize) {
         self.out.push(prefix);
         let mut buf = [0u8; 20];
-        self.out.extend_from_slice(num::fmt_i64(len_i64(n), &mut buf));
+        self.out
+            .extend_from_slice(num::fmt_i64(len_i64(n), &mut buf));
         self.out.extend_from_slice(b"\r\n");
     }
 
@@ -39,7 +44,10 @@ impl<'a> RespWriter<'a> {
     fn line(&mut self, prefix: u8, s: &[u8]) {
         self.out.push(prefix);
         // Never let a status or error line break the framing: CR and LF become spaces.
-        self.out.extend(s.iter().map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }));
+        self.out.extend(
+            s.iter()
+                .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
+        );
         self.out.extend_from_slice(b"\r\n");
     }
 }
@@ -47,6 +55,10 @@ impl<'a> RespWriter<'a> {
 impl ReplySink for RespWriter<'_> {
     fn protocol(&self) -> Protocol {
         self.proto
+    }
+
+    fn set_protocol(&mut self, proto: Protocol) {
+        self.proto = proto;
     }
 
     fn simple(&mut self, s: &[u8]) {
@@ -122,7 +134,9 @@ impl ReplySink for RespWriter<'_> {
     fn boolean(&mut self, b: bool) {
         match self.proto {
             Protocol::Resp2 => self.int(i64::from(b)),
-            Protocol::Resp3 => self.out.extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" }),
+            Protocol::Resp3 => self
+                .out
+                .extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" }),
         }
     }
 
@@ -187,7 +201,11 @@ fn len_i64(n: usize) -> i64 {
 /// Formats a double as Redis 7.0's addReplyDouble does: `inf`, `-inf`, `nan`, else `%.17g`.
 pub fn format_double(d: f64) -> String {
     if d.is_infinite() {
-        if d > 0.0 { "inf".to_string() } else { "-inf".to_string() }
+        if d > 0.0 {
+            "inf".to_string()
+        } else {
+            "-inf".to_string()
+        }
     } else if d.is_nan() {
         "nan".to_string()
     } else {
@@ -208,14 +226,33 @@ mod tests {
 
     #[test]
     fn resp3_types_flatten_for_resp2() {
-        let both = |f: fn(&mut RespWriter<'_>)| (render(Protocol::Resp2, f), render(Protocol::Resp3, f));
+        let both =
+            |f: fn(&mut RespWriter<'_>)| (render(Protocol::Resp2, f), render(Protocol::Resp3, f));
         assert_eq!(both(|w| w.null()), (b"$-1\r\n".to_vec(), b"_\r\n".to_vec()));
-        assert_eq!(both(|w| w.null_array()), (b"*-1\r\n".to_vec(), b"_\r\n".to_vec()));
-        assert_eq!(both(|w| w.map_len(2)), (b"*4\r\n".to_vec(), b"%2\r\n".to_vec()));
-        assert_eq!(both(|w| w.set_len(2)), (b"*2\r\n".to_vec(), b"~2\r\n".to_vec()));
-        assert_eq!(both(|w| w.push_len(3)), (b"*3\r\n".to_vec(), b">3\r\n".to_vec()));
-        assert_eq!(both(|w| w.boolean(true)), (b":1\r\n".to_vec(), b"#t\r\n".to_vec()));
-        assert_eq!(both(|w| w.double(1.5)), (b"$3\r\n1.5\r\n".to_vec(), b",1.5\r\n".to_vec()));
+        assert_eq!(
+            both(|w| w.null_array()),
+            (b"*-1\r\n".to_vec(), b"_\r\n".to_vec())
+        );
+        assert_eq!(
+            both(|w| w.map_len(2)),
+            (b"*4\r\n".to_vec(), b"%2\r\n".to_vec())
+        );
+        assert_eq!(
+            both(|w| w.set_len(2)),
+            (b"*2\r\n".to_vec(), b"~2\r\n".to_vec())
+        );
+        assert_eq!(
+            both(|w| w.push_len(3)),
+            (b"*3\r\n".to_vec(), b">3\r\n".to_vec())
+        );
+        assert_eq!(
+            both(|w| w.boolean(true)),
+            (b":1\r\n".to_vec(), b"#t\r\n".to_vec())
+        );
+        assert_eq!(
+            both(|w| w.double(1.5)),
+            (b"$3\r\n1.5\r\n".to_vec(), b",1.5\r\n".to_vec())
+        );
         assert_eq!(
             both(|w| w.double(f64::INFINITY)),
             (b"$3\r\ninf\r\n".to_vec(), b",inf\r\n".to_vec())
@@ -224,7 +261,10 @@ mod tests {
             both(|w| w.verbatim("txt", b"hi")),
             (b"$2\r\nhi\r\n".to_vec(), b"=6\r\ntxt:hi\r\n".to_vec())
         );
-        assert_eq!(both(|w| w.big_number(b"123")), (b"$3\r\n123\r\n".to_vec(), b"(123\r\n".to_vec()));
+        assert_eq!(
+            both(|w| w.big_number(b"123")),
+            (b"$3\r\n123\r\n".to_vec(), b"(123\r\n".to_vec())
+        );
     }
 
     #[test]

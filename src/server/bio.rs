@@ -15,12 +15,16 @@ impl Bio {
     /// Starts the thread.
     pub fn start() -> Bio {
         let (tx, rx) = channel::<Vec<Garbage>>();
-        let spawned = thread::Builder::new().name("bio_lazy_free".into()).spawn(move || {
-            while let Ok(batch) = rx.recv() {
-                drop(batch);
-            }
-        });
-        Bio { tx: spawned.ok().map(|_| tx) }
+        let spawned = thread::Builder::new()
+            .name("bio_lazy_free".into())
+            .spawn(move || {
+                while let Ok(batch) = rx.recv() {
+                    drop(batch);
+                }
+            });
+        Bio {
+            tx: spawned.ok().map(|_| tx),
+        }
     }
 
     /// Hands a batch to the thread (or drops it here if the thread could not start).

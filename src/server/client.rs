@@ -89,6 +89,8 @@ pub struct Client {
     pub net_out: u64,
     /// When the output buffer first went over the soft limit (0 when under it).
     pub soft_limit_since_ms: i64,
+    /// A command held back by CLIENT PAUSE, run when the pause ends.
+    pub postponed: Option<Vec<Bytes>>,
 }
 
 impl Client {
@@ -114,6 +116,7 @@ impl Client {
             net_in: 0,
             net_out: 0,
             soft_limit_since_ms: 0,
+            postponed: None,
         }
     }
 

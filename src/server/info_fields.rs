@@ -13,7 +13,11 @@ pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> b
     match section {
         "server" => {
             let uptime = (now - core.start_ms) / 1000;
-            let port = ops.listeners.iter().find_map(Listener::tcp_port).unwrap_or(0);
+            let port = ops
+                .listeners
+                .iter()
+                .find_map(Listener::tcp_port)
+                .unwrap_or(0);
             let _ = write!(
                 out,
                 "process_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\n",

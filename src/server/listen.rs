@@ -59,8 +59,11 @@ impl Listener {
 pub fn bind_all(config: &Config, registry: &Registry) -> Result<Vec<Listener>, String> {
     let mut out = Vec::new();
     if config.port != 0 {
-        let binds: Vec<String> =
-            if config.bind.is_empty() { vec!["*".into(), "-::*".into()] } else { config.bind.clone() };
+        let binds: Vec<String> = if config.bind.is_empty() {
+            vec!["*".into(), "-::*".into()]
+        } else {
+            config.bind.clone()
+        };
         for b in &binds {
             let (optional, addr) = match b.strip_prefix('-') {
                 Some(rest) => (true, rest),
@@ -100,8 +103,8 @@ pub fn bind_all(config: &Config, registry: &Registry) -> Result<Vec<Listener>, S
     if !config.unixsocket.is_empty() {
         let path = config.unixsocket.clone();
         let _ = std::fs::remove_file(&path);
-        let l = UnixListener::bind(&path)
-            .map_err(|e| format!("Failed opening Unix socket: {e}"))?;
+        let l =
+            UnixListener::bind(&path).map_err(|e| format!("Failed opening Unix socket: {e}"))?;
         if config.unixsocketperm != 0 {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::Permissions::from_mode(config.unixsocketperm);
@@ -120,7 +123,11 @@ pub fn bind_all(config: &Config, registry: &Registry) -> Result<Vec<Listener>, S
 }
 
 fn tcp_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
-    let domain = if addr.is_ipv6() { Domain::IPV6 } else { Domain::IPV4 };
+    let domain = if addr.is_ipv6() {
+        Domain::IPV6
+    } else {
+        Domain::IPV4
+    };
     let sock = Socket::new(domain, Type::STREAM, None)?;
     sock.set_reuse_address(true)?;
     if addr.is_ipv6() {

@@ -45,7 +45,14 @@ where
             Level::WARN | Level::ERROR => '#',
         };
         let role = ROLE.load(Ordering::Relaxed) as char;
-        write!(writer, "{}:{} {} {} ", std::process::id(), role, timestamp(super::unix_ms()), level)?;
+        write!(
+            writer,
+            "{}:{} {} {} ",
+            std::process::id(),
+            role,
+            timestamp(super::unix_ms()),
+            level
+        )?;
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
     }
@@ -59,11 +66,17 @@ pub fn init(config: &Config) {
         LogLevel::Notice => Level::INFO,
         LogLevel::Warning => Level::WARN,
     };
-    let builder = tracing_subscriber::fmt().with_max_level(level).event_format(RedisFormat);
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .event_format(RedisFormat);
     let result = if config.logfile.is_empty() {
         builder.with_writer(std::io::stdout).try_init()
     } else {
-        match OpenOptions::new().create(true).append(true).open(&config.logfile) {
+        match OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&config.logfile)
+        {
             Ok(f) => builder.with_writer(Mutex::new(f)).try_init(),
             Err(e) => {
                 eprintln!("Can't open the log file: {e}");
@@ -101,7 +114,10 @@ pub fn timestamp(ms: i64) -> String {
     let days = secs.div_euclid(86400);
     let sod = secs.rem_euclid(86400);
     let (y, m, d) = civil_from_days(days);
-    let month = MONTHS.get((m as usize).saturating_sub(1)).copied().unwrap_or("Jan");
+    let month = MONTHS
+        .get((m as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or("Jan");
     format!(
         "{:02} {} {} {:02}:{:02}:{:02}.{:03}",
         d,
@@ -128,8 +144,9 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-const MONTHS: [&str; 12] =
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 #[cfg(test)]
 mod tests {

@@ -54,12 +54,16 @@ pub struct Server {
     /// Slots of clients with unread socket bytes.
     pending_read: Vec<usize>,
     monitors: Vec<usize>,
+    /// Slots of clients holding a command back because of CLIENT PAUSE.
+    paused_clients: Vec<usize>,
     net: NetStats,
     pause: ops::Pause,
     bio: bio::Bio,
     last_cron: Instant,
     cron_loops: u64,
     stop: Option<i32>,
+    /// Scratch buffer every socket read lands in first.
+    read_buf: Vec<u8>,
     /// The hostname's executable path and config file, for INFO.
     pub executable: String,
     /// Config file path, for INFO.
@@ -83,7 +87,10 @@ pub struct NetStats {
 
 /// The current unix time in ms.
 pub fn unix_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Starts a server for `config` and runs it until shutdown; returns the process exit code.
@@ -123,12 +130,14 @@ impl Server {
             pending_write: Vec::new(),
             pending_read: Vec::new(),
             monitors: Vec::new(),
+            paused_clients: Vec::new(),
             net: NetStats::default(),
             pause: ops::Pause::default(),
             bio: bio::Bio::start(),
             last_cron: Instant::now(),
             cron_loops: 0,
             stop: None,
+            read_buf: vec![0u8; READ_CHUNK],
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
@@ -148,7 +157,11 @@ impl Server {
         tracing::info!("Ready to accept connections");
         let mut events = Events::with_capacity(1024);
         while self.stop.is_none() {
-            let timeout = if self.pending_read.is_empty() { self.time_to_cron() } else { Duration::ZERO };
+            let timeout = if self.pending_read.is_empty() {
+                self.time_to_cron()
+            } else {
+                Duration::ZERO
+            };
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
                 && e.kind() != io::ErrorKind::Interrupted
             {
@@ -190,7 +203,9 @@ impl Server {
 
     fn accept(&mut self, idx: usize) {
         loop {
-            let Some(listener) = self.listeners.get(idx) else { return };
+            let Some(listener) = self.listeners.get(idx) else {
+                return;
+            };
             let accepted = listener.accept();
             let (stream, addr, laddr, unix) = match accepted {
                 Ok(x) => x,
@@ -274,32 +289,36 @@ impl Server {
             if c.closing {
                 break;
             }
-            let want = c.parser.bytes_wanted(c.query.len()).max(READ_CHUNK);
-            c.query.reserve(want);
-            let spare = c.query.spare_capacity_mut().len();
-            let len = c.query.len();
-            c.query.resize(len + spare.min(want.max(READ_CHUNK)), 0);
-            let r = c.stream.read(c.query.get_mut(len..).unwrap_or_default());
+            // Read into the shared buffer and append: a copy of what arrived is cheaper than
+            // zero-filling fresh capacity in the query buffer before every read.
+            let r = c.stream.read(&mut self.read_buf);
             match r {
                 Ok(0) => {
-                    c.query.truncate(len);
                     dead = true;
                     break;
                 }
                 Ok(n) => {
-                    c.query.truncate(len + n);
+                    let want = c.parser.bytes_wanted(c.query.len());
+                    if want > n {
+                        // A big bulk in progress: reserve its whole size once.
+                        c.query.reserve(want);
+                    }
+                    c.query
+                        .extend_from_slice(self.read_buf.get(..n).unwrap_or_default());
                     total += n;
                     c.net_in += n as u64;
                     self.net.input_bytes += n as u64;
                     c.query_peak = c.query_peak.max(c.query.len());
                     c.last_interaction_ms = unix_ms();
                     self.process_input(&mut c, slot);
-                    if c.query.len() > self.core.config.client_query_buffer_limit as usize {
+                    if c.query.len() > self.core.config.client_query_buffer_limit {
                         tracing::warn!(
                             "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
                             c.session.id,
                             c.session.addr,
-                            String::from_utf8_lossy(c.query.get(..64.min(c.query.len())).unwrap_or_default())
+                            String::from_utf8_lossy(
+                                c.query.get(..64.min(c.query.len())).unwrap_or_default()
+                            )
                         );
                         dead = true;
                         break;
@@ -309,15 +328,9 @@ impl Server {
                         break;
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    c.query.truncate(len);
-                    break;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    c.query.truncate(len);
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
-                    c.query.truncate(len);
                     dead = true;
                     break;
                 }
@@ -341,12 +354,17 @@ impl Server {
 
     /// Parses and runs every complete command in the client's query buffer.
     fn process_input(&mut self, c: &mut Client, slot: usize) {
+        if let Some(argv) = c.postponed.take() {
+            // A command held back by CLIENT PAUSE runs first, if the pause is over.
+            if self.pause_holds(&argv) {
+                c.postponed = Some(argv);
+                return;
+            }
+            self.run_command(c, slot, &argv);
+        }
         let mut argv = std::mem::take(&mut c.argv);
         loop {
             if c.closing || c.session.has(flags::CLOSE_AFTER_REPLY) {
-                break;
-            }
-            if self.is_paused_for(c) {
                 break;
             }
             let limits = Limits {
@@ -360,10 +378,33 @@ impl Server {
                     if argv.is_empty() {
                         continue;
                     }
+                    if self.pause_holds(&argv) {
+                        // Keep the command until CLIENT UNPAUSE or the pause times out.
+                        c.postponed = Some(std::mem::take(&mut argv));
+                        if !self.paused_clients.contains(&slot) {
+                            self.paused_clients.push(slot);
+                        }
+                        break;
+                    }
                     self.run_command(c, slot, &argv);
+                    if self.over_output_limit(c) {
+                        tracing::info!(
+                            "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                            c.session.id,
+                            c.session.addr
+                        );
+                        c.closing = true;
+                        c.out.clear();
+                        c.out_pos = 0;
+                        break;
+                    }
                 }
                 Err(e) => {
-                    tracing::debug!("Protocol error ({}) from client: id={}", e.message(), c.session.id);
+                    tracing::debug!(
+                        "Protocol error ({}) from client: id={}",
+                        e.message(),
+                        c.session.id
+                    );
                     let line = e.message();
                     let mut w = RespWriter::new(&mut c.out, c.session.proto);
                     w.error(line.as_bytes());
@@ -377,10 +418,60 @@ impl Server {
         c.argv = argv;
     }
 
-    /// Whether CLIENT PAUSE holds this client's next command back.
-    fn is_paused_for(&self, _c: &Client) -> bool {
-        // Pausing is checked per command in run_command when writes_only; ALL mode stops input.
-        self.pause.until_ms > unix_ms() && !self.pause.writes_only
+    /// Whether CLIENT PAUSE holds this command back: every command in ALL mode, commands that
+    /// may write or replicate in WRITE mode (Redis 7.0's processCommand rule).
+    fn pause_holds(&mut self, argv: &[Bytes]) -> bool {
+        if self.pause.until_ms == 0 {
+            return false;
+        }
+        if self.pause.until_ms <= unix_ms() {
+            self.pause = ops::Pause::default();
+            return false;
+        }
+        !self.pause.writes_only || commands::may_replicate(&self.core, argv)
+    }
+
+    /// Whether the client's pending output is over its class's client-output-buffer-limit
+    /// (hard limit at once, soft limit after it has been exceeded for soft_seconds).
+    fn over_output_limit(&self, c: &mut Client) -> bool {
+        let lim = self.core.config.client_output_buffer_limit.normal;
+        let used = c.pending_out() as u64;
+        let hard = lim.hard != 0 && used >= lim.hard;
+        let mut soft = lim.soft != 0 && used >= lim.soft;
+        let now = unix_ms();
+        if soft {
+            if c.soft_limit_since_ms == 0 {
+                c.soft_limit_since_ms = now;
+                soft = false;
+            } else if now - c.soft_limit_since_ms <= (lim.soft_seconds as i64) * 1000 {
+                soft = false;
+            }
+        } else {
+            c.soft_limit_since_ms = 0;
+        }
+        hard || soft
+    }
+
+    /// Resumes clients held by CLIENT PAUSE once it is over.
+    fn resume_paused(&mut self) {
+        if self.paused_clients.is_empty() {
+            return;
+        }
+        if self.pause.until_ms != 0 && self.pause.until_ms > unix_ms() {
+            return;
+        }
+        for slot in std::mem::take(&mut self.paused_clients) {
+            let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
+                continue;
+            };
+            self.process_input(&mut c, slot);
+            if c.pending_out() > 0 || c.closing {
+                self.pending_write.push(slot);
+            }
+            if let Some(s) = self.clients.get_mut(slot) {
+                *s = Some(c);
+            }
+        }
     }
 
     fn run_command(&mut self, c: &mut Client, slot: usize, argv: &[Bytes]) {
@@ -404,8 +495,27 @@ impl Server {
             qbuf: c.query.len(),
             commands: c.commands,
         };
-        let Server { core, clients, monitors, pause, net, stop, pending_write, listeners, .. } = self;
-        let mut ops = ops::Ops { clients, monitors, pause, net, stop, pending_write, listeners, current };
+        let Server {
+            core,
+            clients,
+            monitors,
+            pause,
+            net,
+            stop,
+            pending_write,
+            listeners,
+            ..
+        } = self;
+        let mut ops = ops::Ops {
+            clients,
+            monitors,
+            pause,
+            net,
+            stop,
+            pending_write,
+            listeners,
+            current,
+        };
         commands::dispatch(core, &mut c.session, &mut ops, &mut w, argv, now);
         self.apply_effects();
     }
@@ -424,6 +534,7 @@ impl Server {
     }
 
     fn before_sleep(&mut self) {
+        self.resume_paused();
         let params = ExpireParams::from_effort(self.core.config.active_expire_effort as u32);
         expire::active_expire_cycle(
             &mut self.core.dbs,
@@ -441,7 +552,9 @@ impl Server {
 
     /// Writes a client's pending output; closes it if it is done or dead.
     fn flush_client(&mut self, slot: usize) {
-        let Some(Some(c)) = self.clients.get_mut(slot) else { return };
+        let Some(Some(c)) = self.clients.get_mut(slot) else {
+            return;
+        };
         let r = c.flush();
         if let Ok(n) = r {
             self.net.output_bytes += n as u64;
@@ -454,8 +567,11 @@ impl Server {
         }
         let want_writable = !done;
         if want_writable != c.writable_registered {
-            let interest =
-                if want_writable { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+            let interest = if want_writable {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
             let token = Token(CLIENT_BASE + slot);
             let _ = match &mut c.stream {
                 Stream::Tcp(s) => self.poll.registry().reregister(s, token, interest),
@@ -466,7 +582,9 @@ impl Server {
     }
 
     fn close_client(&mut self, slot: usize) {
-        let Some(entry) = self.clients.get_mut(slot) else { return };
+        let Some(entry) = self.clients.get_mut(slot) else {
+            return;
+        };
         let Some(mut c) = entry.take() else { return };
         let _ = match &mut c.stream {
             Stream::Tcp(s) => self.poll.registry().deregister(s),
@@ -474,6 +592,7 @@ impl Server {
         };
         c.stream.shutdown();
         self.monitors.retain(|&m| m != slot);
+        self.paused_clients.retain(|&m| m != slot);
         self.pending_read.retain(|&m| m != slot);
         self.free_slots.push(slot);
     }

@@ -104,9 +104,21 @@ fn client_line(
     omem: usize,
     cmd: &str,
 ) {
-    let name = s.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
-    let lib_name = s.lib_name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
-    let lib_ver = s.lib_ver.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
+    let name = s
+        .name
+        .as_ref()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default();
+    let lib_name = s
+        .lib_name
+        .as_ref()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default();
+    let lib_ver = s
+        .lib_ver
+        .as_ref()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default();
     let mut line = String::new();
     let _ = write!(
         line,
@@ -243,7 +255,13 @@ impl ServerOps for Ops<'_> {
             return;
         }
         let now = unix_ms();
-        let mut line = format!("+{}.{:06} [{} {}]", now / 1000, (now % 1000) * 1000, me.db, me.addr);
+        let mut line = format!(
+            "+{}.{:06} [{} {}]",
+            now / 1000,
+            (now % 1000) * 1000,
+            me.db,
+            me.addr
+        );
         for a in argv {
             line.push_str(" \"");
             for &b in a.iter() {
@@ -279,7 +297,11 @@ impl ServerOps for Ops<'_> {
         }
     }
 
-    fn apply_config(&mut self, _core: &mut Core, _changed: &[&'static str]) -> Result<(), (String, String)> {
+    fn apply_config(
+        &mut self,
+        _core: &mut Core,
+        _changed: &[&'static str],
+    ) -> Result<(), (String, String)> {
         Ok(())
     }
 

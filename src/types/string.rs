@@ -8,10 +8,21 @@
 //!   growable `Vec<u8>` so repeated appends are amortised as Redis's sds greedy growth is.
 //!
 //! Which encoding a write produces follows Redis 7.0 exactly (tryObjectEncoding for SET and
-//! friends, no re-encoding for APPEND/SETRANGE/INCRBYFLOAT), because OBJECT ENCODING is visible.
+//! friends, no re-encoding for APPEND/SETRANGE/INCRBYFLOAT), because OBJECT ENCODING is visible:
+//!
+//! | write                                   | encoding                                  |
+//! |-----------------------------------------|-------------------------------------------|
+//! | SET, SETNX, SETEX, GETSET, MSET, APPEND to a new key | [`StrValue::from_set`]       |
+//! | INCR, DECR, INCRBY, DECRBY              | `int`                                     |
+//! | INCRBYFLOAT                             | [`StrValue::created`] (embstr or raw)     |
+//! | APPEND or SETRANGE on an existing key   | `raw` (even when nothing is appended)     |
+//! | SETRANGE creating the key               | `raw`                                     |
+//!
+//! Below the value type sit the pure algorithms of the string commands: GETRANGE's index
+//! clamping ([`range`]) and LCS's dynamic programme with its match ranges ([`lcs`]).
 
 use crate::util::cbytes::CompactBytes;
-use crate::util::num;
+use crate::util::num::{self, LongDouble};
 
 /// The longest string stored as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_MAX: usize = 44;
@@ -46,6 +57,19 @@ impl StrValue {
         } else {
             StrValue::Raw(b.to_vec())
         }
+    }
+
+    /// INCRBYFLOAT's result: the value printed as `ld2string(LD_STR_HUMAN)`, never `int`.
+    pub fn from_long_double(v: &LongDouble) -> StrValue {
+        StrValue::created(v.format_human().as_bytes())
+    }
+
+    /// The string SETRANGE creates on a missing key: `offset` zero bytes, then `b`, `raw`.
+    pub fn zero_padded(offset: usize, b: &[u8]) -> StrValue {
+        let mut v = Vec::with_capacity(offset.saturating_add(b.len()));
+        v.resize(offset, 0);
+        v.extend_from_slice(b);
+        StrValue::Raw(v)
     }
 
     /// The name OBJECT ENCODING reports.
@@ -98,6 +122,38 @@ impl StrValue {
         }
     }
 
+    /// The value as a long double, as getLongDoubleFromObject reads it (INCRBYFLOAT).
+    pub fn as_long_double(&self) -> Option<LongDouble> {
+        match self {
+            StrValue::Int(n) => Some(LongDouble::from_i64(*n)),
+            StrValue::Embstr(b) => LongDouble::parse(b.as_ref()),
+            StrValue::Raw(v) => LongDouble::parse(v),
+        }
+    }
+
+    /// Appends `b` (APPEND), leaving the value `raw`; returns the new length.
+    pub fn append(&mut self, b: &[u8]) -> usize {
+        self.with_raw(|v| {
+            v.extend_from_slice(b);
+            v.len()
+        })
+    }
+
+    /// Overwrites the bytes from `offset` with `b`, zero-padding past the end (SETRANGE), leaving
+    /// the value `raw`; returns the new length. The caller has checked the size limit.
+    pub fn set_range(&mut self, offset: usize, b: &[u8]) -> usize {
+        self.with_raw(|v| {
+            let end = offset.saturating_add(b.len());
+            if v.len() < end {
+                v.resize(end, 0);
+            }
+            if let Some(dst) = v.get_mut(offset..end) {
+                dst.copy_from_slice(b);
+            }
+            v.len()
+        })
+    }
+
     /// Turns the value into the `raw` encoding and lets `f` modify its buffer in place (APPEND,
     /// SETRANGE), as Redis's dbUnshareStringValue does.
     pub fn with_raw<R>(&mut self, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
@@ -128,6 +184,172 @@ fn parse_int_value(b: &[u8]) -> Option<i64> {
     num::parse_i64(b)
 }
 
+/// The bytes GETRANGE returns for `start..=end` with Redis's index rules: negative indexes count
+/// from the end, both ends are clamped, and an inverted or empty range is empty.
+pub fn range(s: &[u8], start: i64, end: i64) -> &[u8] {
+    if start < 0 && end < 0 && start > end {
+        return &[];
+    }
+    let len = i64::try_from(s.len()).unwrap_or(i64::MAX);
+    // C adds a signed index to a size_t and stores the result back in a long long: it wraps.
+    let start = if start < 0 {
+        len.wrapping_add(start)
+    } else {
+        start
+    }
+    .max(0);
+    let end = if end < 0 { len.wrapping_add(end) } else { end }
+        .max(0)
+        .min(len - 1);
+    if start > end || len == 0 {
+        return &[];
+    }
+    match (usize::try_from(start), usize::try_from(end)) {
+        (Ok(a), Ok(b)) => s.get(a..=b).unwrap_or_default(),
+        _ => &[],
+    }
+}
+
+/// One matching range LCS IDX reports: byte ranges in the first and second string, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LcsMatch {
+    /// `(start, end)` in the first string.
+    pub a: (u32, u32),
+    /// `(start, end)` in the second string.
+    pub b: (u32, u32),
+    /// The range's length.
+    pub len: u32,
+}
+
+/// What [`lcs`] computed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lcs {
+    /// The length of the longest common subsequence.
+    pub len: u32,
+    /// The subsequence itself (empty unless asked for).
+    pub string: Vec<u8>,
+    /// The matching ranges, last first as Redis emits them (empty unless asked for).
+    pub matches: Vec<LcsMatch>,
+}
+
+/// Why [`lcs`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LcsError {
+    /// A string is 4 GiB or longer.
+    TooLong,
+    /// The table would exceed the allowed transient memory.
+    TableTooBig,
+    /// The table could not be allocated.
+    NoMemory,
+}
+
+/// The longest common subsequence of `a` and `b`, by Redis's dynamic programme.
+///
+/// `traceback` walks the table back to build the subsequence; `collect` also records the
+/// matching ranges of at least `min_len` bytes (0 keeps all) while walking. The table takes
+/// `(a.len() + 1) * (b.len() + 1)` u32s, refused past `max_table_bytes` (proto-max-bulk-len).
+pub fn lcs(
+    a: &[u8],
+    b: &[u8],
+    traceback: bool,
+    collect: bool,
+    min_len: u64,
+    max_table_bytes: u64,
+) -> Result<Lcs, LcsError> {
+    let too_long = |n: usize| u32::try_from(n).map_or(true, |n| n >= u32::MAX - 1);
+    if too_long(a.len()) || too_long(b.len()) {
+        return Err(LcsError::TooLong);
+    }
+    let w = b.len() + 1;
+    let cells = (a.len() as u128 + 1) * (w as u128);
+    if cells * 4 > u128::from(max_table_bytes) {
+        return Err(LcsError::TableTooBig);
+    }
+    let cells = usize::try_from(cells).map_err(|_| LcsError::NoMemory)?;
+    let mut table: Vec<u32> = Vec::new();
+    table
+        .try_reserve_exact(cells)
+        .map_err(|_| LcsError::NoMemory)?;
+    table.resize(cells, 0);
+    // Row i holds LCS(a[..i], b[..j]) for every j; row 0 and column 0 stay zero.
+    for (i, &ca) in a.iter().enumerate() {
+        let (done, rest) = table.split_at_mut((i + 1) * w);
+        let prev = done.get(i * w..).unwrap_or_default();
+        let cur = rest.get_mut(..w).unwrap_or_default();
+        let mut left = 0u32;
+        let cells = cur
+            .iter_mut()
+            .skip(1)
+            .zip(b.iter().zip(prev.iter().zip(prev.iter().skip(1))));
+        for (slot, (&cb, (&diag, &up))) in cells {
+            let v = if ca == cb {
+                diag.saturating_add(1)
+            } else {
+                up.max(left)
+            };
+            *slot = v;
+            left = v;
+        }
+    }
+    let at = |i: usize, j: usize| table.get(i * w + j).copied().unwrap_or(0);
+    let mut out = Lcs {
+        len: at(a.len(), b.len()),
+        ..Lcs::default()
+    };
+    if !traceback {
+        return Ok(out);
+    }
+    // Walk back from the end; a range grows backwards while matches stay on the diagonal.
+    let alen = a.len() as u32;
+    let unset = alen;
+    let (mut a_start, mut a_end, mut b_start, mut b_end) = (unset, 0u32, 0u32, 0u32);
+    let (mut i, mut j) = (a.len(), b.len());
+    out.string.reserve(out.len as usize);
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        let (ca, cb) = (a.get(i - 1).copied(), b.get(j - 1).copied());
+        if ca == cb {
+            out.string.push(ca.unwrap_or(0));
+            let (ii, jj) = ((i - 1) as u32, (j - 1) as u32);
+            if a_start == unset {
+                (a_start, a_end, b_start, b_end) = (ii, ii, jj, jj);
+            } else if a_start == ii + 1 && b_start == jj + 1 {
+                a_start -= 1;
+                b_start -= 1;
+            } else {
+                emit = true;
+            }
+            if a_start == 0 || b_start == 0 {
+                emit = true;
+            }
+            i -= 1;
+            j -= 1;
+        } else {
+            if at(i - 1, j) > at(i, j - 1) {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            if a_start != unset {
+                emit = true;
+            }
+        }
+        if emit {
+            let len = a_end.wrapping_sub(a_start).wrapping_add(1);
+            if collect && (min_len == 0 || u64::from(len) >= min_len) {
+                out.matches.push(LcsMatch {
+                    a: (a_start, a_end),
+                    b: (b_start, b_end),
+                    len,
+                });
+            }
+            a_start = unset;
+        }
+    }
+    out.string.reverse();
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,8 +357,14 @@ mod tests {
     #[test]
     fn set_picks_the_encoding_redis_picks() {
         assert_eq!(StrValue::from_set(b"123").encoding(), "int");
-        assert_eq!(StrValue::from_set(b"-9223372036854775808").encoding(), "int");
-        assert_eq!(StrValue::from_set(b"9223372036854775808").encoding(), "embstr");
+        assert_eq!(
+            StrValue::from_set(b"-9223372036854775808").encoding(),
+            "int"
+        );
+        assert_eq!(
+            StrValue::from_set(b"9223372036854775808").encoding(),
+            "embstr"
+        );
         assert_eq!(StrValue::from_set(b"0123").encoding(), "embstr");
         assert_eq!(StrValue::from_set(b" 1").encoding(), "embstr");
         assert_eq!(StrValue::from_set(&[b'a'; 44]).encoding(), "embstr");

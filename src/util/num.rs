@@ -8,7 +8,8 @@
 //! - [`parse_scan_cursor`] is `parseScanCursorOrReply`: `strtoul` with a leading-space check.
 //! - [`parse_f64`] is `string2d` (ZADD scores and every `getDoubleFromObject`): `strtod` syntax
 //!   including hex floats and `inf`/`infinity`, no leading space, no NaN, no overflow, no underflow
-//!   to zero, and the whole input consumed.
+//!   to zero, and the whole input consumed. [`parse_f64_strtod`] is the laxer bare `strtod` that
+//!   score ranges (`zslParseRange`) use.
 //! - [`LongDouble`] stands in for C's x87 80-bit `long double`, which INCRBYFLOAT, HINCRBYFLOAT and
 //!   GEOPOS compute and print with: `strtold` parsing ([`LongDouble::parse`] is `string2ld`),
 //!   round-to-nearest-even addition, and `ld2string`'s `"%.17Lf"`-then-trim ("human") and
@@ -19,10 +20,18 @@
 //! Representation: a finite binary float is handled as `mant * 2^exp` (`mant` a `u64`). Parsing
 //! forms the exact rational value of the input with a small private big-integer type and rounds
 //! it once, to nearest with ties to even, as glibc does; formatting expands the exact binary value
-//! into decimal digits and rounds those once, ties to even, as glibc's printf does. Nothing here
-//! uses the host's float parsing or printing except Rust's correctly rounded `f64` parser on the
-//! decimal fast path of [`parse_f64`]. Every input is bounded before big arithmetic starts
-//! (`string2ld`'s 5119-byte limit, and exponents saturate), and no input can panic.
+//! into decimal digits and rounds those once, ties to even, as glibc's printf does. For `f64`
+//! the hot paths use Rust's own decimal parser and `{:e}`/`{:.N}` formatting instead, which are
+//! also exact and round ties to even; property tests pin them to the big-integer paths, and table
+//! tests pin both to glibc 2.36 output and to Redis 7.0.15 replies.
+//!
+//! Bounds: `string2ld` refuses inputs of 5120 bytes or more, `strtod` inputs of any length are
+//! cut to the digits that can matter plus a sticky digit, and exponents saturate, so big-integer
+//! work stays small (the worst cases, printing a long double near 1e4932 in full or `"%.17Lg"` of
+//! a tiny subnormal, take a few milliseconds at most). No input can panic.
+//!
+//! Known divergence: glibc 2.36's `strtold` returns zero for a few hex inputs just above half the
+//! smallest subnormal (such as "0x1.0000000000000001p-16446"); we round those correctly.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -136,39 +145,27 @@ pub fn parse_scan_cursor(b: &[u8]) -> Result<u64, InvalidCursor> {
 /// NaN, a finite input that overflows, and a nonzero input that underflows to zero. The result is
 /// correctly rounded; "-0" gives negative zero.
 pub fn parse_f64(b: &[u8]) -> Option<f64> {
-    let (neg, syntax) = scan_float(b)?;
-    let mag = match syntax {
-        Syntax::Inf => {
-            return Some(if neg {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            });
-        }
-        Syntax::Dec(d) => {
-            // The syntax is already checked and is a subset of what Rust's parser accepts, and
-            // Rust's parser is correctly rounded. But it saturates the explicit exponent at
-            // +-65536 before adding the digit count, so long inputs go through a normalised
-            // copy whose exponent is small.
-            let v: f64 = if b.len() <= RUST_PARSE_MAX_LEN {
-                std::str::from_utf8(b).ok()?.parse().ok()?
-            } else {
-                let mag: f64 = normalized_decimal(&d).parse().ok()?;
-                if neg { -mag } else { mag }
-            };
-            if v.is_infinite() || (v == 0.0 && d.has_nonzero_digit()) {
-                return None;
-            }
-            return Some(v);
-        }
-        Syntax::Hex(h) => match hex_to_fp(&h, F64) {
-            // ERANGE: a finite input overflowed, or a nonzero one rounded to zero.
-            Class::Inf => return None,
-            Class::Zero if h.has_nonzero_digit() => return None,
-            class => class,
-        },
-    };
-    fp_to_f64(neg, mag)
+    match strtod_full(b)? {
+        (v, false) => Some(v),
+        (_, true) => None,
+    }
+}
+
+/// Parses a score-range bound as Redis 7.0's `zslParseRange` does after removing a '(' prefix.
+///
+/// That is bare glibc `strtod` on the C string (it stops at the first NUL), accepted when it
+/// ends at the terminator and is not NaN. Unlike [`parse_f64`], leading white space is skipped,
+/// overflow gives an infinity and underflow zero, and the empty string is 0 (no conversion, but
+/// `*end` is the terminator). ZRANGEBYSCORE, ZCOUNT, ZREMRANGEBYSCORE and ZRANGE BYSCORE use it.
+pub fn parse_f64_strtod(b: &[u8]) -> Option<f64> {
+    let s = c_string(b);
+    if s.is_empty() {
+        return Some(0.0);
+    }
+    let start = s.iter().take_while(|&&c| is_c_space(c)).count();
+    // With nothing after the spaces strtod converts nothing and leaves `end` at the first space.
+    let (v, _) = strtod_full(s.get(start..)?)?;
+    Some(v)
 }
 
 /// Formats `d` as C's `printf("%.17g", d)` does (glibc: "inf", "-inf", "nan", "-nan").
@@ -231,9 +228,9 @@ pub fn fmt_f64_fixed(d: f64, precision: usize) -> String {
 /// A C `long double` as on x86-64 Linux: the x87 80-bit format with a 64-bit significand.
 ///
 /// Finite values are `mant * 2^exp`. A normal value has the top bit of `mant` set and
-/// `exp >= EXP_MIN`; a subnormal one has `exp == EXP_MIN` and a smaller `mant`. Zero, infinity
+/// `exp >= -16445`; a subnormal one has `exp == -16445` and a smaller `mant`. Zero, infinity
 /// and NaN carry their sign in `neg`. Arithmetic rounds to nearest, ties to even, as the FPU does
-/// in its default mode.
+/// in its default mode. `==` compares representations (NaN equals NaN, -0 differs from 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LongDouble {
     neg: bool,
@@ -423,6 +420,40 @@ impl LongDouble {
             class: round_bits(q, exp2, false, F80),
         }
     }
+}
+
+/// glibc `strtod` on all of `b` (no white space): the value and whether ERANGE would be set for
+/// overflow or for a nonzero value rounding to zero. `None` if `b` is not exactly one number or
+/// is NaN.
+fn strtod_full(b: &[u8]) -> Option<(f64, bool)> {
+    let (neg, syntax) = scan_float(b)?;
+    let v = match &syntax {
+        Syntax::Inf => {
+            return Some((
+                if neg {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                },
+                false,
+            ));
+        }
+        Syntax::Dec(d) => {
+            // The syntax is already checked and is a subset of what Rust's parser accepts, and
+            // Rust's parser is correctly rounded. But it saturates the explicit exponent at
+            // +-65536 before adding the digit count, so long inputs go through a normalised
+            // copy whose exponent is small.
+            if b.len() <= RUST_PARSE_MAX_LEN {
+                std::str::from_utf8(b).ok()?.parse().ok()?
+            } else {
+                let mag: f64 = normalized_decimal(d).parse().ok()?;
+                if neg { -mag } else { mag }
+            }
+        }
+        Syntax::Hex(h) => fp_to_f64(neg, hex_to_fp(h, F64))?,
+    };
+    let erange = v.is_infinite() || (v == 0.0 && syntax.has_nonzero_digit());
+    Some((v, erange))
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -743,7 +774,7 @@ fn dec_to_fp(d: &Digits<'_>, fmt: Format) -> Class {
         n.add_small(chunk);
     }
     let mut m = Big::from_u128(1);
-    // |exp10| is bounded by the range checks and the input length (under ~10100 here).
+    // |exp10| is bounded: `top` passed the range checks and n_sig is at most the input length.
     let shift = u32::try_from(exp10.unsigned_abs()).unwrap_or(0);
     if exp10 >= 0 {
         n.mul_pow10(shift);
@@ -1630,6 +1661,42 @@ mod tests {
             assert_eq!(got.as_deref(), want, "{:?}", String::from_utf8_lossy(input));
         }
         assert!(parse_f64(b"-0").is_some_and(|v| v == 0.0 && v.is_sign_negative()));
+    }
+
+    #[test]
+    fn score_range_bounds_parse_like_bare_strtod() {
+        // ZCOUNT z <min> 5 on Redis 7.0.15 ('(' already removed by the caller).
+        let cases: &[(&[u8], Option<f64>)] = &[
+            (b"", Some(0.0)),
+            (b" 1", Some(1.0)),
+            (b"\t\n1", Some(1.0)),
+            (b"1e400", Some(f64::INFINITY)),
+            (b"-1e400", Some(f64::NEG_INFINITY)),
+            (b"1e-400", Some(0.0)),
+            (b"0x1", Some(1.0)),
+            (b"infinity", Some(f64::INFINITY)),
+            (b"-inf", Some(f64::NEG_INFINITY)),
+            (b"1\x00x", Some(1.0)),
+            (b"\x00", Some(0.0)),
+            (b"nan", None),
+            (b"1 ", None),
+            (b"(1", None),
+            (b"  ", None),
+            (b"-", None),
+            (b"1e", None),
+        ];
+        for &(input, want) in cases {
+            let got = parse_f64_strtod(input);
+            assert_eq!(
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        assert!(parse_f64_strtod(b"-1e-400").is_some_and(|v| v == 0.0 && v.is_sign_negative()));
+        let long = format!("{}e-1000000", "1".repeat(1_000_001));
+        assert_eq!(parse_f64_strtod(long.as_bytes()), Some(1.1111111111111112));
     }
 
     #[test]

@@ -28,7 +28,8 @@ impl Server {
     pub fn start_with(args: &[&str]) -> Server {
         for _attempt in 0..5 {
             let port = free_port();
-            let dir = std::env::temp_dir().join(format!("carmine-test-{}-{}", std::process::id(), port));
+            let dir =
+                std::env::temp_dir().join(format!("carmine-test-{}-{}", std::process::id(), port));
             let _ = std::fs::create_dir_all(&dir);
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_carmine"));
             cmd.arg("--port")
@@ -132,8 +133,13 @@ impl Raw {
     /// Connects to 127.0.0.1:port.
     pub fn connect(port: u16) -> Raw {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-        Raw { stream, buf: Vec::new() }
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        Raw {
+            stream,
+            buf: Vec::new(),
+        }
     }
 
     /// Sends raw bytes.
@@ -166,7 +172,11 @@ impl Raw {
             }
             let mut tmp = [0u8; 65536];
             let n = self.stream.read(&mut tmp).expect("read");
-            assert!(n > 0, "connection closed; buffered: {:?}", String::from_utf8_lossy(&self.buf));
+            assert!(
+                n > 0,
+                "connection closed; buffered: {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
             self.buf.extend_from_slice(&tmp[..n]);
         }
     }
@@ -216,7 +226,11 @@ pub fn reply_len(b: &[u8]) -> Option<usize> {
             if n < 0 {
                 return Some(after);
             }
-            let count = if head == b'%' || head == b'|' { n * 2 } else { n };
+            let count = if head == b'%' || head == b'|' {
+                n * 2
+            } else {
+                n
+            };
             let mut pos = after;
             for _ in 0..count {
                 pos += reply_len(&b[pos..])?;

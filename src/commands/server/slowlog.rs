@@ -58,7 +58,9 @@ impl SlowLog {
             }
             if a.len() > MAX_STRING {
                 let mut v = a.slice(..MAX_STRING).to_vec();
-                v.extend_from_slice(format!("... ({} more bytes)", a.len() - MAX_STRING).as_bytes());
+                v.extend_from_slice(
+                    format!("... ({} more bytes)", a.len() - MAX_STRING).as_bytes(),
+                );
                 kept.push(Bytes::from(v));
             } else {
                 kept.push(a.clone());
