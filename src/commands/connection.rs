@@ -119,25 +119,10 @@ fn hello(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     if let Some(p) = proto {
         ctx.session.proto = p;
+        // The reply goes out in the protocol just chosen.
+        ctx.reply.set_protocol(p);
     }
-    let cfg = &ctx.core.config;
-    let mode = if cfg.cluster_enabled {
-        "cluster"
-    } else {
-        "standalone"
-    };
-    let role = if cfg.replicaof.is_some() {
-        "replica"
-    } else {
-        "master"
-    };
-    // The reply goes out in the protocol just chosen. A RESP3 sink can write the RESP2 shape
-    // itself; the other way round needs the sink to switch (see the note in the lead's report).
-    if ctx.reply.protocol() == Protocol::Resp3 && ctx.session.proto == Protocol::Resp2 {
-        ctx.reply.array_len(14);
-    } else {
-        ctx.reply.map_len(7);
-    }
+    ctx.reply.map_len(7);
     ctx.reply.bulk(b"server");
     ctx.reply.bulk(b"redis");
     ctx.reply.bulk(b"version");
@@ -292,4 +277,339 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         diff |= x ^ b.get(i).copied().unwrap_or(!x);
     }
     diff == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testing::{Harness, bulk, err};
+    use crate::config::Config;
+    use crate::protocol::value::Reply;
+
+    fn with_password() -> Harness {
+        let mut config = Config::default();
+        config.requirepass = Some(b"secret".to_vec());
+        let mut h = Harness::with_config(config);
+        h.session.authenticated = false;
+        h
+    }
+
+    fn hello_map(proto: i64, id: i64) -> Reply {
+        let pairs = [
+            ("server", bulk("redis")),
+            ("version", bulk("7.0.15")),
+            ("proto", Reply::Int(proto)),
+            ("id", Reply::Int(id)),
+            ("mode", bulk("standalone")),
+            ("role", bulk("master")),
+            ("modules", Reply::Array(vec![])),
+        ];
+        Reply::Map(pairs.into_iter().map(|(k, v)| (bulk(k), v)).collect())
+    }
+
+    const NOAUTH_HELLO: &str = "NOAUTH HELLO must be called with the client already \
+        authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to \
+        authenticate the client and select the RESP protocol version at the same time";
+
+    #[test]
+    fn ping_and_echo() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["PING"]), Reply::simple("PONG"));
+        assert_eq!(h.run(&["ping", "hello"]), bulk("hello"));
+        assert_eq!(
+            h.run(&["PING", "a", "b"]),
+            err("ERR wrong number of arguments for 'ping' command")
+        );
+        assert_eq!(h.run(&["ECHO", "x y"]), bulk("x y"));
+        assert_eq!(
+            h.run(&["ECHO"]),
+            err("ERR wrong number of arguments for 'echo' command")
+        );
+        assert_eq!(
+            h.run(&["ECHO", "a", "b"]),
+            err("ERR wrong number of arguments for 'echo' command")
+        );
+    }
+
+    #[test]
+    fn quit_answers_ok_and_closes_after_reply() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["QUIT", "extra", "args"]), Reply::simple("OK"));
+        assert!(h.session.has(flags::CLOSE_AFTER_REPLY));
+    }
+
+    #[test]
+    fn auth_without_a_configured_password() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run(&["AUTH", "p"]),
+            err(
+                "ERR AUTH <password> called without any password configured for the default \
+                 user. Are you sure your configuration is correct?"
+            )
+        );
+        // The default user is nopass: any password works with the two-argument form.
+        assert_eq!(h.run(&["AUTH", "default", "anything"]), Reply::simple("OK"));
+        let wrongpass = err("WRONGPASS invalid username-password pair or user is disabled.");
+        assert_eq!(h.run(&["AUTH", "u", "p"]), wrongpass);
+        assert_eq!(h.run(&["AUTH", "a", "b", "c"]), err("ERR syntax error"));
+        assert_eq!(
+            h.run(&["AUTH"]),
+            err("ERR wrong number of arguments for 'auth' command")
+        );
+    }
+
+    #[test]
+    fn auth_with_requirepass() {
+        let mut h = with_password();
+        let wrongpass = err("WRONGPASS invalid username-password pair or user is disabled.");
+        assert_eq!(h.run(&["PING"]), err("NOAUTH Authentication required."));
+        assert_eq!(h.run(&["AUTH", "wrong"]), wrongpass);
+        assert_eq!(h.run(&["AUTH", "default", "wrong"]), wrongpass);
+        assert_eq!(h.run(&["AUTH", "foo", "secret"]), wrongpass);
+        assert_eq!(h.run(&["AUTH", "secre"]), wrongpass);
+        assert_eq!(h.run(&["AUTH", "secrets"]), wrongpass);
+        assert!(!h.session.authenticated);
+        assert_eq!(h.run(&["AUTH", "secret"]), Reply::simple("OK"));
+        assert_eq!(h.run(&["PING"]), Reply::simple("PONG"));
+        assert_eq!(h.run(&["AUTH", "default", "secret"]), Reply::simple("OK"));
+        // A failed AUTH does not log an authenticated client out.
+        assert_eq!(h.run(&["AUTH", "nope"]), wrongpass);
+        assert!(h.session.authenticated);
+    }
+
+    #[test]
+    fn hello_replies_with_the_server_map() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["HELLO"]), hello_map(2, 1));
+        assert_eq!(h.run(&["HELLO", "2"]), hello_map(2, 1));
+        assert_eq!(h.run(&["HELLO", "3"]), hello_map(3, 1));
+        assert_eq!(h.session.proto, Protocol::Resp3);
+        assert_eq!(h.run(&["HELLO"]), hello_map(3, 1));
+        // Switching back from RESP3: the reply is already in RESP2's flat shape.
+        let flat = match hello_map(2, 1) {
+            Reply::Map(pairs) => {
+                Reply::Array(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect())
+            }
+            other => other,
+        };
+        assert_eq!(h.run(&["HELLO", "2"]), flat);
+        assert_eq!(h.session.proto, Protocol::Resp2);
+    }
+
+    #[test]
+    fn hello_protocol_errors() {
+        let mut h = Harness::new();
+        let not_int = err("ERR Protocol version is not an integer or out of range");
+        for v in ["x", "2.0", "03", "99999999999999999999", ""] {
+            assert_eq!(h.run(&["HELLO", v]), not_int, "{v}");
+        }
+        for v in ["1", "4", "-1", "0"] {
+            assert_eq!(
+                h.run(&["HELLO", v]),
+                err("NOPROTO unsupported protocol version"),
+                "{v}"
+            );
+        }
+        assert_eq!(h.session.proto, Protocol::Resp2);
+    }
+
+    #[test]
+    fn hello_options() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run(&["HELLO", "3", "AUTH"]),
+            err("ERR Syntax error in HELLO option 'AUTH'")
+        );
+        assert_eq!(
+            h.run(&["HELLO", "3", "AUTH", "a"]),
+            err("ERR Syntax error in HELLO option 'AUTH'")
+        );
+        assert_eq!(
+            h.run(&["HELLO", "3", "SETNAME"]),
+            err("ERR Syntax error in HELLO option 'SETNAME'")
+        );
+        assert_eq!(
+            h.run(&["HELLO", "3", "foo"]),
+            err("ERR Syntax error in HELLO option 'foo'")
+        );
+        assert_eq!(h.session.proto, Protocol::Resp2);
+        assert_eq!(
+            h.run(&["HELLO", "3", "AUTH", "u", "p"]),
+            err("WRONGPASS invalid username-password pair or user is disabled.")
+        );
+        assert_eq!(
+            h.run(&["HELLO", "3", "SETNAME", "a b"]),
+            err("ERR Client names cannot contain spaces, newlines or special characters.")
+        );
+        // SETNAME applies as soon as it is parsed, even when a later option fails.
+        assert_eq!(
+            h.run(&["HELLO", "3", "SETNAME", "n", "foo"]),
+            err("ERR Syntax error in HELLO option 'foo'")
+        );
+        assert_eq!(h.run(&["CLIENT", "GETNAME"]), bulk("n"));
+        assert_eq!(
+            h.run(&["hello", "2", "setname", "x", "SETNAME", "y"]),
+            hello_map(2, 1)
+        );
+        assert_eq!(h.run(&["CLIENT", "GETNAME"]), bulk("y"));
+        assert_eq!(h.run(&["HELLO", "2", "SETNAME", ""]), hello_map(2, 1));
+        assert_eq!(h.run(&["CLIENT", "GETNAME"]), Reply::Null);
+        assert_eq!(
+            h.run(&["HELLO", "3", "auth", "default", "x", "setname", "z"]),
+            hello_map(3, 1)
+        );
+    }
+
+    #[test]
+    fn hello_before_authentication() {
+        let mut h = with_password();
+        assert_eq!(h.run(&["HELLO"]), err(NOAUTH_HELLO));
+        assert_eq!(h.run(&["HELLO", "3"]), err(NOAUTH_HELLO));
+        // The name is set although the command is refused (Redis 7.0 order).
+        assert_eq!(h.run(&["HELLO", "3", "SETNAME", "abc"]), err(NOAUTH_HELLO));
+        assert_eq!(h.session.name.as_deref(), Some(&b"abc"[..]));
+        assert_eq!(h.session.proto, Protocol::Resp2);
+        assert_eq!(
+            h.run(&["HELLO", "3", "AUTH", "default", "wrong"]),
+            err("WRONGPASS invalid username-password pair or user is disabled.")
+        );
+        assert_eq!(
+            h.run(&["HELLO", "3", "AUTH", "default", "secret"]),
+            hello_map(3, 1)
+        );
+        assert!(h.session.authenticated);
+    }
+
+    #[test]
+    fn hello_reports_cluster_mode_and_replica_role() {
+        let mut config = Config::default();
+        config.cluster_enabled = true;
+        config.replicaof = Some(("127.0.0.1".to_string(), 6379));
+        let mut h = Harness::with_config(config);
+        let Reply::Map(pairs) = h.run(&["HELLO", "3"]) else {
+            panic!("not a map")
+        };
+        assert_eq!(pairs.get(4), Some(&(bulk("mode"), bulk("cluster"))));
+        assert_eq!(pairs.get(5), Some(&(bulk("role"), bulk("replica"))));
+    }
+
+    #[test]
+    fn select() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["SELECT", "1"]), Reply::simple("OK"));
+        assert_eq!(h.session.db, 1);
+        assert_eq!(h.run(&["SELECT", "15"]), Reply::simple("OK"));
+        for bad in ["16", "-1"] {
+            assert_eq!(h.run(&["SELECT", bad]), err("ERR DB index is out of range"));
+        }
+        for bad in ["x", "1.5", ""] {
+            assert_eq!(
+                h.run(&["SELECT", bad]),
+                err("ERR value is not an integer or out of range")
+            );
+        }
+        let range = err("ERR value is out of range, value must between -2147483648 and 2147483647");
+        for bad in ["2147483648", "-2147483649", "99999999999"] {
+            assert_eq!(h.run(&["SELECT", bad]), range);
+        }
+        assert_eq!(h.session.db, 15);
+        assert_eq!(
+            h.run(&["SELECT"]),
+            err("ERR wrong number of arguments for 'select' command")
+        );
+    }
+
+    #[test]
+    fn select_in_cluster_mode() {
+        let mut config = Config::default();
+        config.cluster_enabled = true;
+        let mut h = Harness::with_config(config);
+        assert_eq!(h.run(&["SELECT", "0"]), Reply::simple("OK"));
+        assert_eq!(
+            h.run(&["SELECT", "1"]),
+            err("ERR SELECT is not allowed in cluster mode")
+        );
+    }
+
+    #[test]
+    fn reset_restores_a_fresh_connection() {
+        let mut h = Harness::new();
+        h.run(&["SELECT", "3"]);
+        h.run(&["HELLO", "3", "SETNAME", "nm"]);
+        h.run(&["CLIENT", "NO-EVICT", "on"]);
+        h.run(&["MONITOR"]);
+        h.session.flags |= flags::REPLY_OFF;
+        assert_eq!(h.run(&["RESET"]), Reply::simple("RESET"));
+        assert_eq!(h.session.db, 0);
+        assert_eq!(h.session.proto, Protocol::Resp2);
+        assert_eq!(h.session.name, None);
+        assert!(!h.session.has(flags::MONITOR | flags::REPLY_OFF));
+        // NO-EVICT survives RESET in Redis 7.0.
+        assert!(h.session.has(flags::NO_EVICT));
+        assert!(h.session.authenticated);
+        assert_eq!(
+            h.run(&["RESET", "x"]),
+            err("ERR wrong number of arguments for 'reset' command")
+        );
+    }
+
+    #[test]
+    fn reset_logs_out_when_a_password_is_required() {
+        let mut h = with_password();
+        assert_eq!(h.run(&["AUTH", "secret"]), Reply::simple("OK"));
+        assert_eq!(h.run(&["RESET"]), Reply::simple("RESET"));
+        assert!(!h.session.authenticated);
+        assert_eq!(h.run(&["PING"]), err("NOAUTH Authentication required."));
+    }
+
+    #[test]
+    fn monitor_redactions_follow_redis() {
+        let argv = |w: &[&str]| -> Vec<Bytes> {
+            w.iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect()
+        };
+        assert_eq!(monitor_redactions(&argv(&["AUTH", "x"])), vec![1]);
+        assert_eq!(monitor_redactions(&argv(&["auth", "u", "p"])), vec![1, 2]);
+        assert!(monitor_redactions(&argv(&["AUTH", "a", "b", "c"])).is_empty());
+        assert_eq!(
+            monitor_redactions(&argv(&[
+                "HELLO", "3", "AUTH", "default", "pw", "SETNAME", "n"
+            ])),
+            vec![3, 4]
+        );
+        assert_eq!(
+            monitor_redactions(&argv(&["HELLO", "3", "SETNAME", "n", "AUTH", "u", "p"])),
+            vec![5, 6]
+        );
+        assert!(monitor_redactions(&argv(&["HELLO", "x", "AUTH", "u", "p"])).is_empty());
+        assert!(
+            monitor_redactions(&argv(&["HELLO", "3", "SETNAME", "a b", "AUTH", "u", "p"]))
+                .is_empty()
+        );
+        assert_eq!(
+            monitor_redactions(&argv(&[
+                "MIGRATE", "h", "1", "k", "0", "10", "COPY", "AUTH", "pw"
+            ])),
+            vec![8]
+        );
+        assert_eq!(
+            monitor_redactions(&argv(&[
+                "MIGRATE", "h", "1", "", "0", "10", "AUTH2", "u", "pw", "KEYS", "a"
+            ])),
+            vec![7, 8]
+        );
+        assert!(monitor_redactions(&argv(&["GET", "AUTH"])).is_empty());
+    }
+
+    #[test]
+    fn names_accept_only_printable_ascii_without_spaces() {
+        let mut s = Session::new(1, true);
+        assert!(set_name(&mut s, b"ok-name_1!~").is_ok());
+        for bad in [&b"a b"[..], b"a\nb", b"a\x01b", "é".as_bytes(), b"a\x7f"] {
+            assert!(set_name(&mut s, bad).is_err());
+        }
+        assert_eq!(s.name.as_deref(), Some(&b"ok-name_1!~"[..]));
+    }
 }

@@ -379,7 +379,7 @@ fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 /// OBJECT ENCODING key: the value's internal encoding name, null for a missing key.
 fn object_encoding(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    match ctx.core.dbs.peek_read(db, arg(argv, 1), now) {
+    match ctx.core.dbs.peek_read(db, arg(argv, 2), now) {
         Some(e) => ctx.reply.bulk(e.value.encoding().as_bytes()),
         None => ctx.reply.null(),
     }
@@ -391,7 +391,7 @@ fn object_freq(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
     let lfu = is_lfu(ctx.core.config.maxmemory_policy);
     let decay = ctx.core.config.lfu_decay_time;
-    let Some(e) = ctx.core.dbs.peek_read(db, arg(argv, 1), now) else {
+    let Some(e) = ctx.core.dbs.peek_read(db, arg(argv, 2), now) else {
         ctx.reply.null();
         return Ok(());
     };
@@ -411,7 +411,7 @@ fn object_freq(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 fn object_idletime(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
     let lfu = is_lfu(ctx.core.config.maxmemory_policy);
-    let Some(e) = ctx.core.dbs.peek_read(db, arg(argv, 1), now) else {
+    let Some(e) = ctx.core.dbs.peek_read(db, arg(argv, 2), now) else {
         ctx.reply.null();
         return Ok(());
     };
@@ -433,7 +433,7 @@ fn object_refcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
     let shared_ok =
         ctx.core.config.maxmemory == 0 || !needs_lru_data(ctx.core.config.maxmemory_policy);
-    let Some(e) = ctx.core.dbs.peek_read(db, arg(argv, 1), now) else {
+    let Some(e) = ctx.core.dbs.peek_read(db, arg(argv, 2), now) else {
         ctx.reply.null();
         return Ok(());
     };
@@ -715,3 +715,787 @@ const OBJECT_HELP: &[&str] = &[
     "HELP",
     "    Prints this help.",
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::commands::testing::{Harness, bulk, err};
+    use crate::protocol::value::Reply;
+
+    fn setk(h: &mut Harness, k: &str, v: &str) {
+        let (db, now) = (h.session.db, h.now_ms);
+        h.core.dbs.set(
+            db,
+            k.as_bytes(),
+            Value::Str(StrValue::from_set(v.as_bytes())),
+            false,
+            now,
+        );
+    }
+
+    fn int(n: i64) -> Reply {
+        Reply::Int(n)
+    }
+
+    fn ok() -> Reply {
+        Reply::simple("OK")
+    }
+
+    fn events(h: &mut Harness) -> Vec<(String, usize, String)> {
+        std::mem::take(&mut h.core.effects.events)
+            .into_iter()
+            .map(|(_, e, db, k)| (e.to_string(), db, String::from_utf8_lossy(&k).into_owned()))
+            .collect()
+    }
+
+    fn propagated(h: &mut Harness) -> Vec<Vec<String>> {
+        std::mem::take(&mut h.core.effects.propagated)
+            .into_iter()
+            .map(|(_, argv)| {
+                argv.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn watch_effects(h: &mut Harness) {
+        h.core.effects.notify_classes = u32::MAX;
+        h.core.effects.propagating = true;
+    }
+
+    fn sorted_keys(r: Reply) -> Vec<String> {
+        let Reply::Array(items) = r else {
+            panic!("not an array: {r:?}")
+        };
+        let mut v: Vec<String> = items
+            .into_iter()
+            .map(|i| match i {
+                Reply::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+                other => panic!("not a bulk: {other:?}"),
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// SCAN's reply split into the next cursor and the keys.
+    fn scan_once(h: &mut Harness, words: &[&str]) -> (u64, Vec<String>) {
+        let Reply::Array(mut parts) = h.run(words) else {
+            panic!("scan reply")
+        };
+        let keys = sorted_keys(parts.pop().unwrap());
+        let Some(Reply::Bulk(c)) = parts.pop() else {
+            panic!("cursor")
+        };
+        (std::str::from_utf8(&c).unwrap().parse().unwrap(), keys)
+    }
+
+    #[test]
+    fn del_and_unlink_count_existing_keys_and_notify() {
+        let mut h = Harness::new();
+        watch_effects(&mut h);
+        setk(&mut h, "a", "1");
+        setk(&mut h, "b", "2");
+        assert_eq!(h.run(&["DEL", "a", "a", "nokey"]), int(1));
+        assert_eq!(h.run(&["UNLINK", "b", "nokey"]), int(1));
+        assert_eq!(h.run(&["UNLINK", "b"]), int(0));
+        assert_eq!(
+            events(&mut h),
+            vec![("del".into(), 0, "a".into()), ("del".into(), 0, "b".into())]
+        );
+        assert_eq!(
+            h.run(&["DEL"]),
+            err("ERR wrong number of arguments for 'del' command")
+        );
+        assert_eq!(
+            h.run(&["UNLINK"]),
+            err("ERR wrong number of arguments for 'unlink' command")
+        );
+    }
+
+    #[test]
+    fn del_of_an_expired_key_counts_zero_and_propagates_the_expiry() {
+        let mut h = Harness::new();
+        watch_effects(&mut h);
+        setk(&mut h, "a", "1");
+        assert_eq!(h.run(&["PEXPIRE", "a", "100"]), int(1));
+        propagated(&mut h);
+        events(&mut h);
+        h.advance(101);
+        assert_eq!(h.run(&["DEL", "a"]), int(0));
+        flush_expired_effects(&mut h.core);
+        assert_eq!(
+            propagated(&mut h),
+            vec![vec!["DEL".to_string(), "a".to_string()]]
+        );
+        assert_eq!(events(&mut h), vec![("expired".into(), 0, "a".into())]);
+        assert_eq!(h.core.dbs.stats.expired_keys, 1);
+    }
+
+    #[test]
+    fn exists_counts_duplicates_and_hides_expired_keys() {
+        let mut h = Harness::new();
+        setk(&mut h, "a", "1");
+        setk(&mut h, "b", "1");
+        assert_eq!(h.run(&["EXISTS", "a", "a", "b", "nokey"]), int(3));
+        h.run(&["PEXPIRE", "b", "10"]);
+        h.advance(11);
+        assert_eq!(h.run(&["EXISTS", "a", "b"]), int(1));
+        assert_eq!(h.core.dbs.stats.hits, 4);
+        assert_eq!(h.core.dbs.stats.misses, 2);
+    }
+
+    #[test]
+    fn type_names_values_and_none() {
+        let mut h = Harness::new();
+        setk(&mut h, "a", "x");
+        assert_eq!(h.run(&["TYPE", "a"]), Reply::simple("string"));
+        assert_eq!(h.run(&["TYPE", "nokey"]), Reply::simple("none"));
+        h.resp3();
+        assert_eq!(h.run(&["TYPE", "a"]), Reply::simple("string"));
+    }
+
+    #[test]
+    fn touch_resets_idle_time_and_counts_existing_keys() {
+        let mut h = Harness::new();
+        setk(&mut h, "a", "x");
+        h.advance(10_000);
+        assert_eq!(h.run(&["OBJECT", "IDLETIME", "a"]), int(10));
+        assert_eq!(h.run(&["TOUCH", "a", "nokey", "a"]), int(2));
+        assert_eq!(h.run(&["OBJECT", "IDLETIME", "a"]), int(0));
+    }
+
+    #[test]
+    fn rename_moves_value_and_ttl_and_overwrites() {
+        let mut h = Harness::new();
+        watch_effects(&mut h);
+        setk(&mut h, "a", "va");
+        setk(&mut h, "b", "vb");
+        h.run(&["PEXPIRE", "a", "5000"]);
+        h.run(&["EXPIRE", "b", "100"]);
+        events(&mut h);
+        assert_eq!(h.run(&["RENAME", "a", "b"]), ok());
+        assert_eq!(h.run(&["EXISTS", "a"]), int(0));
+        assert_eq!(h.run(&["PTTL", "b"]), int(5000));
+        let v = h.core.dbs.db(0).unwrap().get(b"b").unwrap().value.clone();
+        assert_eq!(v, Value::Str(StrValue::from_set(b"va")));
+        assert_eq!(
+            events(&mut h),
+            vec![
+                ("rename_from".into(), 0, "a".into()),
+                ("rename_to".into(), 0, "b".into())
+            ]
+        );
+        // A key without a TTL renamed over one with a TTL leaves none.
+        setk(&mut h, "c", "vc");
+        assert_eq!(h.run(&["RENAME", "c", "b"]), ok());
+        assert_eq!(h.run(&["TTL", "b"]), int(-1));
+    }
+
+    #[test]
+    fn rename_errors_and_same_key() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["RENAME", "nokey", "b"]), err("ERR no such key"));
+        assert_eq!(h.run(&["RENAMENX", "nokey", "b"]), err("ERR no such key"));
+        assert_eq!(h.run(&["RENAME", "nokey", "nokey"]), err("ERR no such key"));
+        setk(&mut h, "a", "1");
+        assert_eq!(h.run(&["RENAME", "a", "a"]), ok());
+        assert_eq!(h.run(&["RENAMENX", "a", "a"]), int(0));
+        assert_eq!(h.run(&["EXISTS", "a"]), int(1));
+        assert_eq!(
+            h.run(&["RENAME", "a"]),
+            err("ERR wrong number of arguments for 'rename' command")
+        );
+    }
+
+    #[test]
+    fn renamenx_only_when_destination_is_missing() {
+        let mut h = Harness::new();
+        setk(&mut h, "a", "1");
+        setk(&mut h, "b", "2");
+        assert_eq!(h.run(&["RENAMENX", "a", "b"]), int(0));
+        assert_eq!(h.run(&["RENAMENX", "a", "c"]), int(1));
+        assert_eq!(h.run(&["EXISTS", "a", "c"]), int(1));
+        // An expired destination does not block it.
+        h.run(&["PEXPIRE", "b", "1"]);
+        h.advance(2);
+        assert_eq!(h.run(&["RENAMENX", "c", "b"]), int(1));
+    }
+
+    #[test]
+    fn move_between_databases() {
+        let mut h = Harness::new();
+        watch_effects(&mut h);
+        setk(&mut h, "a", "1");
+        h.run(&["PEXPIRE", "a", "3000"]);
+        events(&mut h);
+        assert_eq!(h.run(&["MOVE", "a", "1"]), int(1));
+        assert_eq!(h.run(&["EXISTS", "a"]), int(0));
+        assert_eq!(
+            events(&mut h),
+            vec![
+                ("move_from".into(), 0, "a".into()),
+                ("move_to".into(), 1, "a".into())
+            ]
+        );
+        h.session.db = 1;
+        assert_eq!(h.run(&["PTTL", "a"]), int(3000));
+        setk(&mut h, "b", "x");
+        h.session.db = 0;
+        setk(&mut h, "b", "y");
+        assert_eq!(h.run(&["MOVE", "b", "1"]), int(0));
+        assert_eq!(h.run(&["MOVE", "nokey", "1"]), int(0));
+        assert_eq!(
+            h.run(&["MOVE", "b", "0"]),
+            err("ERR source and destination objects are the same")
+        );
+        assert_eq!(
+            h.run(&["MOVE", "b", "16"]),
+            err("ERR DB index is out of range")
+        );
+        assert_eq!(
+            h.run(&["MOVE", "b", "-1"]),
+            err("ERR DB index is out of range")
+        );
+        assert_eq!(
+            h.run(&["MOVE", "b", "x"]),
+            err("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            h.run(&["MOVE", "b", "4294967296"]),
+            err("ERR value is out of range, value must between -2147483648 and 2147483647")
+        );
+        // The range checks come before the key lookup.
+        assert_eq!(
+            h.run(&["MOVE", "nokey", "99"]),
+            err("ERR DB index is out of range")
+        );
+    }
+
+    #[test]
+    fn copy_with_db_and_replace() {
+        let mut h = Harness::new();
+        watch_effects(&mut h);
+        setk(&mut h, "a", "1");
+        h.run(&["PEXPIRE", "a", "7000"]);
+        setk(&mut h, "b", "2");
+        events(&mut h);
+        assert_eq!(h.run(&["COPY", "a", "b"]), int(0));
+        assert_eq!(h.run(&["COPY", "a", "b", "REPLACE", "replace"]), int(1));
+        assert_eq!(h.run(&["PTTL", "b"]), int(7000));
+        assert_eq!(h.run(&["COPY", "a", "c", "DB", "2"]), int(1));
+        assert_eq!(
+            events(&mut h),
+            vec![
+                ("copy_to".into(), 0, "b".into()),
+                ("copy_to".into(), 2, "c".into())
+            ]
+        );
+        assert_eq!(h.run(&["COPY", "a", "a", "db", "2"]), int(1));
+        assert_eq!(h.run(&["COPY", "nokey", "z"]), int(0));
+        assert_eq!(h.run(&["EXISTS", "a"]), int(1));
+        assert_eq!(
+            h.run(&["COPY", "a", "a"]),
+            err("ERR source and destination objects are the same")
+        );
+        assert_eq!(
+            h.run(&["COPY", "nokey", "nokey", "DB", "0"]),
+            err("ERR source and destination objects are the same")
+        );
+        assert_eq!(
+            h.run(&["COPY", "a", "b", "DB", "16"]),
+            err("ERR DB index is out of range")
+        );
+        assert_eq!(
+            h.run(&["COPY", "a", "b", "DB", "x"]),
+            err("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            h.run(&["COPY", "a", "b", "DB", "99999999999999999"]),
+            err("ERR value is out of range, value must between -2147483648 and 2147483647")
+        );
+        assert_eq!(h.run(&["COPY", "a", "b", "foo"]), err("ERR syntax error"));
+        assert_eq!(h.run(&["COPY", "a", "b", "DB"]), err("ERR syntax error"));
+    }
+
+    #[test]
+    fn copied_values_are_independent_and_fresh() {
+        let mut h = Harness::new();
+        setk(&mut h, "a", "1");
+        h.advance(5000);
+        assert_eq!(h.run(&["COPY", "a", "b"]), int(1));
+        assert_eq!(h.run(&["OBJECT", "IDLETIME", "b"]), int(0));
+        assert_eq!(h.run(&["DEL", "a"]), int(1));
+        assert_eq!(h.run(&["EXISTS", "b"]), int(1));
+    }
+
+    #[test]
+    fn randomkey_skips_expired_keys() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["RANDOMKEY"]), Reply::Null);
+        for i in 0..20 {
+            setk(&mut h, &format!("k{i}"), "v");
+            h.run(&["PEXPIRE", &format!("k{i}"), "10"]);
+        }
+        setk(&mut h, "live", "v");
+        h.advance(11);
+        assert_eq!(h.run(&["RANDOMKEY"]), bulk("live"));
+        h.run(&["DEL", "live"]);
+        assert_eq!(h.run(&["RANDOMKEY"]), Reply::Null);
+        assert_eq!(h.run(&["DBSIZE"]), int(0));
+    }
+
+    #[test]
+    fn randomkey_on_a_replica_gives_up_when_everything_is_expired() {
+        let mut h = Harness::new();
+        setk(&mut h, "a", "v");
+        h.run(&["PEXPIRE", "a", "10"]);
+        h.advance(11);
+        h.core.dbs.is_replica = true;
+        assert_eq!(h.run(&["RANDOMKEY"]), bulk("a"));
+    }
+
+    #[test]
+    fn keys_matches_glob_and_hides_expired() {
+        let mut h = Harness::new();
+        for k in ["foo", "fob", "bar", "f*x"] {
+            setk(&mut h, k, "v");
+        }
+        assert_eq!(
+            sorted_keys(h.run(&["KEYS", "*"])),
+            vec!["bar", "f*x", "fob", "foo"]
+        );
+        assert_eq!(sorted_keys(h.run(&["KEYS", "fo?"])), vec!["fob", "foo"]);
+        assert_eq!(sorted_keys(h.run(&["KEYS", "f\\*x"])), vec!["f*x"]);
+        assert_eq!(sorted_keys(h.run(&["KEYS", "[a-c]*"])), vec!["bar"]);
+        h.run(&["PEXPIRE", "foo", "1"]);
+        h.advance(2);
+        assert_eq!(
+            sorted_keys(h.run(&["KEYS", "*"])),
+            vec!["bar", "f*x", "fob"]
+        );
+        assert_eq!(
+            sorted_keys(h.run(&["KEYS", "nomatch"])),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn scan_argument_errors() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["SCAN", "x"]), err("ERR invalid cursor"));
+        assert_eq!(h.run(&["SCAN", " 1"]), err("ERR invalid cursor"));
+        assert_eq!(
+            h.run(&["SCAN", "18446744073709551616"]),
+            err("ERR invalid cursor")
+        );
+        assert_eq!(
+            h.run(&["SCAN", "x", "COUNT", "0"]),
+            err("ERR invalid cursor")
+        );
+        assert_eq!(h.run(&["SCAN", "0", "COUNT", "0"]), err("ERR syntax error"));
+        assert_eq!(
+            h.run(&["SCAN", "0", "COUNT", "-1"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            h.run(&["SCAN", "0", "COUNT", "x"]),
+            err("ERR value is not an integer or out of range")
+        );
+        assert_eq!(h.run(&["SCAN", "0", "foo"]), err("ERR syntax error"));
+        assert_eq!(h.run(&["SCAN", "0", "MATCH"]), err("ERR syntax error"));
+        assert_eq!(h.run(&["SCAN", "0", "foo", "bar"]), err("ERR syntax error"));
+        assert_eq!(
+            h.run(&["SCAN", "-1"]),
+            Reply::Array(vec![bulk("0"), Reply::Array(vec![])])
+        );
+        assert_eq!(
+            h.run(&["SCAN", "0", "count", "9223372036854775807"]),
+            Reply::Array(vec![bulk("0"), Reply::Array(vec![])])
+        );
+    }
+
+    #[test]
+    fn scan_filters_by_match_type_and_expiry() {
+        let mut h = Harness::new();
+        for i in 0..50 {
+            setk(&mut h, &format!("k{i}"), "v");
+        }
+        setk(&mut h, "other", "v");
+        h.run(&["PEXPIRE", "k7", "1"]);
+        h.advance(2);
+        let mut seen = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let c = cursor.to_string();
+            let (next, keys) = scan_once(&mut h, &["SCAN", &c, "MATCH", "k*", "COUNT", "7"]);
+            seen.extend(keys);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        seen.sort();
+        seen.dedup();
+        let mut want: Vec<String> = (0..50)
+            .filter(|&i| i != 7)
+            .map(|i| format!("k{i}"))
+            .collect();
+        want.sort();
+        assert_eq!(seen, want);
+        // The expired key was reclaimed on the way.
+        assert!(h.core.dbs.db(0).unwrap().get(b"k7").is_none());
+        let (c, keys) = scan_once(&mut h, &["SCAN", "0", "TYPE", "STRING", "COUNT", "1000"]);
+        assert_eq!((c, keys.len()), (0, 50));
+        let (c, keys) = scan_once(&mut h, &["SCAN", "0", "TYPE", "list", "COUNT", "1000"]);
+        assert_eq!((c, keys.len()), (0, 0));
+        let (_, keys) = scan_once(&mut h, &["SCAN", "0", "MATCH", "*", "COUNT", "1000"]);
+        assert_eq!(keys.len(), 50);
+    }
+
+    #[test]
+    fn scan_returns_every_key_present_for_the_whole_walk_across_resizes() {
+        let mut h = Harness::new();
+        // Stable keys stay for the whole walk; churn keys come and go between calls and the
+        // table grows and then shrinks under the cursor.
+        let stable: Vec<String> = (0..300).map(|i| format!("stable:{i}")).collect();
+        for k in &stable {
+            setk(&mut h, k, "v");
+        }
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut cursor = 0u64;
+        let mut step = 0usize;
+        loop {
+            let c = cursor.to_string();
+            let (next, keys) = scan_once(&mut h, &["SCAN", &c, "COUNT", "5"]);
+            seen.extend(keys);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+            step += 1;
+            if step < 40 {
+                // Grow: many new keys per call forces expansions mid-walk.
+                for j in 0..200 {
+                    setk(&mut h, &format!("churn:{step}:{j}"), "v");
+                }
+            } else if step == 40 {
+                // Shrink: drop the churn and let the dict resize down.
+                let churn: Vec<Vec<u8>> = h
+                    .core
+                    .dbs
+                    .db(0)
+                    .unwrap()
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(b"churn:"))
+                    .map(|(k, _)| k.to_vec())
+                    .collect();
+                for k in churn {
+                    h.core.dbs.delete(0, &k, false);
+                }
+                h.core.dbs.db_mut(0).unwrap().shrink_if_needed();
+            } else {
+                h.core.dbs.rehash_for(1000);
+            }
+            assert!(step < 100_000, "scan did not terminate");
+        }
+        for k in &stable {
+            assert!(seen.contains(k), "{k} never returned");
+        }
+    }
+
+    #[test]
+    fn object_encoding_and_refcount() {
+        let mut h = Harness::new();
+        setk(&mut h, "i", "123");
+        setk(&mut h, "big", "10000");
+        setk(&mut h, "neg", "-1");
+        setk(&mut h, "s", "hello");
+        setk(&mut h, "r", &"x".repeat(45));
+        assert_eq!(h.run(&["OBJECT", "ENCODING", "i"]), bulk("int"));
+        assert_eq!(h.run(&["OBJECT", "ENCODING", "s"]), bulk("embstr"));
+        assert_eq!(h.run(&["OBJECT", "ENCODING", "r"]), bulk("raw"));
+        assert_eq!(h.run(&["OBJECT", "ENCODING", "nokey"]), Reply::Null);
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "i"]), int(2147483647));
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "big"]), int(1));
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "neg"]), int(1));
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "s"]), int(1));
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "nokey"]), Reply::Null);
+        h.core.config.maxmemory = 1 << 30;
+        h.core.config.maxmemory_policy = MaxmemoryPolicy::AllkeysLru;
+        assert_eq!(h.run(&["OBJECT", "REFCOUNT", "i"]), int(1));
+        assert_eq!(
+            h.run(&["OBJECT", "ENCODING"]),
+            err("ERR wrong number of arguments for 'object|encoding' command")
+        );
+        assert_eq!(
+            h.run(&["OBJECT", "ENCODING", "a", "b"]),
+            err("ERR wrong number of arguments for 'object|encoding' command")
+        );
+        assert_eq!(
+            h.run(&["OBJECT", "foo", "i"]),
+            err("ERR unknown subcommand 'foo'. Try OBJECT HELP.")
+        );
+    }
+
+    #[test]
+    fn object_freq_and_idletime_depend_on_the_policy() {
+        let mut h = Harness::new();
+        setk(&mut h, "a", "1");
+        let not_lfu = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. \
+                       Please note that when switching between policies at runtime LRU and LFU \
+                       data will take some time to adjust.";
+        let lfu = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note \
+                   that when switching between policies at runtime LRU and LFU data will take \
+                   some time to adjust.";
+        assert_eq!(h.run(&["OBJECT", "FREQ", "a"]), err(not_lfu));
+        assert_eq!(h.run(&["OBJECT", "FREQ", "nokey"]), Reply::Null);
+        assert_eq!(h.run(&["OBJECT", "IDLETIME", "nokey"]), Reply::Null);
+        h.core.config.maxmemory_policy = MaxmemoryPolicy::VolatileLfu;
+        assert_eq!(h.run(&["OBJECT", "IDLETIME", "a"]), err(lfu));
+        assert!(matches!(h.run(&["OBJECT", "FREQ", "a"]), Reply::Int(_)));
+    }
+
+    #[test]
+    fn object_help_lists_subcommands() {
+        let mut h = Harness::new();
+        let Reply::Array(lines) = h.run(&["OBJECT", "HELP"]) else {
+            panic!()
+        };
+        assert_eq!(lines.len(), 15);
+        assert_eq!(
+            lines[0],
+            Reply::simple("OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+        );
+        assert_eq!(lines[14], Reply::simple("    Prints this help."));
+    }
+
+    #[test]
+    fn expire_sets_ttl_and_propagates_pexpireat() {
+        let mut h = Harness::new();
+        watch_effects(&mut h);
+        setk(&mut h, "a", "1");
+        assert_eq!(h.run(&["EXPIRE", "a", "100"]), int(1));
+        assert_eq!(h.run(&["TTL", "a"]), int(100));
+        assert_eq!(h.run(&["PTTL", "a"]), int(100_000));
+        assert_eq!(h.run(&["PEXPIRE", "a", "1500", "xx"]), int(1));
+        assert_eq!(h.run(&["EXPIREAT", "a", "5000"]), int(1));
+        assert_eq!(h.run(&["PEXPIREAT", "a", "4000500", "GT"]), int(1));
+        assert_eq!(h.run(&["EXPIRETIME", "a"]), int(4001));
+        assert_eq!(h.run(&["PEXPIRETIME", "a"]), int(4_000_500));
+        let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            propagated(&mut h),
+            vec![
+                p(&["PEXPIREAT", "a", "1100000"]),
+                p(&["PEXPIREAT", "a", "1001500", "xx"]),
+                p(&["PEXPIREAT", "a", "5000000"]),
+                p(&["PEXPIREAT", "a", "4000500", "GT"]),
+            ]
+        );
+        let ev = events(&mut h);
+        assert_eq!(ev.len(), 4);
+        assert!(ev.iter().all(|(e, _, k)| e == "expire" && k == "a"));
+        assert_eq!(h.run(&["EXPIRE", "nokey", "10"]), int(0));
+    }
+
+    #[test]
+    fn ttl_rounds_to_the_nearest_second() {
+        let mut h = Harness::new();
+        setk(&mut h, "a", "1");
+        h.run(&["PEXPIRE", "a", "1999"]);
+        assert_eq!(h.run(&["TTL", "a"]), int(2));
+        h.run(&["PEXPIRE", "a", "1499"]);
+        assert_eq!(h.run(&["TTL", "a"]), int(1));
+        h.advance(1499);
+        assert_eq!(h.run(&["PTTL", "a"]), int(0));
+        assert_eq!(h.run(&["TTL", "a"]), int(0));
+        h.advance(1);
+        assert_eq!(h.run(&["TTL", "a"]), int(-2));
+        setk(&mut h, "b", "1");
+        for cmd in ["TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"] {
+            assert_eq!(h.run(&[cmd, "b"]), int(-1));
+            assert_eq!(h.run(&[cmd, "nokey"]), int(-2));
+        }
+    }
+
+    #[test]
+    fn expire_options_follow_redis() {
+        let mut h = Harness::new();
+        setk(&mut h, "b", "1");
+        assert_eq!(h.run(&["EXPIRE", "b", "10", "xx"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "b", "10", "gt"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "b", "10", "lt"]), int(1));
+        assert_eq!(h.run(&["EXPIRE", "b", "5", "gt"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "b", "10", "gt"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "b", "20", "GT"]), int(1));
+        assert_eq!(h.run(&["EXPIRE", "b", "20", "lt"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "b", "19", "lt"]), int(1));
+        assert_eq!(h.run(&["EXPIRE", "b", "30", "nx"]), int(0));
+        assert_eq!(h.run(&["EXPIRE", "b", "30", "xx", "gt"]), int(1));
+        assert_eq!(h.run(&["TTL", "b"]), int(30));
+        assert_eq!(h.run(&["PERSIST", "b"]), int(1));
+        assert_eq!(h.run(&["EXPIRE", "b", "30", "nx"]), int(1));
+    }
+
+    #[test]
+    fn expire_errors() {
+        let mut h = Harness::new();
+        setk(&mut h, "a", "1");
+        let both = "ERR NX and XX, GT or LT options at the same time are not compatible";
+        assert_eq!(h.run(&["EXPIRE", "a", "10", "nx", "xx"]), err(both));
+        assert_eq!(h.run(&["EXPIRE", "a", "10", "nx", "gt"]), err(both));
+        assert_eq!(h.run(&["EXPIRE", "a", "10", "lt", "nx"]), err(both));
+        assert_eq!(
+            h.run(&["EXPIRE", "a", "10", "gt", "lt"]),
+            err("ERR GT and LT options at the same time are not compatible")
+        );
+        assert_eq!(
+            h.run(&["EXPIRE", "a", "10", "foo"]),
+            err("ERR Unsupported option foo")
+        );
+        // Options are checked before the number.
+        assert_eq!(
+            h.run(&["EXPIRE", "a", "x", "foo"]),
+            err("ERR Unsupported option foo")
+        );
+        assert_eq!(
+            h.run(&["EXPIRE", "a", "x"]),
+            err("ERR value is not an integer or out of range")
+        );
+        let max = "9223372036854775807";
+        assert_eq!(
+            h.run(&["EXPIRE", "a", max]),
+            err("ERR invalid expire time in 'expire' command")
+        );
+        assert_eq!(
+            h.run(&["EXPIRE", "a", "9223372036854775"]),
+            err("ERR invalid expire time in 'expire' command")
+        );
+        assert_eq!(
+            h.run(&["PEXPIRE", "a", max]),
+            err("ERR invalid expire time in 'pexpire' command")
+        );
+        assert_eq!(
+            h.run(&["EXPIREAT", "a", max]),
+            err("ERR invalid expire time in 'expireat' command")
+        );
+        assert_eq!(
+            h.run(&["EXPIRE", "nokey", max]),
+            err("ERR invalid expire time in 'expire' command")
+        );
+        assert_eq!(h.run(&["PEXPIREAT", "a", max]), int(1));
+        assert_eq!(h.run(&["PEXPIRETIME", "a"]), int(i64::MAX));
+        assert_eq!(
+            h.run(&["EXPIRE", "a"]),
+            err("ERR wrong number of arguments for 'expire' command")
+        );
+    }
+
+    #[test]
+    fn expire_in_the_past_deletes_and_propagates_del() {
+        let mut h = Harness::new();
+        watch_effects(&mut h);
+        setk(&mut h, "a", "1");
+        setk(&mut h, "b", "1");
+        assert_eq!(h.run(&["EXPIRE", "a", "-1"]), int(1));
+        assert_eq!(h.run(&["EXISTS", "a"]), int(0));
+        assert_eq!(h.run(&["PEXPIREAT", "b", "1000000"]), int(1));
+        assert_eq!(h.run(&["EXISTS", "b"]), int(0));
+        assert_eq!(
+            propagated(&mut h),
+            vec![
+                vec!["DEL".to_string(), "a".into()],
+                vec!["DEL".to_string(), "b".into()]
+            ]
+        );
+        assert_eq!(
+            events(&mut h),
+            vec![("del".into(), 0, "a".into()), ("del".into(), 0, "b".into())]
+        );
+        assert_eq!(h.core.dbs.stats.expired_keys, 0);
+        h.core.config.lazyfree_lazy_expire = true;
+        setk(&mut h, "c", "1");
+        assert_eq!(h.run(&["PEXPIRE", "c", "0"]), int(1));
+        assert_eq!(
+            propagated(&mut h),
+            vec![vec!["UNLINK".to_string(), "c".into()]]
+        );
+        // A condition that fails keeps the key.
+        setk(&mut h, "d", "1");
+        assert_eq!(h.run(&["EXPIRE", "d", "-1", "xx"]), int(0));
+        assert_eq!(h.run(&["EXISTS", "d"]), int(1));
+        // A replica sets the past time instead and waits for its master's DEL.
+        h.core.dbs.is_replica = true;
+        assert_eq!(h.run(&["EXPIRE", "d", "-1"]), int(1));
+        assert_eq!(h.core.dbs.db(0).unwrap().len(), 1);
+        assert_eq!(h.run(&["EXISTS", "d"]), int(0));
+    }
+
+    #[test]
+    fn keys_expired_on_access_are_propagated_before_the_command() {
+        let mut h = Harness::new();
+        watch_effects(&mut h);
+        setk(&mut h, "a", "1");
+        h.run(&["PEXPIRE", "a", "5"]);
+        setk(&mut h, "b", "1");
+        h.run(&["PEXPIRE", "b", "5"]);
+        propagated(&mut h);
+        events(&mut h);
+        h.advance(6);
+        // EXPIRE finds `a` gone (0, nothing of its own to propagate); the later PEXPIRE on a live
+        // key goes out after the DEL of `a`.
+        assert_eq!(h.run(&["EXPIRE", "a", "10"]), int(0));
+        setk(&mut h, "c", "1");
+        assert_eq!(h.run(&["PEXPIRE", "c", "10"]), int(1));
+        assert_eq!(
+            propagated(&mut h),
+            vec![
+                vec!["DEL".to_string(), "a".into()],
+                vec!["PEXPIREAT".into(), "c".into(), "1000016".into()]
+            ]
+        );
+        assert_eq!(
+            events(&mut h),
+            vec![
+                ("expired".into(), 0, "a".into()),
+                ("expire".into(), 0, "c".into())
+            ]
+        );
+        h.core.dbs.lazy_expire = true;
+        assert_eq!(h.run(&["TTL", "b"]), int(-2));
+        flush_expired_effects(&mut h.core);
+        assert_eq!(
+            propagated(&mut h),
+            vec![vec!["UNLINK".to_string(), "b".into()]]
+        );
+    }
+
+    #[test]
+    fn persist_removes_the_ttl() {
+        let mut h = Harness::new();
+        watch_effects(&mut h);
+        setk(&mut h, "a", "1");
+        assert_eq!(h.run(&["PERSIST", "a"]), int(0));
+        assert_eq!(h.run(&["PERSIST", "nokey"]), int(0));
+        h.run(&["EXPIRE", "a", "10"]);
+        events(&mut h);
+        assert_eq!(h.run(&["PERSIST", "a"]), int(1));
+        assert_eq!(h.run(&["TTL", "a"]), int(-1));
+        assert_eq!(events(&mut h), vec![("persist".into(), 0, "a".into())]);
+        assert_eq!(h.core.dbs.db(0).unwrap().expires_len(), 0);
+    }
+
+    #[test]
+    fn handlers_exist_in_the_spec() {
+        let h = Harness::new();
+        for (name, _) in HANDLERS {
+            let mut parts = name.split('|');
+            let top = parts.next().unwrap();
+            assert!(h.core.registry.get(top.as_bytes()).is_some(), "{name}");
+        }
+    }
+}

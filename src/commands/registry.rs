@@ -151,3 +151,73 @@ pub fn spec_has(name: &str) -> bool {
         .iter()
         .any(|s| s.name == name || s.subcommands.iter().any(|c| c.name == name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generated part of COMPATIBILITY.md: one row per command and subcommand of the table.
+    fn compat_rows(reg: &Registry) -> String {
+        let mut out = String::from("| command | group | status |\n|---|---|---|\n");
+        for s in spec::COMMANDS {
+            let row = |c: &CommandSpec| {
+                let name = c.name.replace('|', " ").to_ascii_uppercase();
+                let status = if reg.is_implemented(c.name) { "done" } else { "missing" };
+                format!("| {} | {} | {} |\n", name, c.group.as_str(), status)
+            };
+            if s.subcommands.is_empty() {
+                out.push_str(&row(s));
+            }
+            for sub in s.subcommands {
+                out.push_str(&row(sub));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_handler_name_exists_in_the_spec_and_is_bound_once() {
+        let mut seen = std::collections::HashSet::new();
+        for list in crate::commands::HANDLERS {
+            for (name, _) in *list {
+                assert!(spec_has(name), "handler {name} has no row in the command table");
+                assert!(seen.insert(*name), "handler {name} is bound twice");
+            }
+        }
+    }
+
+    #[test]
+    fn lookups_ignore_case_and_resolve_subcommands() {
+        let reg = Registry::new(crate::commands::HANDLERS);
+        let ping = reg.find(b"PiNg").expect("ping registered");
+        assert_eq!(reg.entry(ping).map(|e| e.spec.name), Some("ping"));
+        let cmd = reg.find(b"command").expect("command registered");
+        let info = reg.find_sub(cmd, b"INFO").expect("command info registered");
+        assert_eq!(reg.entry(info).map(|e| e.spec.name), Some("command|info"));
+        assert!(reg.find(&[b'a'; 100]).is_none());
+    }
+
+    /// COMPATIBILITY.md's command table must match what the registry implements. Regenerate it
+    /// with `CARMINE_WRITE_COMPAT=1 cargo test --lib compatibility`.
+    #[test]
+    fn compatibility_table_matches_the_registry() {
+        let reg = Registry::new(crate::commands::HANDLERS);
+        let rows = compat_rows(&reg);
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/COMPATIBILITY.md");
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        let begin = "<!-- commands:begin -->\n";
+        let end = "<!-- commands:end -->";
+        let (Some(a), Some(b)) = (doc.find(begin), doc.find(end)) else {
+            panic!("COMPATIBILITY.md lacks the commands markers");
+        };
+        let current = &doc[a + begin.len()..b];
+        if current != rows {
+            if std::env::var_os("CARMINE_WRITE_COMPAT").is_some() {
+                let new = format!("{}{}{}{}", &doc[..a], begin, rows, &doc[b..]);
+                std::fs::write(path, new).unwrap();
+            } else {
+                panic!("COMPATIBILITY.md is stale: run CARMINE_WRITE_COMPAT=1 cargo test --lib compatibility");
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@ use bytes::{Bytes, BytesMut};
 use mio::net::{TcpStream, UnixStream};
 
 use crate::commands::Session;
+use crate::commands::ctx::flags;
 use crate::protocol::parse::RequestParser;
 
 /// Size of one read from a socket (PROTO_IOBUF_LEN).
@@ -158,23 +159,28 @@ impl Client {
 
     /// The CLIENT LIST `flags=` letters for this client.
     pub fn flag_letters(&self) -> String {
-        use crate::commands::ctx::flags;
-        let mut s = String::new();
-        if self.session.has(flags::MONITOR) {
-            s.push('O');
+        super::ops::flag_letters(&self.session)
+    }
+
+    /// Where this command's reply starts in `out`; pass it to [`Client::settle_reply`] after
+    /// the command. The command writes into `out` directly, whatever CLIENT REPLY says.
+    pub fn reply_mark(&self) -> usize {
+        self.out.len()
+    }
+
+    /// After a command: drops the reply it wrote if replies are off (CLIENT REPLY OFF) or
+    /// skipped (the command after CLIENT REPLY SKIP), then arms the skip for the next command.
+    ///
+    /// The flags are read after the command, as Redis checks them when a reply is added: CLIENT
+    /// REPLY ON and RESET clear REPLY_OFF, so their own replies go out.
+    pub fn settle_reply(&mut self, mark: usize) {
+        if self.session.has(flags::REPLY_OFF | flags::REPLY_SKIP) && mark >= self.out_pos {
+            self.out.truncate(mark);
         }
-        if self.session.has(flags::CLOSE_AFTER_REPLY) {
-            s.push('c');
+        self.session.flags &= !flags::REPLY_SKIP;
+        if self.session.has(flags::REPLY_SKIP_NEXT) {
+            self.session.flags &= !flags::REPLY_SKIP_NEXT;
+            self.session.flags |= flags::REPLY_SKIP;
         }
-        if self.session.has(flags::UNIX_SOCKET) {
-            s.push('U');
-        }
-        if self.session.has(flags::NO_EVICT) {
-            s.push('e');
-        }
-        if s.is_empty() {
-            s.push('N');
-        }
-        s
     }
 }

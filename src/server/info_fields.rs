@@ -1,37 +1,57 @@
-//! The INFO fields only the server knows (process, listeners, clients, network counters).
+//! The INFO fields only the server knows: the listening port, connected clients and their
+//! buffers, and the network counters.
+//!
+//! They are written as `name:value\r\n` lines; the INFO handler merges them by name over its
+//! complete, Redis-ordered field list, so this file only lists what it knows and never worries
+//! about order or about fields it does not own.
 
 use std::fmt::Write as _;
 
 use super::listen::Listener;
 use super::ops::Ops;
-use super::unix_ms;
 use crate::commands::Core;
 
 /// Appends the server-owned fields of `section` to `out`; false if the server owns none.
 pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> bool {
-    let now = unix_ms();
+    let _ = core;
     match section {
         "server" => {
-            let uptime = (now - core.start_ms) / 1000;
             let port = ops
                 .listeners
                 .iter()
                 .find_map(Listener::tcp_port)
                 .unwrap_or(0);
-            let _ = write!(
-                out,
-                "process_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\n",
-                std::process::id(),
-                core.run_id,
-                port,
-                uptime,
-                uptime / 86400,
-            );
+            let _ = write!(out, "tcp_port:{port}\r\n");
             true
         }
         "clients" => {
-            let n = ops.clients.iter().flatten().count() + 1;
-            let _ = write!(out, "connected_clients:{n}\r\n");
+            let others = ops.clients.iter().flatten();
+            let n = others.clone().count() + 1;
+            let max_in = others
+                .clone()
+                .map(|c| c.query.len())
+                .max()
+                .unwrap_or(0)
+                .max(ops.current.qbuf);
+            let max_out = others.map(|c| c.pending_out()).max().unwrap_or(0);
+            let _ = write!(
+                out,
+                "connected_clients:{n}\r\nclient_recent_max_input_buffer:{max_in}\r\n\
+                 client_recent_max_output_buffer:{max_out}\r\n"
+            );
+            true
+        }
+        "stats" => {
+            let net = ops.net;
+            let _ = write!(
+                out,
+                "total_connections_received:{}\r\ntotal_net_input_bytes:{}\r\n\
+                 total_net_output_bytes:{}\r\nrejected_connections:{}\r\n",
+                net.connections_received,
+                net.input_bytes,
+                net.output_bytes,
+                net.rejected_connections,
+            );
             true
         }
         _ => false,

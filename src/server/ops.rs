@@ -4,7 +4,8 @@
 //! It borrows the server's fields other than `Core` for the length of one command, so the
 //! dispatcher can hold `&mut Core` and `&mut dyn ServerOps` at once.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
@@ -12,7 +13,7 @@ use super::client::Client;
 use super::listen::Listener;
 use super::{NetStats, unix_ms};
 use crate::commands::ctx::{ClientInfo, ShutdownOpts, flags};
-use crate::commands::{Core, ServerOps, Session};
+use crate::commands::{Core, ServerOps, Session, connection, spec};
 
 /// CLIENT PAUSE state.
 #[derive(Debug, Default, Clone, Copy)]
@@ -59,6 +60,35 @@ pub struct Ops<'a> {
     pub current: ConnView<'a>,
 }
 
+impl Pause {
+    /// Whether a pause is in force at `now_ms`.
+    pub fn active(&self, now_ms: i64) -> bool {
+        self.until_ms > now_ms
+    }
+
+    /// Whether the pause holds back a command with spec `flags` from `session` at `now_ms`
+    /// (Redis's processCommand check): everything in ALL mode, only commands that may write or
+    /// replicate in WRITE mode. MONITOR clients, being replicas to Redis, are never held.
+    pub fn holds(&self, now_ms: i64, cmd_flags: u64, session: &Session) -> bool {
+        if !self.active(now_ms) || session.has(flags::MONITOR) {
+            return false;
+        }
+        !self.writes_only || cmd_flags & (spec::CMD_WRITE | spec::CMD_MAY_REPLICATE) != 0
+    }
+
+    /// The spec flags of the command `argv` names (its subcommand's for a container), or 0 if
+    /// unknown; for [`Pause::holds`], before the command is dispatched.
+    pub fn command_flags(core: &Core, argv: &[Bytes]) -> u64 {
+        let reg = &core.registry;
+        let Some(top) = argv.first().and_then(|n| reg.find(n)) else {
+            return 0;
+        };
+        let sub = argv.get(1).and_then(|s| reg.find_sub(top, s));
+        let idx = sub.unwrap_or(top);
+        reg.entry(idx).map_or(0, |e| e.spec.flags)
+    }
+}
+
 impl Ops<'_> {
     fn info_of(&self, c: &Client, now: i64) -> ClientInfo {
         ClientInfo {
@@ -67,7 +97,7 @@ impl Ops<'_> {
             laddr: c.laddr.clone(),
             kind: kind_of(&c.session),
             user: c.session.user.clone(),
-            age_secs: (now - c.created_ms) / 1000,
+            age_secs: age_secs(c.created_ms, now),
             is_me: false,
         }
     }
@@ -79,70 +109,164 @@ impl Ops<'_> {
             laddr: self.current.laddr.to_string(),
             kind: kind_of(me),
             user: me.user.clone(),
-            age_secs: (now - self.current.created_ms) / 1000,
+            age_secs: age_secs(self.current.created_ms, now),
             is_me: true,
         }
     }
 }
 
+/// CLIENT LIST `type`: a MONITOR is a normal client (Redis's getClientType).
 fn kind_of(s: &Session) -> &'static str {
     let _ = s;
     "normal"
 }
 
-/// One CLIENT LIST line (without the trailing newline) in Redis 7.0's field order.
-#[allow(clippy::too_many_arguments)]
-fn client_line(
-    out: &mut Vec<u8>,
-    s: &Session,
-    laddr: &str,
+/// Whole seconds between two unix-ms instants, as Redis subtracts its unixtime seconds.
+fn age_secs(since_ms: i64, now_ms: i64) -> i64 {
+    now_ms
+        .div_euclid(1000)
+        .saturating_sub(since_ms.div_euclid(1000))
+        .max(0)
+}
+
+/// The numbers of one CLIENT LIST line that come from the connection rather than the session.
+struct LineFacts<'a> {
+    laddr: &'a str,
     fd: i64,
     age: i64,
     idle: i64,
-    flag_letters: &str,
     qbuf: usize,
-    omem: usize,
-    cmd: &str,
-) {
+    qbuf_free: usize,
+    out_pending: usize,
+    writable: bool,
+}
+
+/// Size of Redis's static reply buffer, the `obl` part of the output.
+const REPLY_CHUNK: usize = 16 * 1024;
+
+/// One CLIENT LIST line with its trailing newline, in Redis 7.0's field order.
+///
+/// sub/psub/ssub/multi stay 0/0/0/-1 until pub/sub and MULTI keep their state in `Session`;
+/// the memory fields are carmine's own buffer sizes, not Redis's allocator figures.
+fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
     let name = s
         .name
         .as_ref()
-        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .map(|n| String::from_utf8_lossy(n))
         .unwrap_or_default();
-    let lib_name = s
-        .lib_name
-        .as_ref()
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .unwrap_or_default();
-    let lib_ver = s
-        .lib_ver
-        .as_ref()
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .unwrap_or_default();
-    let mut line = String::new();
-    let _ = write!(
-        line,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+    let obl = f.out_pending.min(REPLY_CHUNK);
+    let omem = f.out_pending.saturating_sub(REPLY_CHUNK);
+    let oll = usize::from(omem > 0);
+    let tot = f
+        .qbuf
+        .saturating_add(f.qbuf_free)
+        .saturating_add(omem)
+        .saturating_add(REPLY_CHUNK);
+    let line = format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
+         multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll={} \
+         omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}\n",
         s.id,
         s.addr,
-        laddr,
-        fd,
+        f.laddr,
+        f.fd,
         name,
-        age,
-        idle,
-        flag_letters,
+        f.age,
+        f.idle,
+        flag_letters(s),
         s.db,
-        qbuf,
+        f.qbuf,
+        f.qbuf_free,
+        REPLY_CHUNK,
+        obl,
+        oll,
         omem,
-        qbuf + omem + 1024,
-        cmd,
+        tot,
+        if f.writable { "rw" } else { "r" },
+        s.last_cmd,
         s.user,
         s.proto.version(),
-        lib_name,
-        lib_ver,
     );
     out.extend_from_slice(line.as_bytes());
-    out.push(b'\n');
+}
+
+/// One MONITOR feed line, `+<secs>.<usecs> [<db> <addr>] "arg" ...` plus CRLF, with arguments
+/// quoted as Redis's sdscatrepr does and secrets shown as `(redacted)`.
+pub fn monitor_line(me: &Session, argv: &[Bytes], unix_us: i64) -> Vec<u8> {
+    let mut line = Vec::with_capacity(64);
+    let _ = write!(
+        line,
+        "+{}.{:06} [{} ",
+        unix_us.div_euclid(1_000_000),
+        unix_us.rem_euclid(1_000_000),
+        me.db
+    );
+    if me.has(flags::UNIX_SOCKET) {
+        line.extend_from_slice(b"unix:");
+        line.extend_from_slice(me.addr.strip_suffix(":0").unwrap_or(&me.addr).as_bytes());
+    } else {
+        line.extend_from_slice(me.addr.as_bytes());
+    }
+    line.push(b']');
+    let redacted = connection::monitor_redactions(argv);
+    for (i, a) in argv.iter().enumerate() {
+        line.push(b' ');
+        if redacted.contains(&i) {
+            line.extend_from_slice(b"\"(redacted)\"");
+        } else {
+            repr(&mut line, a);
+        }
+    }
+    line.extend_from_slice(b"\r\n");
+    line
+}
+
+/// Appends `s` quoted and escaped as Redis's sdscatrepr.
+fn repr(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    for &b in s {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            7 => out.extend_from_slice(b"\\a"),
+            8 => out.extend_from_slice(b"\\b"),
+            0x20..=0x7e => out.push(b),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+/// The CLIENT LIST `flags=` letters of a session, in Redis's order (`N` when none).
+pub fn flag_letters(s: &Session) -> String {
+    let mut out = String::new();
+    for (flag, letter) in [
+        (flags::MONITOR, 'O'),
+        (flags::CLOSE_AFTER_REPLY, 'c'),
+        (flags::UNIX_SOCKET, 'U'),
+        (flags::NO_EVICT, 'e'),
+    ] {
+        if s.has(flag) {
+            out.push(letter);
+        }
+    }
+    if out.is_empty() {
+        out.push('N');
+    }
+    out
+}
+
+/// The current unix time in microseconds (MONITOR timestamps).
+fn unix_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 impl ServerOps for Ops<'_> {
@@ -152,25 +276,17 @@ impl ServerOps for Ops<'_> {
         let me_info = self.me_info(me, now);
         if keep(&me_info) {
             let mut line = Vec::new();
-            let mut letters = String::new();
-            if me.has(flags::UNIX_SOCKET) {
-                letters.push('U');
-            }
-            if letters.is_empty() {
-                letters.push('N');
-            }
-            client_line(
-                &mut line,
-                me,
-                self.current.laddr,
-                self.current.fd,
-                me_info.age_secs,
-                0,
-                &letters,
-                self.current.qbuf,
-                0,
-                me.last_cmd,
-            );
+            let facts = LineFacts {
+                laddr: self.current.laddr,
+                fd: self.current.fd,
+                age: me_info.age_secs,
+                idle: 0,
+                qbuf: self.current.qbuf,
+                qbuf_free: 0,
+                out_pending: 0,
+                writable: false,
+            };
+            client_line(&mut line, me, &facts);
             rows.push((me.id, line));
         }
         for c in self.clients.iter().flatten() {
@@ -179,18 +295,17 @@ impl ServerOps for Ops<'_> {
                 continue;
             }
             let mut line = Vec::new();
-            client_line(
-                &mut line,
-                &c.session,
-                &c.laddr,
-                c.fd,
-                info.age_secs,
-                (now - c.last_interaction_ms) / 1000,
-                &c.flag_letters(),
-                c.query.len(),
-                c.pending_out(),
-                c.session.last_cmd,
-            );
+            let facts = LineFacts {
+                laddr: &c.laddr,
+                fd: c.fd,
+                age: info.age_secs,
+                idle: age_secs(c.last_interaction_ms, now),
+                qbuf: c.query.len(),
+                qbuf_free: c.query.capacity().saturating_sub(c.query.len()),
+                out_pending: c.pending_out(),
+                writable: c.writable_registered,
+            };
+            client_line(&mut line, &c.session, &facts);
             rows.push((c.session.id, line));
         }
         rows.sort_by_key(|r| r.0);
@@ -207,7 +322,7 @@ impl ServerOps for Ops<'_> {
             .enumerate()
             .filter_map(|(i, c)| {
                 let c = c.as_ref()?;
-                kill(&self.info_of(c, now)).then_some(i)
+                (!c.closing && kill(&self.info_of(c, now))).then_some(i)
             })
             .collect();
         for slot in targets {
@@ -227,26 +342,27 @@ impl ServerOps for Ops<'_> {
     }
 
     fn pause_clients(&mut self, until_ms: i64, writes_only: bool) {
-        // A longer or stricter pause wins over the one in place, as in Redis.
-        if until_ms > self.pause.until_ms || (!writes_only && self.pause.writes_only) {
-            self.pause.until_ms = until_ms.max(self.pause.until_ms);
-            self.pause.writes_only = writes_only && self.pause.writes_only;
-            if self.pause.until_ms == until_ms {
-                self.pause.writes_only = writes_only;
-            }
-        }
+        // Redis 7.0's pauseClients: the new mode replaces the old one, the later end wins.
+        self.pause.writes_only = writes_only;
+        self.pause.until_ms = self.pause.until_ms.max(until_ms);
     }
 
     fn unpause_clients(&mut self) {
         *self.pause = Pause::default();
     }
 
-    fn shutdown(&mut self, _core: &mut Core, _opts: ShutdownOpts) -> Result<(), String> {
+    fn shutdown(&mut self, core: &mut Core, opts: ShutdownOpts) -> Result<(), String> {
+        let save_points = !core.config.save.is_empty();
+        if opts.save || (save_points && !opts.nosave) {
+            // No persistence yet: there is nothing to write, so the save trivially succeeds.
+            tracing::warn!("Saving the final RDB snapshot before exiting is not supported yet.");
+        }
         *self.stop = Some(0);
         Ok(())
     }
 
     fn abort_shutdown(&mut self) -> bool {
+        // Shutdown is immediate (no waiting for lagging replicas), so none is ever in progress.
         false
     }
 
@@ -254,37 +370,17 @@ impl ServerOps for Ops<'_> {
         if self.monitors.is_empty() {
             return;
         }
-        let now = unix_ms();
-        let mut line = format!(
-            "+{}.{:06} [{} {}]",
-            now / 1000,
-            (now % 1000) * 1000,
-            me.db,
-            me.addr
-        );
-        for a in argv {
-            line.push_str(" \"");
-            for &b in a.iter() {
-                match b {
-                    b'\\' => line.push_str("\\\\"),
-                    b'"' => line.push_str("\\\""),
-                    b'\n' => line.push_str("\\n"),
-                    b'\r' => line.push_str("\\r"),
-                    b'\t' => line.push_str("\\t"),
-                    7 => line.push_str("\\a"),
-                    8 => line.push_str("\\b"),
-                    0x20..=0x7e => line.push(b as char),
-                    _ => {
-                        let _ = write!(line, "\\x{b:02x}");
-                    }
-                }
-            }
-            line.push('"');
-        }
-        line.push_str("\r\n");
+        // Clients that left MONITOR mode (RESET) drop out here; the current client is out of
+        // the table, so its own session says whether it still monitors.
+        let (clients, current) = (&*self.clients, self.current.slot);
+        self.monitors.retain(|&slot| match clients.get(slot) {
+            Some(Some(c)) => c.session.has(flags::MONITOR),
+            _ => slot == current && me.has(flags::MONITOR),
+        });
+        let line = monitor_line(me, argv, unix_us());
         for &slot in self.monitors.iter() {
             if let Some(Some(c)) = self.clients.get_mut(slot) {
-                c.out.extend_from_slice(line.as_bytes());
+                c.out.extend_from_slice(&line);
                 self.pending_write.push(slot);
             }
         }
@@ -307,5 +403,133 @@ impl ServerOps for Ops<'_> {
 
     fn info_section(&self, core: &Core, section: &str, out: &mut String) -> bool {
         super::info_fields::section(self, core, section, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(w: &[&[u8]]) -> Vec<Bytes> {
+        w.iter().map(|s| Bytes::copy_from_slice(s)).collect()
+    }
+
+    fn session() -> Session {
+        let mut s = Session::new(7, true);
+        s.addr = "127.0.0.1:51950".to_string();
+        s
+    }
+
+    #[test]
+    fn monitor_line_escapes_like_sdscatrepr() {
+        let s = session();
+        let a = argv(&[
+            b"SET",
+            b"k",
+            "a\"b\\c\n\r\t\x07\x08\x00\u{ff} \u{e9}".as_bytes(),
+        ]);
+        let line = monitor_line(&s, &a, 1_795_635_836_692_101);
+        assert_eq!(
+            String::from_utf8_lossy(&line),
+            "+1795635836.692101 [0 127.0.0.1:51950] \"SET\" \"k\" \
+             \"a\\\"b\\\\c\\n\\r\\t\\a\\b\\x00\\xc3\\xbf \\xc3\\xa9\"\r\n"
+        );
+    }
+
+    #[test]
+    fn monitor_line_redacts_and_pads_microseconds() {
+        let mut s = session();
+        s.db = 5;
+        let a = argv(&[b"HELLO", b"3", b"AUTH", b"default", b"pw", b"SETNAME", b"n"]);
+        assert_eq!(
+            String::from_utf8_lossy(&monitor_line(&s, &a, 1_000_000_042)),
+            "+1000.000042 [5 127.0.0.1:51950] \"HELLO\" \"3\" \"AUTH\" \"(redacted)\" \
+             \"(redacted)\" \"SETNAME\" \"n\"\r\n"
+        );
+        s.flags |= flags::UNIX_SOCKET;
+        s.addr = "/tmp/redis.sock:0".to_string();
+        assert_eq!(
+            String::from_utf8_lossy(&monitor_line(&s, &argv(&[b"AUTH", b"x"]), 2_000_000)),
+            "+2.000000 [5 unix:/tmp/redis.sock] \"AUTH\" \"(redacted)\"\r\n"
+        );
+    }
+
+    #[test]
+    fn client_line_has_redis_7_0_fields() {
+        let mut s = session();
+        s.name = Some(Bytes::from_static(b"conn"));
+        s.last_cmd = "client|list";
+        let facts = LineFacts {
+            laddr: "127.0.0.1:6379",
+            fd: 8,
+            age: 3,
+            idle: 1,
+            qbuf: 26,
+            qbuf_free: 100,
+            out_pending: 0,
+            writable: false,
+        };
+        let mut out = Vec::new();
+        client_line(&mut out, &s, &facts);
+        let line = String::from_utf8(out).unwrap();
+        let keys: Vec<&str> = line
+            .trim_end()
+            .split(' ')
+            .map(|kv| kv.split('=').next().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            "id addr laddr fd name age idle flags db sub psub ssub multi qbuf qbuf-free argv-mem \
+             multi-mem rbs rbp obl oll omem tot-mem events cmd user redir resp"
+                .split(' ')
+                .collect::<Vec<_>>()
+        );
+        assert!(line.starts_with(
+            "id=7 addr=127.0.0.1:51950 laddr=127.0.0.1:6379 fd=8 name=conn age=3 idle=1 flags=N \
+             db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=100 argv-mem=0"
+        ));
+        assert!(line.ends_with(" events=r cmd=client|list user=default redir=-1 resp=2\n"));
+    }
+
+    #[test]
+    fn flag_letters_follow_redis_order() {
+        let mut s = session();
+        assert_eq!(flag_letters(&s), "N");
+        s.flags |= flags::NO_EVICT | flags::MONITOR | flags::UNIX_SOCKET | flags::CLOSE_AFTER_REPLY;
+        assert_eq!(flag_letters(&s), "OcUe");
+    }
+
+    #[test]
+    fn pause_holds_what_its_mode_says() {
+        let s = session();
+        let p = Pause {
+            until_ms: 2000,
+            writes_only: true,
+        };
+        assert!(p.holds(1000, spec::CMD_WRITE, &s));
+        assert!(p.holds(1000, spec::CMD_MAY_REPLICATE, &s));
+        assert!(!p.holds(1000, spec::CMD_READONLY, &s));
+        assert!(!p.holds(2000, spec::CMD_WRITE, &s), "expired");
+        let p = Pause {
+            until_ms: 2000,
+            writes_only: false,
+        };
+        assert!(p.holds(1000, spec::CMD_READONLY, &s));
+        let mut m = session();
+        m.flags |= flags::MONITOR;
+        assert!(
+            !p.holds(1000, spec::CMD_READONLY, &m),
+            "monitors are never paused"
+        );
+    }
+
+    #[test]
+    fn command_flags_resolve_subcommands() {
+        let core = Core::new(crate::config::Config::default());
+        let set = Pause::command_flags(&core, &argv(&[b"set", b"k", b"v"]));
+        assert_ne!(set & spec::CMD_WRITE, 0);
+        let list = Pause::command_flags(&core, &argv(&[b"CLIENT", b"LIST"]));
+        assert_ne!(list & spec::CMD_ADMIN, 0);
+        assert_eq!(Pause::command_flags(&core, &argv(&[b"nosuch"])), 0);
     }
 }

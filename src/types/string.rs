@@ -379,4 +379,69 @@ mod tests {
         assert_eq!(v.encoding(), "raw");
         assert_eq!(v.as_i64(), None);
     }
+
+    #[test]
+    fn append_and_set_range_make_raw() {
+        let mut v = StrValue::from_set(b"12");
+        assert_eq!(v.append(b""), 2);
+        assert_eq!(v.encoding(), "raw");
+        let mut v = StrValue::from_set(b"abc");
+        assert_eq!(v.set_range(5, b"xy"), 7);
+        assert_eq!(v.to_vec(), b"abc\0\0xy");
+        assert_eq!(v.set_range(1, b"Z"), 7);
+        assert_eq!(v.to_vec(), b"aZc\0\0xy");
+        let v = StrValue::zero_padded(2, b"a");
+        assert_eq!((v.to_vec(), v.encoding()), (b"\0\0a".to_vec(), "raw"));
+    }
+
+    #[test]
+    fn long_double_values() {
+        assert_eq!(
+            StrValue::Int(-3).as_long_double().map(|d| d.format_human()),
+            Some("-3".into())
+        );
+        assert_eq!(
+            StrValue::from_set(b"1.5")
+                .as_long_double()
+                .map(|d| d.format_human()),
+            Some("1.5".into())
+        );
+        assert_eq!(StrValue::from_set(b" 1").as_long_double(), None);
+        let v = StrValue::from_long_double(&LongDouble::parse(b"1e3").unwrap());
+        assert_eq!((v.to_vec(), v.encoding()), (b"1000".to_vec(), "embstr"));
+    }
+
+    #[test]
+    fn range_clamps_as_getrange() {
+        let s = b"ohmytext";
+        assert_eq!(range(s, 0, -1), b"ohmytext");
+        assert_eq!(range(s, -3, -1), b"ext");
+        assert_eq!(range(s, -1, -5), b"");
+        assert_eq!(range(s, 5, 2), b"");
+        assert_eq!(range(s, -100, 100), b"ohmytext");
+        assert_eq!(range(s, i64::MIN, i64::MAX), b"ohmytext");
+        assert_eq!(range(s, 0, -100), b"o");
+        assert_eq!(range(s, 8, 9), b"");
+        assert_eq!(range(b"", 0, 0), b"");
+    }
+
+    #[test]
+    fn lcs_matches_redis() {
+        let out = lcs(b"ohmytext", b"mynewtext", true, true, 0, u64::MAX).unwrap();
+        assert_eq!(out.len, 6);
+        assert_eq!(out.string, b"mytext");
+        let m = |a, b, len| LcsMatch { a, b, len };
+        assert_eq!(
+            out.matches,
+            vec![m((4, 7), (5, 8), 4), m((2, 3), (0, 1), 2)]
+        );
+        let out = lcs(b"ohmytext", b"mynewtext", true, true, 3, u64::MAX).unwrap();
+        assert_eq!(out.matches, vec![m((4, 7), (5, 8), 4)]);
+        let out = lcs(b"ohmytext", b"mynewtext", false, false, 0, u64::MAX).unwrap();
+        assert_eq!((out.len, out.string.is_empty()), (6, true));
+        assert_eq!(lcs(b"", b"", true, true, 0, 0), Err(LcsError::TableTooBig));
+        assert_eq!(lcs(b"", b"", true, true, 0, 4).map(|o| o.len), Ok(0));
+        let out = lcs(b"abcabc", b"abcabc", true, true, 0, u64::MAX).unwrap();
+        assert_eq!(out.matches, vec![m((0, 5), (0, 5), 6)]);
+    }
 }

@@ -17,6 +17,7 @@ pub struct Counting;
 
 static USED: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+static STARTUP: AtomicUsize = AtomicUsize::new(0);
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -86,6 +87,17 @@ pub fn peak() -> usize {
 /// Redis resets `stat_peak_memory` only in resetServerStats, which RESETSTAT calls).
 pub fn reset_peak() {
     PEAK.store(used(), Ordering::Relaxed);
+}
+
+/// Records the current use as the start-up baseline (INFO used_memory_startup); the server
+/// calls this once it is ready to accept connections.
+pub fn mark_startup() {
+    STARTUP.store(used(), Ordering::Relaxed);
+}
+
+/// The baseline recorded by [`mark_startup`], 0 before it is called.
+pub fn startup() -> usize {
+    STARTUP.load(Ordering::Relaxed)
 }
 
 /// The resident set size in bytes from /proc/self/statm, or 0 where it cannot be read.

@@ -57,3 +57,94 @@ fn shutdown(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     ctx.server.shutdown(ctx.core, opts).map_err(CmdError::Other)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testing::{Harness, err};
+    use crate::protocol::value::Reply;
+
+    #[test]
+    fn monitor_once() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["MONITOR"]), Reply::simple("OK"));
+        assert!(h.session.has(flags::MONITOR));
+        // A second MONITOR answers nothing.
+        assert_eq!(h.run(&["MONITOR"]), Reply::Null);
+        assert_eq!(
+            h.run(&["MONITOR", "x"]),
+            err("ERR wrong number of arguments for 'monitor' command")
+        );
+    }
+
+    #[test]
+    fn monitor_sees_non_admin_commands_only() {
+        let mut h = Harness::new();
+        h.run(&["PING"]);
+        h.run(&["CLIENT", "ID"]);
+        h.run(&["CLIENT", "LIST"]);
+        h.run(&["MONITOR"]);
+        h.run(&["NOSUCH"]);
+        h.run(&["ECHO"]);
+        h.run(&["SELECT", "x"]);
+        let seen: Vec<Vec<Bytes>> = h.ops.monitored.clone();
+        let words: Vec<String> = seen
+            .iter()
+            .map(|a| {
+                a.iter()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        // Rejected commands are not fed; a handler's error is.
+        assert_eq!(words, vec!["PING", "CLIENT ID", "SELECT x"]);
+    }
+
+    #[test]
+    fn shutdown_options() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["SHUTDOWN", "foo"]), err("ERR syntax error"));
+        assert_eq!(
+            h.run(&["SHUTDOWN", "ABORT", "NOW"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            h.run(&["SHUTDOWN", "SAVE", "NOSAVE"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            h.run(&["SHUTDOWN", "now", "now", "abort"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            h.run(&["SHUTDOWN", "ABORT"]),
+            err("ERR No shutdown in progress.")
+        );
+        assert_eq!(h.ops.shutdown, None);
+        assert_eq!(
+            h.run(&["shutdown", "nosave", "NOW", "force"]),
+            Reply::Null,
+            "no reply"
+        );
+        assert_eq!(
+            h.ops.shutdown,
+            Some(ShutdownOpts {
+                nosave: true,
+                save: false,
+                now: true,
+                force: true
+            })
+        );
+        h.run(&["SHUTDOWN"]);
+        assert_eq!(h.ops.shutdown, Some(ShutdownOpts::default()));
+        h.run(&["SHUTDOWN", "SAVE"]);
+        assert_eq!(
+            h.ops.shutdown,
+            Some(ShutdownOpts {
+                save: true,
+                ..ShutdownOpts::default()
+            })
+        );
+    }
+}

@@ -40,6 +40,8 @@ fn client_id(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
 
 /// CLIENT INFO: the caller's CLIENT LIST line (verbatim text in RESP3).
 fn client_info(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
+    // Redis records the command as the client's last one before running it.
+    ctx.session.last_cmd = "client|info";
     let text = ctx
         .server
         .client_list(ctx.session, &|c: &ClientInfo| c.is_me);
@@ -52,6 +54,7 @@ fn client_info(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
 /// With ID the lines come in the order the ids are given (repeats included); ids that parse but
 /// match no client are skipped.
 fn client_list(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    ctx.session.last_cmd = "client|list";
     let text = if argv.len() == 4 && is(arg(argv, 2), "TYPE") {
         let kind = client_type(arg(argv, 3))?;
         ctx.server
@@ -378,3 +381,318 @@ const HELP: &[&str] = &[
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testing::{Harness, bulk, err};
+    use crate::protocol::value::Reply;
+
+    fn ok() -> Reply {
+        Reply::simple("OK")
+    }
+
+    fn me_line() -> Reply {
+        Reply::Verbatim(
+            "txt".to_string(),
+            Bytes::from_static(b"id=1 addr=127.0.0.1:5000\n"),
+        )
+    }
+
+    fn empty() -> Reply {
+        Reply::Verbatim("txt".to_string(), Bytes::new())
+    }
+
+    fn info(id: u64, is_me: bool) -> ClientInfo {
+        ClientInfo {
+            id,
+            addr: format!("127.0.0.1:{}", 5000 + id),
+            laddr: "127.0.0.1:6379".to_string(),
+            kind: "normal",
+            user: "default".to_string(),
+            age_secs: 0,
+            is_me,
+        }
+    }
+
+    #[test]
+    fn id_name_and_arity() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["CLIENT", "ID"]), Reply::Int(1));
+        assert_eq!(h.run(&["CLIENT", "GETNAME"]), Reply::Null);
+        assert_eq!(h.run(&["client", "setname", "conn-1"]), ok());
+        assert_eq!(h.run(&["CLIENT", "GETNAME"]), bulk("conn-1"));
+        let refused =
+            err("ERR Client names cannot contain spaces, newlines or special characters.");
+        assert_eq!(h.run(&["CLIENT", "SETNAME", "a b"]), refused);
+        assert_eq!(h.run(&["CLIENT", "SETNAME", "a\nb"]), refused);
+        assert_eq!(h.run(&["CLIENT", "SETNAME", "\u{e9}"]), refused);
+        assert_eq!(h.run(&["CLIENT", "GETNAME"]), bulk("conn-1"));
+        assert_eq!(h.run(&["CLIENT", "SETNAME", ""]), ok());
+        assert_eq!(h.run(&["CLIENT", "GETNAME"]), Reply::Null);
+        for (words, name) in [
+            (&["CLIENT", "SETNAME", "x", "y"][..], "client|setname"),
+            (&["CLIENT", "GETNAME", "x"], "client|getname"),
+            (&["CLIENT", "ID", "x"], "client|id"),
+            (&["CLIENT", "INFO", "x"], "client|info"),
+            (&["CLIENT", "UNPAUSE", "x"], "client|unpause"),
+            (&["CLIENT", "REPLY"], "client|reply"),
+            (&["CLIENT", "NO-EVICT"], "client|no-evict"),
+            (&["CLIENT", "KILL"], "client|kill"),
+            (&["CLIENT", "PAUSE"], "client|pause"),
+            (&["CLIENT", "HELP", "x"], "client|help"),
+            (&["CLIENT"], "client"),
+        ] {
+            let want = format!("ERR wrong number of arguments for '{name}' command");
+            assert_eq!(h.run(words), err(&want), "{words:?}");
+        }
+        assert_eq!(
+            h.run(&["CLIENT", "foo"]),
+            err("ERR unknown subcommand 'foo'. Try CLIENT HELP.")
+        );
+        // 7.2's subcommands do not exist in 7.0.
+        assert_eq!(
+            h.run(&["CLIENT", "SETINFO", "LIB-NAME", "x"]),
+            err("ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.")
+        );
+    }
+
+    #[test]
+    fn info_and_list() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["CLIENT", "INFO"]), me_line());
+        assert_eq!(h.run(&["CLIENT", "LIST"]), me_line());
+        assert_eq!(h.run(&["CLIENT", "LIST", "TYPE", "normal"]), me_line());
+        assert_eq!(h.run(&["CLIENT", "LIST", "type", "MASTER"]), empty());
+        assert_eq!(h.run(&["CLIENT", "LIST", "TYPE", "replica"]), empty());
+        assert_eq!(h.run(&["CLIENT", "LIST", "TYPE", "slave"]), empty());
+        assert_eq!(h.run(&["CLIENT", "LIST", "TYPE", "pubsub"]), empty());
+        assert_eq!(
+            h.run(&["CLIENT", "LIST", "TYPE", "foo"]),
+            err("ERR Unknown client type 'foo'")
+        );
+        assert_eq!(h.run(&["CLIENT", "LIST", "TYPE"]), err("ERR syntax error"));
+        assert_eq!(
+            h.run(&["CLIENT", "LIST", "TYPE", "normal", "x"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(h.run(&["CLIENT", "LIST", "ID"]), err("ERR syntax error"));
+        assert_eq!(h.run(&["CLIENT", "LIST", "foo"]), err("ERR syntax error"));
+        assert_eq!(
+            h.run(&["CLIENT", "LIST", "ID", "1", "x"]),
+            err("ERR Invalid client ID")
+        );
+        assert_eq!(h.run(&["CLIENT", "LIST", "ID", "9999", "0", "-5"]), empty());
+        // Lines follow the order (and repeats) of the ids given.
+        let twice = Reply::Verbatim(
+            "txt".to_string(),
+            Bytes::from_static(b"id=1 addr=127.0.0.1:5000\nid=1 addr=127.0.0.1:5000\n"),
+        );
+        assert_eq!(h.run(&["CLIENT", "LIST", "ID", "1", "7", "1"]), twice);
+    }
+
+    #[test]
+    fn kill_argument_errors() {
+        let mut h = Harness::new();
+        // The fake server kills nobody.
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "1.2.3.4:5"]),
+            err("ERR No such client")
+        );
+        assert_eq!(h.run(&["CLIENT", "KILL", "ID"]), err("ERR No such client"));
+        let bad_id = err("ERR client-id should be greater than 0");
+        for id in ["x", "0", "-1", "1.5"] {
+            assert_eq!(h.run(&["CLIENT", "KILL", "ID", id]), bad_id, "{id}");
+        }
+        assert_eq!(h.run(&["CLIENT", "KILL", "ID", "999"]), Reply::Int(0));
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "TYPE", "foo"]),
+            err("ERR Unknown client type 'foo'")
+        );
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "maybe"]),
+            err("ERR syntax error")
+        );
+        for t in ["normal", "master", "slave", "replica", "pubsub"] {
+            assert_eq!(h.run(&["CLIENT", "KILL", "TYPE", t]), Reply::Int(0));
+        }
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "USER", "nobody"]),
+            err("ERR No such user 'nobody'")
+        );
+        assert_eq!(h.run(&["CLIENT", "KILL", "USER", "default"]), Reply::Int(0));
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "ADDR", "1.2.3.4:5", "LADDR", "x"]),
+            Reply::Int(0)
+        );
+        // MAXAGE is 7.2's.
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "MAXAGE", "10"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "foo", "bar"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "ID", "1", "SKIPME"]),
+            err("ERR syntax error")
+        );
+        // Options are checked left to right.
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "ID", "9", "TYPE", "foo"]),
+            err("ERR Unknown client type 'foo'")
+        );
+        assert_eq!(
+            h.run(&["CLIENT", "KILL", "TYPE", "NORMAL", "ID", "x"]),
+            bad_id
+        );
+    }
+
+    #[test]
+    fn kill_filter_matching() {
+        let all = KillFilter::default();
+        assert!(all.matches(&info(2, false)));
+        assert!(!all.matches(&info(1, true)), "SKIPME defaults to yes");
+        let f = KillFilter {
+            skipme: false,
+            ..KillFilter::default()
+        };
+        assert!(f.matches(&info(1, true)));
+        let f = KillFilter {
+            id: Some(2),
+            ..KillFilter::default()
+        };
+        assert!(f.matches(&info(2, false)));
+        assert!(!f.matches(&info(3, false)));
+        let f = KillFilter {
+            addr: Some(b"127.0.0.1:5003".to_vec()),
+            ..KillFilter::default()
+        };
+        assert!(f.matches(&info(3, false)));
+        assert!(!f.matches(&info(2, false)));
+        let f = KillFilter {
+            laddr: Some(b"127.0.0.1:6380".to_vec()),
+            ..KillFilter::default()
+        };
+        assert!(!f.matches(&info(2, false)));
+        let f = KillFilter {
+            kind: Some("pubsub"),
+            ..KillFilter::default()
+        };
+        assert!(!f.matches(&info(2, false)));
+        let f = KillFilter {
+            user: Some("default".to_string()),
+            id: Some(2),
+            ..KillFilter::default()
+        };
+        assert!(f.matches(&info(2, false)));
+    }
+
+    #[test]
+    fn pause_and_unpause() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["CLIENT", "PAUSE", "100"]), ok());
+        assert_eq!(h.ops.paused, Some((h.now_ms + 100, false)));
+        assert_eq!(h.run(&["CLIENT", "PAUSE", "50", "write"]), ok());
+        assert_eq!(h.ops.paused, Some((h.now_ms + 50, true)));
+        assert_eq!(h.run(&["CLIENT", "PAUSE", "50", "ALL"]), ok());
+        assert_eq!(h.ops.paused, Some((h.now_ms + 50, false)));
+        assert_eq!(h.run(&["CLIENT", "PAUSE", "0"]), ok());
+        assert_eq!(h.ops.paused, Some((0, false)));
+        assert_eq!(h.run(&["CLIENT", "UNPAUSE"]), ok());
+        assert_eq!(h.ops.paused, None);
+        let not_int = err("ERR timeout is not an integer or out of range");
+        assert_eq!(h.run(&["CLIENT", "PAUSE", "x"]), not_int);
+        assert_eq!(h.run(&["CLIENT", "PAUSE", "1.5"]), not_int);
+        assert_eq!(
+            h.run(&["CLIENT", "PAUSE", "-1"]),
+            err("ERR timeout is negative")
+        );
+        assert_eq!(
+            h.run(&["CLIENT", "PAUSE", "9223372036854775807"]),
+            err("ERR timeout is out of range")
+        );
+        // The mode is checked before the timeout.
+        assert_eq!(
+            h.run(&["CLIENT", "PAUSE", "x", "foo"]),
+            err("ERR CLIENT PAUSE mode must be WRITE or ALL")
+        );
+        assert_eq!(
+            h.run(&["client", "pause", "10", "write", "extra"]),
+            err(
+                "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP."
+            )
+        );
+        assert_eq!(h.ops.paused, None);
+    }
+
+    #[test]
+    fn reply_modes_set_flags() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["CLIENT", "REPLY", "foo"]), err("ERR syntax error"));
+        assert_eq!(h.run(&["CLIENT", "REPLY", "on"]), ok());
+        assert_eq!(
+            h.run(&["CLIENT", "REPLY", "SKIP"]),
+            Reply::Null,
+            "no reply at all"
+        );
+        assert!(h.session.has(flags::REPLY_SKIP_NEXT));
+        h.session.flags &= !flags::REPLY_SKIP_NEXT;
+        assert_eq!(h.run(&["CLIENT", "REPLY", "OFF"]), Reply::Null);
+        assert!(h.session.has(flags::REPLY_OFF));
+        // SKIP while OFF changes nothing.
+        h.run(&["CLIENT", "REPLY", "SKIP"]);
+        assert!(!h.session.has(flags::REPLY_SKIP_NEXT));
+        h.session.flags |= flags::REPLY_SKIP;
+        assert_eq!(h.run(&["CLIENT", "REPLY", "ON"]), ok());
+        assert!(!h.session.has(flags::REPLY_OFF | flags::REPLY_SKIP));
+    }
+
+    #[test]
+    fn no_evict() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["CLIENT", "NO-EVICT", "on"]), ok());
+        assert!(h.session.has(flags::NO_EVICT));
+        assert_eq!(h.run(&["CLIENT", "NO-EVICT", "OFF"]), ok());
+        assert!(!h.session.has(flags::NO_EVICT));
+        assert_eq!(
+            h.run(&["CLIENT", "NO-EVICT", "foo"]),
+            err("ERR syntax error")
+        );
+    }
+
+    #[test]
+    fn tracking_state_when_tracking_is_off() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["CLIENT", "GETREDIR"]), Reply::Int(-1));
+        assert_eq!(
+            h.run(&["CLIENT", "TRACKINGINFO"]),
+            Reply::Map(vec![
+                (bulk("flags"), Reply::Set(vec![bulk("off")])),
+                (bulk("redirect"), Reply::Int(-1)),
+                (bulk("prefixes"), Reply::Array(vec![])),
+            ])
+        );
+    }
+
+    #[test]
+    fn help_matches_redis() {
+        let mut h = Harness::new();
+        let Reply::Array(lines) = h.run(&["CLIENT", "HELP"]) else {
+            panic!("not an array")
+        };
+        assert_eq!(lines.len(), 48);
+        assert_eq!(
+            lines.first(),
+            Some(&Reply::simple(
+                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+            ))
+        );
+        assert_eq!(
+            lines.get(40),
+            Some(&Reply::simple("         [OPTIN] [OPTOUT] [NOLOOP]"))
+        );
+        assert_eq!(lines.last(), Some(&Reply::simple("    Prints this help.")));
+    }
+}

@@ -1,6 +1,624 @@
-//! Server-group commands: debug.
+//! DEBUG: the subcommands Redis's own tests and client test suites use.
+//!
+//! DEBUG is one command (arity -2) whose first argument picks the action; an unknown or
+//! wrongly-sized one answers "unknown subcommand or wrong number of arguments for '<as typed>'".
+//! Whether DEBUG may run at all (`enable-debug-command`) is checked by the dispatcher.
+//!
+//! Process-wide switches live here as atomics because they belong to the process, not to a
+//! client: [`active_expire_enabled`] (DEBUG SET-ACTIVE-EXPIRE, read by the server's cron and
+//! before_sleep), the replication id (DEBUG CHANGE-REPL-ID, shown by INFO replication) and
+//! the quicklist packed threshold (DEBUG QUICKLIST-PACKED-THRESHOLD, for the list type).
 
-use crate::commands::Handler;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use bytes::Bytes;
+
+use crate::commands::args::{arg, is, parse_i64};
+use crate::commands::{CmdError, Core, Ctx, Handler};
+use crate::protocol::reply::Protocol;
+use crate::types::string::StrValue;
+use crate::types::value::Value;
 
 /// Handlers in this file.
-pub const HANDLERS: &[(&str, Handler)] = &[];
+pub const HANDLERS: &[(&str, Handler)] = &[("debug", debug)];
+
+static ACTIVE_EXPIRE: AtomicBool = AtomicBool::new(true);
+static PACKED_THRESHOLD: AtomicU64 = AtomicU64::new(DEFAULT_PACKED_THRESHOLD);
+static REPLID: Mutex<Option<String>> = Mutex::new(None);
+
+/// Whether the active expire cycle may run (DEBUG SET-ACTIVE-EXPIRE 0 turns it off).
+pub fn active_expire_enabled() -> bool {
+    ACTIVE_EXPIRE.load(Ordering::Relaxed)
+}
+
+/// The size from which a list element gets its own plain quicklist node.
+pub fn quicklist_packed_threshold() -> u64 {
+    PACKED_THRESHOLD.load(Ordering::Relaxed)
+}
+
+/// The current replication id (master_replid): random per process, changed by
+/// DEBUG CHANGE-REPL-ID.
+pub(crate) fn replid(core: &Core) -> String {
+    let mut g = REPLID.lock().unwrap_or_else(|e| e.into_inner());
+    g.get_or_insert_with(|| {
+        // Derived from, but not equal to, the run id, as Redis draws a second random id.
+        core.run_id.chars().rev().collect()
+    })
+    .clone()
+}
+
+/// DEBUG <subcommand> [args...].
+fn debug(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    let sub = arg(argv, 1);
+    let argc = argv.len();
+    let word = |w: &str| is(sub, w);
+    if word("HELP") && argc == 2 {
+        super::misc::help_reply(ctx, "DEBUG", HELP);
+    } else if word("SLEEP") && argc == 3 {
+        // strtod semantics: garbage sleeps 0 seconds.
+        let secs = crate::util::num::parse_f64(&argv[2]).unwrap_or(0.0);
+        if secs.is_finite() && secs > 0.0 {
+            std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(1e6)));
+        }
+        ctx.reply.ok();
+    } else if word("SET-ACTIVE-EXPIRE") && argc == 3 {
+        ACTIVE_EXPIRE.store(atoi(&argv[2]) != 0, Ordering::Relaxed);
+        ctx.reply.ok();
+    } else if word("QUICKLIST-PACKED-THRESHOLD") && argc == 3 {
+        let n = parse_memory(&argv[2]).ok_or(CmdError::Static(
+            "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
+        ))?;
+        let n = if n == 0 { DEFAULT_PACKED_THRESHOLD } else { n };
+        PACKED_THRESHOLD.store(n, Ordering::Relaxed);
+        ctx.reply.ok();
+    } else if word("OBJECT") && argc == 3 {
+        debug_object(ctx, &argv[2])?;
+    } else if word("PROTOCOL") && argc == 3 {
+        debug_protocol(ctx, &argv[2])?;
+    } else if word("CHANGE-REPL-ID") && argc == 2 {
+        let mut g = REPLID.lock().unwrap_or_else(|e| e.into_inner());
+        *g = Some(random_hex40());
+        tracing::info!("Changed replication IDs after receiving DEBUG change-repl-id");
+        ctx.reply.ok();
+    } else if word("LOG") && argc == 3 {
+        tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(&argv[2]));
+        ctx.reply.ok();
+    } else if word("ERROR") && argc == 3 {
+        return Err(CmdError::Other(
+            String::from_utf8_lossy(&argv[2]).into_owned(),
+        ));
+    } else if word("LISTPACK") && argc == 3 {
+        encoding_check(
+            ctx,
+            &argv[2],
+            "listpack",
+            "ERR Not a listpack encoded object.",
+        )?;
+    } else if word("QUICKLIST") && (argc == 3 || argc == 4) {
+        encoding_check(
+            ctx,
+            &argv[2],
+            "quicklist",
+            "ERR Not a quicklist encoded object.",
+        )?;
+    } else if word("POPULATE") && (3..=5).contains(&argc) {
+        populate(ctx, argv)?;
+    } else if (word("REPLYBUFFER") && argc == 4)
+        || (word("SET-SKIP-CHECKSUM-VALIDATION") && argc == 3)
+        || (word("PAUSE-CRON") && argc == 3)
+        || (word("AOF-FLUSH-SLEEP") && argc == 3)
+        || (word("SET-DISABLE-DENY-SCRIPTS") && argc == 3)
+    {
+        // Knobs for subsystems carmine does not have (or tunes differently): accepted as no-ops.
+        ctx.reply.ok();
+    } else {
+        return Err(CmdError::Other(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            String::from_utf8_lossy(sub)
+        )));
+    }
+    Ok(())
+}
+
+/// DEBUG OBJECT key: Redis's one-line description of the value.
+fn debug_object(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<(), CmdError> {
+    let now = ctx.now_ms;
+    let db = ctx.session.db;
+    if ctx.core.dbs.expire_of(db, key).is_some_and(|t| t <= now) {
+        return Err(CmdError::NoSuchKey);
+    }
+    let Some(entry) = ctx.core.dbs.db(db).and_then(|d| d.get(key)) else {
+        return Err(CmdError::NoSuchKey);
+    };
+    let v = &entry.value;
+    let addr = std::ptr::from_ref(v) as usize;
+    let refcount = match v {
+        // Shared integers (OBJ_SHARED_INTEGERS) report OBJ_SHARED_REFCOUNT.
+        Value::Str(StrValue::Int(n)) if (0..10000).contains(n) => i64::from(i32::MAX),
+        _ => 1,
+    };
+    let line = format!(
+        "Value at:0x{addr:x} refcount:{refcount} encoding:{} serializedlength:{} lru:{} \
+         lru_seconds_idle:{}",
+        v.encoding(),
+        serialized_len(v),
+        entry.lru(),
+        entry.idle_secs(now)
+    );
+    ctx.reply.simple(line.as_bytes());
+    Ok(())
+}
+
+/// The length of a value in an RDB file (rdbSavedObjectLen), without LZF compression.
+fn serialized_len(v: &Value) -> usize {
+    #[allow(irrefutable_let_patterns)]
+    if let Value::Str(s) = v {
+        let mut buf = [0u8; 20];
+        let bytes = s.bytes(&mut buf);
+        let as_int = if bytes.len() <= 11 {
+            crate::util::num::parse_i64(bytes)
+        } else {
+            None
+        };
+        return match as_int {
+            Some(n) if (-128..=127).contains(&n) => 2,
+            Some(n) if (-32768..=32767).contains(&n) => 3,
+            Some(n) if i32::try_from(n).is_ok() => 5,
+            _ => rdb_len_size(bytes.len()) + bytes.len(),
+        };
+    }
+    v.heap_size()
+}
+
+/// Bytes of an RDB length prefix.
+fn rdb_len_size(n: usize) -> usize {
+    if n < 64 {
+        1
+    } else if n < 16384 {
+        2
+    } else if u32::try_from(n).is_ok() {
+        5
+    } else {
+        9
+    }
+}
+
+/// DEBUG PROTOCOL type: a sample reply of each RESP3 type (RESP2 gets Redis's fallbacks).
+#[allow(clippy::approx_constant)] // Redis's sample double is the literal 3.141.
+fn debug_protocol(ctx: &mut Ctx<'_>, name: &[u8]) -> Result<(), CmdError> {
+    let r = &mut *ctx.reply;
+    let t = |w: &str| is(name, w);
+    if t("string") {
+        r.bulk(b"Hello World");
+    } else if t("integer") {
+        r.int(12345);
+    } else if t("double") {
+        r.double(3.141);
+    } else if t("bignum") {
+        r.big_number(b"1234567999999999999999999999999999999");
+    } else if t("null") {
+        r.null();
+    } else if t("array") {
+        r.array_len(3);
+        (0..3).for_each(|i| r.int(i));
+    } else if t("set") {
+        r.set_len(3);
+        (0..3).for_each(|i| r.int(i));
+    } else if t("map") {
+        r.map_len(3);
+        for i in 0..3 {
+            r.int(i);
+            r.boolean(i == 1);
+        }
+    } else if t("attrib") {
+        // The RESP3 attribute frame (|1 key-popularity ...) has no ReplySink method yet; the
+        // reply that follows it is what every client surfaces.
+        r.bulk(b"Some real reply following the attribute");
+    } else if t("push") {
+        if r.protocol() == Protocol::Resp2 {
+            return Err(CmdError::Static(
+                "ERR RESP2 is not supported by this command",
+            ));
+        }
+        r.push_len(2);
+        r.bulk(b"server-cpu-usage");
+        r.int(42);
+        r.bulk(b"Some real reply following the push reply");
+    } else if t("verbatim") {
+        r.verbatim("txt", b"This is a verbatim\nstring");
+    } else if t("true") {
+        r.boolean(true);
+    } else if t("false") {
+        r.boolean(false);
+    } else {
+        return Err(CmdError::Static(
+            "ERR Wrong protocol type name. Please use one of the following: \
+             string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+        ));
+    }
+    Ok(())
+}
+
+/// DEBUG LISTPACK / QUICKLIST key: carmine has no listpack dump; checks the key's encoding.
+fn encoding_check(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    enc: &str,
+    msg: &'static str,
+) -> Result<(), CmdError> {
+    let db = ctx.session.db;
+    let Some(entry) = ctx.core.dbs.db(db).and_then(|d| d.get(key)) else {
+        return Err(CmdError::NoSuchKey);
+    };
+    if entry.value.encoding() != enc {
+        return Err(CmdError::Static(msg));
+    }
+    ctx.reply.simple(b"Listpack structure printed on stdout");
+    Ok(())
+}
+
+/// DEBUG POPULATE count [prefix] [size]: creates `prefix:N` = `value:N` (padded or cut to
+/// `size` bytes) for N below count, skipping keys that exist.
+fn populate(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    let count = parse_i64(&argv[2])?;
+    if count < 0 {
+        return Err(CmdError::NotPositive);
+    }
+    let prefix: &[u8] = argv.get(3).map_or(b"key", |p| p.as_ref());
+    let size = match argv.get(4) {
+        Some(s) => Some(usize::try_from(parse_i64(s)?).map_err(|_| CmdError::NotPositive)?),
+        None => None,
+    };
+    let (db, now) = (ctx.session.db, ctx.now_ms);
+    for i in 0..count {
+        let mut key = prefix.to_vec();
+        key.extend_from_slice(format!(":{i}").as_bytes());
+        if ctx.core.dbs.exists(db, &key, now) {
+            continue;
+        }
+        let mut val = format!("value:{i}").into_bytes();
+        if let Some(size) = size {
+            val.resize(size, 0);
+        }
+        ctx.core
+            .dbs
+            .set(db, &key, Value::Str(StrValue::from_set(&val)), false, now);
+    }
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// C's atoi: optional sign and leading digits, 0 for anything else.
+fn atoi(b: &[u8]) -> i64 {
+    let s = std::str::from_utf8(b).unwrap_or("").trim_start();
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let n = digits
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0i64, |acc, d| {
+            acc.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+        });
+    if neg { -n } else { n }
+}
+
+/// A memory value ("100", "1kb", "2mb", "1gb") up to 4 GB, as DEBUG QUICKLIST-PACKED-THRESHOLD
+/// takes it.
+fn parse_memory(b: &[u8]) -> Option<u64> {
+    let s = std::str::from_utf8(b).ok()?.to_ascii_lowercase();
+    let units: [(&str, u64); 7] = [
+        ("kb", 1024),
+        ("mb", 1 << 20),
+        ("gb", 1 << 30),
+        ("k", 1000),
+        ("m", 1_000_000),
+        ("g", 1_000_000_000),
+        ("b", 1),
+    ];
+    let (num, mul) = units
+        .iter()
+        .find_map(|(u, m)| s.strip_suffix(u).map(|n| (n.to_string(), *m)))
+        .unwrap_or((s.clone(), 1));
+    let n: u64 = num.parse().ok()?;
+    let v = n.checked_mul(mul)?;
+    (v <= 1 << 32).then_some(v)
+}
+
+fn random_hex40() -> String {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16usize)]))
+        .collect()
+}
+
+/// The default quicklist packed threshold (1 GB).
+const DEFAULT_PACKED_THRESHOLD: u64 = 1 << 30;
+
+const HELP: &[&str] = &[
+    "AOF-FLUSH-SLEEP <microsec>",
+    "    Server will sleep before flushing the AOF, this is used for testing.",
+    "ASSERT",
+    "    Crash by assertion failed.",
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
+    "CONFIG-REWRITE-FORCE-ALL",
+    "    Like CONFIG REWRITE but writes all configuration options, including",
+    "    keywords not listed in original configuration file or default values.",
+    "CRASH-AND-RECOVER [<milliseconds>]",
+    "    Hard crash and restart after a <milliseconds> delay (default 0).",
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
+    "LEAK <string>",
+    "    Create a memory leak of the input string.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
+    "HTSTATS <dbid>",
+    "    Return hash table statistics of the specified Redis database.",
+    "HTSTATS-KEY <key>",
+    "    Like HTSTATS but for the hash table stored at <key>'s value.",
+    "LOADAOF",
+    "    Flush the AOF buffers on disk and reload the AOF in memory.",
+    "REPLICATE <string>",
+    "    Replicates the provided string to replicas, allowing data divergence.",
+    "MALLCTL <key> [<val>]",
+    "    Get or set a malloc tuning integer.",
+    "MALLCTL-STR <key> [<val>]",
+    "    Get or set a malloc tuning string.",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
+    "DROP-CLUSTER-PACKET-FILTER <packet-type>",
+    "    Drop all packets that match the filtered type. Set to -1 allow all packets.",
+    "OOM",
+    "    Crash the server simulating an out-of-memory error.",
+    "PANIC",
+    "    Crash the server simulating a panic.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
+    "RESTART [<milliseconds>]",
+    "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
+    "SDSLEN <key>",
+    "    Show low level SDS string info representing `key` and value.",
+    "SEGFAULT",
+    "    Crash the server with sigsegv.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "QUICKLIST-PACKED-THRESHOLD <size>",
+    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+    "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+    "STRINGMATCH-TEST",
+    "    Run a fuzz tester against the stringmatchlen() function.",
+    "STRUCTSIZE",
+    "    Return the size of different Redis core C structures.",
+    "LISTPACK <key>",
+    "    Show low level info about the listpack encoding of <key>.",
+    "QUICKLIST <key> [<0|1>]",
+    "    Show low level info about the quicklist encoding of <key>.",
+    "    The optional argument (0 by default) sets the level of detail",
+    "CLIENT-EVICTION",
+    "    Show low level client eviction pools info (maxmemory-clients).",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
+    "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+    "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+    "    In case NEVER is provided the last observed peak will never be reset",
+    "    In case RESET is provided the peak reset time will be restored to the default value",
+    "REPLYBUFFER RESIZING <0|1>",
+    "    Enable or disable the reply buffer resize cron job",
+    "CLUSTERLINK KILL <to|from|all> <node-id>",
+    "    Kills the link based on the direction to/from (both) with the provided node.",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::server::misc::text_of;
+    use crate::commands::testing::{Harness, bulk, err};
+    use crate::config::Config;
+    use crate::protocol::value::Reply;
+
+    fn debug_on() -> Harness {
+        let mut c = Config::default();
+        c.load_str("enable-debug-command yes\n", None).unwrap();
+        Harness::with_config(c)
+    }
+
+    #[test]
+    fn help_has_redis_line_count() {
+        let mut h = debug_on();
+        let Reply::Array(lines) = h.run(&["DEBUG", "HELP"]) else {
+            panic!()
+        };
+        assert_eq!(lines.len(), 106);
+    }
+
+    #[test]
+    fn unknown_and_misused_subcommands() {
+        let mut h = debug_on();
+        for (args, word) in [
+            (&["DEBUG", "foo"][..], "foo"),
+            (&["DEBUG", "SLEEP"], "SLEEP"),
+            (&["DEBUG", "OBJECT"], "OBJECT"),
+            (&["DEBUG", "JMAP"], "JMAP"),
+        ] {
+            assert_eq!(
+                h.run(args),
+                err(&format!(
+                    "ERR unknown subcommand or wrong number of arguments for '{word}'. Try DEBUG HELP."
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn sleep_set_active_expire_and_knobs_answer_ok() {
+        let mut h = debug_on();
+        for args in [
+            &["DEBUG", "SLEEP", "0"][..],
+            &["DEBUG", "SLEEP", "x"],
+            &["DEBUG", "SLEEP", "0.001"],
+            &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100"],
+            &["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"],
+            &["DEBUG", "CHANGE-REPL-ID"],
+            &["DEBUG", "LOG", "hello"],
+            &["DEBUG", "REPLYBUFFER", "RESIZING", "0"],
+        ] {
+            assert_eq!(h.run(args), Reply::simple("OK"), "{args:?}");
+        }
+        assert_eq!(quicklist_packed_threshold(), 1 << 30);
+        assert_eq!(
+            h.run(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]),
+            Reply::simple("OK")
+        );
+        assert!(!active_expire_enabled());
+        assert_eq!(
+            h.run(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]),
+            Reply::simple("OK")
+        );
+        assert!(active_expire_enabled());
+    }
+
+    #[test]
+    fn object_prints_redis_line_format() {
+        let mut h = debug_on();
+        h.run(&["SET", "foo", "bar"]);
+        h.run(&["SET", "n", "123"]);
+        h.run(&["SET", "big", &"a".repeat(84)]);
+        let line = |h: &mut Harness, k: &str| match h.run(&["DEBUG", "OBJECT", k]) {
+            Reply::Simple(s) => String::from_utf8(s.to_vec()).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        let foo = line(&mut h, "foo");
+        assert!(foo.starts_with("Value at:0x"));
+        assert!(foo.ends_with(&format!(
+            " refcount:1 encoding:embstr serializedlength:4 lru:{} lru_seconds_idle:0",
+            crate::db::keyspace::lru_clock(h.now_ms)
+        )));
+        assert!(
+            line(&mut h, "n").contains(" refcount:2147483647 encoding:int serializedlength:2 ")
+        );
+        assert!(line(&mut h, "big").contains(" encoding:raw serializedlength:86 "));
+        assert_eq!(h.run(&["DEBUG", "OBJECT", "nokey"]), err("ERR no such key"));
+    }
+
+    #[test]
+    fn protocol_in_resp2() {
+        let mut h = debug_on();
+        let p = |h: &mut Harness, t: &str| h.run(&["DEBUG", "PROTOCOL", t]);
+        assert_eq!(p(&mut h, "string"), bulk("Hello World"));
+        assert_eq!(p(&mut h, "integer"), Reply::Int(12345));
+        assert_eq!(p(&mut h, "null"), Reply::Null);
+        assert_eq!(
+            p(&mut h, "array"),
+            Reply::Array(vec![Reply::Int(0), Reply::Int(1), Reply::Int(2)])
+        );
+        assert_eq!(
+            p(&mut h, "attrib"),
+            bulk("Some real reply following the attribute")
+        );
+        assert_eq!(
+            p(&mut h, "push"),
+            err("ERR RESP2 is not supported by this command")
+        );
+        assert_eq!(
+            text_of(&p(&mut h, "verbatim")),
+            b"This is a verbatim\nstring"
+        );
+        assert_eq!(
+            p(&mut h, "foo"),
+            err(
+                "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+            )
+        );
+    }
+
+    #[test]
+    #[allow(clippy::approx_constant)]
+    fn protocol_in_resp3() {
+        let mut h = debug_on();
+        h.resp3();
+        let p = |h: &mut Harness, t: &str| h.run(&["DEBUG", "PROTOCOL", t]);
+        assert_eq!(p(&mut h, "double"), Reply::Double(3.141));
+        assert_eq!(
+            p(&mut h, "bignum"),
+            Reply::BigNumber("1234567999999999999999999999999999999".into())
+        );
+        assert_eq!(
+            p(&mut h, "set"),
+            Reply::Set(vec![Reply::Int(0), Reply::Int(1), Reply::Int(2)])
+        );
+        assert_eq!(
+            p(&mut h, "map"),
+            Reply::Map(vec![
+                (Reply::Int(0), Reply::Bool(false)),
+                (Reply::Int(1), Reply::Bool(true)),
+                (Reply::Int(2), Reply::Bool(false))
+            ])
+        );
+        assert_eq!(p(&mut h, "true"), Reply::Bool(true));
+        assert_eq!(p(&mut h, "false"), Reply::Bool(false));
+        assert_eq!(
+            p(&mut h, "verbatim"),
+            Reply::Verbatim("txt".into(), "This is a verbatim\nstring".into())
+        );
+    }
+
+    #[test]
+    fn populate_and_listpack() {
+        let mut h = debug_on();
+        assert_eq!(
+            h.run(&["DEBUG", "POPULATE", "3", "k", "10"]),
+            Reply::simple("OK")
+        );
+        assert_eq!(h.core.dbs.total_keys(), 3);
+        assert_eq!(
+            h.run(&["DEBUG", "LISTPACK", "k:0"]),
+            err("ERR Not a listpack encoded object.")
+        );
+        assert_eq!(h.run(&["DEBUG", "ERROR", "FOO bar"]), err("FOO bar"));
+    }
+
+    #[test]
+    fn debug_is_refused_when_disabled() {
+        let mut h = Harness::new();
+        let Reply::Error(e) = h.run(&["DEBUG", "HELP"]) else {
+            panic!()
+        };
+        assert!(e.starts_with(b"ERR DEBUG command not allowed."));
+    }
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Throughput, CPU and latency of carmine vs redis-server, side by side, in one run.
+
+Starts the release build of carmine (target/release/carmine) and redis-server on the same
+machine, then for each workload (redis-benchmark -t NAME) and pipeline depth runs redis-benchmark
+against both, in alternating order over several rounds (round 1: carmine first, round 2: redis
+first, ...) so that drift in machine load hits both alike. Per workload it reports:
+
+- throughput of each (median over rounds) and the median of the per-round ratios carmine/redis;
+- server CPU per request (utime+stime of the server process from /proc/<pid>/stat, delta over
+  the run, divided by the requests);
+- p50 and p99 latency from redis-benchmark's CSV (median over rounds).
+
+Request counts are calibrated per workload so one run takes about --seconds against redis.
+Output is a markdown table on stdout (progress goes to stderr).
+
+Usage: tools/bench.py [--rounds 5] [--clients 50] [--pipelines 1,16] [--seconds 2]
+                      [--tests ping_mbulk,set,get,incr,mset] [--ports 7181,7182]
+"""
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def wait_ready(port, proc, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(64).startswith(b"+PONG"):
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def start(kind, binary, port, workdir):
+    d = os.path.join(workdir, kind)
+    os.makedirs(d, exist_ok=True)
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", d]
+    if kind == "redis":
+        args += ["--appendonly", "no"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_ready(port, proc):
+        proc.kill()
+        sys.exit(f"{kind} ({binary}) did not start on port {port}")
+    return proc
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        # The command name may contain spaces; fields after the closing paren are fixed.
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+
+
+def run_benchmark(port, test, n, clients, pipeline, pid):
+    before = cpu_ticks(pid)
+    out = subprocess.run(
+        ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n), "-P",
+         str(pipeline), "-r", "100000", "-t", test, "--csv"],
+        capture_output=True, text=True, check=True).stdout
+    cpu = (cpu_ticks(pid) - before) / CLK_TCK
+    rows = [r for r in csv.DictReader(io.StringIO(out))]
+    if len(rows) != 1:
+        sys.exit(f"unexpected redis-benchmark output for {test}: {out!r}")
+    r = rows[0]
+    return {
+        "rps": float(r["rps"]),
+        "p50": float(r["p50_latency_ms"]),
+        "p99": float(r["p99_latency_ms"]),
+        "cpu_us": cpu / n * 1e6,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--carmine", default=os.path.join(ROOT, "target", "release", "carmine"))
+    ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--pipelines", default="1,16")
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--tests", default="ping_mbulk,set,get,incr,mset")
+    ap.add_argument("--ports", default="7181,7182", help="redis,carmine")
+    a = ap.parse_args()
+    if not os.access(a.carmine, os.X_OK):
+        sys.exit(f"no carmine binary at {a.carmine}: run `cargo build --release` first")
+    if not shutil.which("redis-benchmark"):
+        sys.exit("redis-benchmark is not on PATH")
+    rport, cport = (int(p) for p in a.ports.split(","))
+    pipelines = [int(p) for p in a.pipelines.split(",")]
+    tests = a.tests.split(",")
+
+    workdir = tempfile.mkdtemp(prefix="carmine-bench-")
+    servers = {}
+    try:
+        servers["redis"] = (start("redis", a.redis, rport, workdir), rport)
+        servers["carmine"] = (start("carmine", a.carmine, cport, workdir), cport)
+        results = {}  # (test, pipeline) -> {"carmine": [..], "redis": [..]}
+        for test in tests:
+            for pl in pipelines:
+                # Calibrate against redis: enough requests for about --seconds.
+                proc, port = servers["redis"]
+                probe = run_benchmark(port, test, 20000 * pl, a.clients, pl, proc.pid)
+                n = max(10000, int(probe["rps"] * a.seconds) // 1000 * 1000)
+                runs = {"carmine": [], "redis": []}
+                for rnd in range(a.rounds):
+                    order = ["carmine", "redis"] if rnd % 2 == 0 else ["redis", "carmine"]
+                    for name in order:
+                        proc, port = servers[name]
+                        if proc.poll() is not None:
+                            sys.exit(f"{name} exited during the benchmark")
+                        runs[name].append(run_benchmark(port, test, n, a.clients, pl, proc.pid))
+                    c, r = runs["carmine"][-1], runs["redis"][-1]
+                    log(f"{test} P={pl} n={n} round {rnd + 1}: carmine {c['rps']:.0f} rps, "
+                        f"redis {r['rps']:.0f} rps")
+                results[(test, pl)] = runs
+    finally:
+        for proc, _ in servers.values():
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    med = statistics.median
+    print(f"carmine vs redis-server {subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2].removeprefix('v=')}"
+          f", redis-benchmark -c {a.clients} -r 100000, {a.rounds} alternating rounds, "
+          f"{os.cpu_count()} CPUs; medians over rounds")
+    print()
+    print("| workload | P | carmine rps | redis rps | ratio c/r | carmine CPU µs/req | "
+          "redis CPU µs/req | carmine p50/p99 ms | redis p50/p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (test, pl), runs in results.items():
+        c, r = runs["carmine"], runs["redis"]
+        ratio = med([x["rps"] / y["rps"] for x, y in zip(c, r)])
+        print(f"| {test} | {pl} | {med(x['rps'] for x in c):,.0f} | "
+              f"{med(x['rps'] for x in r):,.0f} | {ratio:.2f} | "
+              f"{med(x['cpu_us'] for x in c):.2f} | {med(x['cpu_us'] for x in r):.2f} | "
+              f"{med(x['p50'] for x in c):.3f} / {med(x['p99'] for x in c):.3f} | "
+              f"{med(x['p50'] for x in r):.3f} / {med(x['p99'] for x in r):.3f} |")
+
+
+if __name__ == "__main__":
+    main()
