@@ -39,6 +39,7 @@ impl ServerOps for NoOps {
     }
     fn feed_monitors(&mut self, _me: &Session, _argv: &[Bytes]) {}
     fn start_monitor(&mut self, _me: &mut Session) {}
+    fn reset_stats(&mut self) {}
     fn apply_config(
         &mut self,
         _core: &mut Core,

@@ -22,6 +22,7 @@ impl<'a> Args<'a> {
     }
 
     /// The next argument, if any, consuming it.
+    #[allow(clippy::should_implement_trait)] // A cursor with peek/required/rest, not an iterator.
     pub fn next(&mut self) -> Option<&'a Bytes> {
         let a = self.argv.get(self.pos)?;
         self.pos += 1;

@@ -853,6 +853,7 @@ mod table_tests {
 
     /// Just enough JSON for the command file: objects, arrays, strings, integers, booleans.
     #[derive(Debug, Clone)]
+    #[allow(dead_code)] // Every JSON shape is parsed; the tests read only some.
     enum Json {
         Obj(BTreeMap<String, Json>),
         Arr(Vec<Json>),

@@ -111,6 +111,8 @@ pub trait ServerOps {
     fn shutdown(&mut self, core: &mut Core, opts: ShutdownOpts) -> Result<(), String>;
     /// SHUTDOWN ABORT.
     fn abort_shutdown(&mut self) -> bool;
+    /// CONFIG RESETSTAT: clears the server's own counters (connections, network bytes).
+    fn reset_stats(&mut self);
     /// Shows an executed command to the MONITOR clients, if there are any.
     fn feed_monitors(&mut self, me: &Session, argv: &[Bytes]);
     /// Turns the calling client into a MONITOR.
@@ -192,6 +194,7 @@ impl Ctx<'_> {
 
     /// Asks for `argv` to be propagated (AOF, replicas) in place of the command as received.
     pub fn propagate(&mut self, argv: Vec<Bytes>) {
+        self.core.flush_expired_effects();
         let db = self.session.db;
         self.core.effects.propagate(db, argv);
     }

@@ -9,14 +9,14 @@
 //! `move_from`/`move_to`, `copy_to`, `expire`, `persist`). The EXPIRE family is propagated as
 //! PEXPIREAT with the absolute time, and a time already past deletes the key and goes out as DEL
 //! (UNLINK under `lazyfree-lazy-expire`). Keys the db layer expired on access are turned into
-//! their own DEL and `expired` effects by [`flush_expired_effects`] before any propagation here,
+//! their own DEL and `expired` effects by [`Core::flush_expired_effects`] before any propagation here,
 //! so a replica always sees the deletion before the command that found the key gone.
 
 use bytes::Bytes;
 
 use super::args::{arg, is, parse_i64};
-use super::{CmdError, Core, Ctx, Handler};
-use crate::config::{MaxmemoryPolicy, NOTIFY_EXPIRED, NOTIFY_GENERIC};
+use super::{CmdError, Ctx, Handler};
+use crate::config::{MaxmemoryPolicy, NOTIFY_GENERIC};
 use crate::types::string::StrValue;
 use crate::types::value::Value;
 use crate::util::glob::glob_match;
@@ -51,28 +51,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("pexpiretime", pexpiretime),
     ("persist", persist),
 ];
-
-/// Turns the keys the db layer expired since the last call into their effects, in order: a DEL
-/// (UNLINK under `lazyfree-lazy-expire`) to propagate and an `expired` keyspace event each.
-///
-/// Handlers here call it before they propagate anything; the dispatcher should call it after
-/// every command and before it propagates the command as received.
-pub(crate) fn flush_expired_effects(core: &mut Core) {
-    let expired = core.dbs.take_expired();
-    if expired.is_empty() {
-        return;
-    }
-    let verb: &'static [u8] = if core.dbs.lazy_expire {
-        b"UNLINK"
-    } else {
-        b"DEL"
-    };
-    for (db, key) in expired {
-        core.effects.notify(NOTIFY_EXPIRED, "expired", db, &key);
-        core.effects
-            .propagate(db, vec![Bytes::from_static(verb), key]);
-    }
-}
 
 /// DEL key [key ...]: removes the keys, freeing big values off the loop when
 /// `lazyfree-lazy-user-del` is on; answers how many existed.
@@ -646,7 +624,7 @@ fn expire_flags(opts: &[Bytes]) -> Result<ExpireFlags, CmdError> {
 
 /// Propagates `argv` after the keys expired so far, so replicas see events in Redis's order.
 fn propagate(ctx: &mut Ctx<'_>, argv: Vec<Bytes>) {
-    flush_expired_effects(ctx.core);
+    ctx.core.flush_expired_effects();
     ctx.propagate(argv);
 }
 
@@ -826,7 +804,7 @@ mod tests {
         events(&mut h);
         h.advance(101);
         assert_eq!(h.run(&["DEL", "a"]), int(0));
-        flush_expired_effects(&mut h.core);
+        h.core.flush_expired_effects();
         assert_eq!(
             propagated(&mut h),
             vec![vec!["DEL".to_string(), "a".to_string()]]
@@ -1283,7 +1261,7 @@ mod tests {
         assert_eq!(h.run(&["PTTL", "a"]), int(100_000));
         assert_eq!(h.run(&["PEXPIRE", "a", "1500", "xx"]), int(1));
         assert_eq!(h.run(&["EXPIREAT", "a", "5000"]), int(1));
-        assert_eq!(h.run(&["PEXPIREAT", "a", "4000500", "GT"]), int(1));
+        assert_eq!(h.run(&["PEXPIREAT", "a", "4000500", "LT"]), int(1));
         assert_eq!(h.run(&["EXPIRETIME", "a"]), int(4001));
         assert_eq!(h.run(&["PEXPIRETIME", "a"]), int(4_000_500));
         let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -1293,7 +1271,7 @@ mod tests {
                 p(&["PEXPIREAT", "a", "1100000"]),
                 p(&["PEXPIREAT", "a", "1001500", "xx"]),
                 p(&["PEXPIREAT", "a", "5000000"]),
-                p(&["PEXPIREAT", "a", "4000500", "GT"]),
+                p(&["PEXPIREAT", "a", "4000500", "LT"]),
             ]
         );
         let ev = events(&mut h);
@@ -1467,7 +1445,7 @@ mod tests {
         );
         h.core.dbs.lazy_expire = true;
         assert_eq!(h.run(&["TTL", "b"]), int(-2));
-        flush_expired_effects(&mut h.core);
+        h.core.flush_expired_effects();
         assert_eq!(
             propagated(&mut h),
             vec![vec!["UNLINK".to_string(), "b".into()]]

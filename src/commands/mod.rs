@@ -58,13 +58,15 @@ pub struct Core {
     pub run_id: String,
     /// Unix ms when the server started.
     pub start_ms: i64,
+    /// Unix seconds of the last successful save (LASTSAVE; the start time until one happens).
+    pub lastsave: i64,
 }
 
 impl Core {
     /// A core with empty databases for `config`.
     pub fn new(config: Config) -> Core {
-        let dbs = Databases::new(config.databases.max(1) as usize);
-        Core {
+        let dbs = Databases::new(config.databases.max(1));
+        let mut core = Core {
             dbs,
             config,
             registry: Registry::new(HANDLERS),
@@ -74,6 +76,31 @@ impl Core {
             effects: Effects::default(),
             run_id: random_hex40(),
             start_ms: 0,
+            lastsave: 0,
+        };
+        core.sync_config();
+        core
+    }
+
+    /// Copies config values that lower layers keep their own copy of (after start-up and
+    /// after every CONFIG SET).
+    pub fn sync_config(&mut self) {
+        self.dbs.lazy_expire = self.config.lazyfree_lazy_expire;
+        self.effects.notify_classes = self.config.notify_keyspace_events;
+    }
+
+    /// Turns the keys the db layer expired into their effects: an `expired` event and a
+    /// propagated DEL (UNLINK under lazyfree-lazy-expire). Runs before anything else is
+    /// propagated, so a replica deletes the key before it sees the command that found it gone.
+    pub fn flush_expired_effects(&mut self) {
+        let expired = self.dbs.take_expired();
+        if expired.is_empty() {
+            return;
+        }
+        let verb: &'static [u8] = if self.dbs.lazy_expire { b"UNLINK" } else { b"DEL" };
+        for (db, key) in expired {
+            self.effects.notify(crate::config::NOTIFY_EXPIRED, "expired", db, &key);
+            self.effects.propagate(db, vec![Bytes::from_static(verb), key]);
         }
     }
 }
@@ -224,21 +251,6 @@ pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usi
     Ok(idx)
 }
 
-/// Whether `argv` names a command that may write or replicate (CLIENT PAUSE WRITE holds those).
-pub fn may_replicate(core: &Core, argv: &[Bytes]) -> bool {
-    let reg = &core.registry;
-    let name = argv.first().map(|b| b.as_ref()).unwrap_or_default();
-    let Some(top) = reg.find(name) else {
-        return false;
-    };
-    let idx = argv
-        .get(1)
-        .and_then(|sub| reg.find_sub(top, sub))
-        .unwrap_or(top);
-    reg.entry(idx)
-        .is_some_and(|e| e.spec.flags & (spec::CMD_WRITE | spec::CMD_MAY_REPLICATE) != 0)
-}
-
 /// Counts a rejected call of the command at `idx` and passes the error through.
 fn reject(reg: &mut Registry, idx: usize, e: CmdError) -> CmdError {
     if let Some(entry) = reg.entry_mut(idx) {
@@ -260,6 +272,8 @@ pub fn call(
     let Some((spec, Some(handler))) = core.registry.entry(idx).map(|e| (e.spec, e.handler)) else {
         return;
     };
+    // Set before the handler, as Redis does, so CLIENT LIST shows `cmd=client|list` for itself.
+    session.last_cmd = spec.name;
     let start = Instant::now();
     let failed = {
         let mut ctx = Ctx {
@@ -281,7 +295,6 @@ pub fn call(
     };
     let usec = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     core.stats.commands_processed += 1;
-    session.last_cmd = spec.name;
     if let Some(e) = core.registry.entry_mut(idx) {
         e.stats.calls += 1;
         e.stats.usec += usec;
@@ -293,8 +306,8 @@ pub fn call(
         core.slowlog
             .record(&core.config, argv, usec, now_ms, session);
     }
-    core.latency
-        .record("command", usec / 1000, now_ms, &core.config);
+    core.latency.record("command", usec / 1000, now_ms, &core.config);
+    core.latency.record_command(spec.name, usec, &core.config);
     if spec.flags & (spec::CMD_SKIP_MONITOR | spec::CMD_ADMIN) == 0 {
         server.feed_monitors(session, argv);
     }

@@ -57,6 +57,7 @@ impl ServerOps for FakeOps {
         self.monitored.push(argv.to_vec());
     }
     fn start_monitor(&mut self, _me: &mut Session) {}
+    fn reset_stats(&mut self) {}
     fn apply_config(
         &mut self,
         _core: &mut Core,

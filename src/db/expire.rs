@@ -72,8 +72,7 @@ pub fn active_expire_cycle(
     let mut timed_out = false;
     for db in 0..dbs.count() {
         let mut iteration = 0u32;
-        loop {
-            let Some(d) = dbs.db_mut(db) else { break };
+        while let Some(d) = dbs.db_mut(db) {
             if d.expires_len() == 0 {
                 break;
             }
@@ -117,7 +116,7 @@ pub fn active_expire_cycle(
             total_expired += expired as u64;
             total_sampled += sampled as u64;
             iteration += 1;
-            if iteration % 16 == 0 && Instant::now() >= deadline {
+            if iteration.is_multiple_of(16) && Instant::now() >= deadline {
                 timed_out = true;
                 break;
             }

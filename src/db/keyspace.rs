@@ -76,11 +76,7 @@ impl Entry {
         } else {
             0xFFFF - ldt + now_min
         };
-        let periods = if decay_minutes > 0 {
-            elapsed / decay_minutes
-        } else {
-            0
-        };
+        let periods = elapsed.checked_div(decay_minutes).unwrap_or(0);
         counter.saturating_sub(periods)
     }
 

@@ -71,6 +71,9 @@ pub trait ReplySink {
     fn set_len(&mut self, n: usize);
     /// A push header (RESP3 out-of-band data) for `n` elements; an array in RESP2.
     fn push_len(&mut self, n: usize);
+    /// A RESP3 attribute header for `n` key/value pairs that describe the reply after them
+    /// (`|n`). Only for RESP3 clients: callers skip it in RESP2, as Redis does.
+    fn attribute_len(&mut self, n: usize);
     /// A double: `,1.5` in RESP3, a bulk string in RESP2 (formatted as Redis 7.0 does, `%.17g`).
     fn double(&mut self, d: f64);
     /// A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2.

@@ -99,6 +99,8 @@ enum Open {
     Map(usize, Vec<Reply>),
     Set(usize, Vec<Reply>),
     Push(usize, Vec<Reply>),
+    /// An attribute: its pairs are read and dropped (a `Reply` has no place for them).
+    Attribute(usize, Vec<Reply>),
     /// A deferred aggregate: its length is known only when `set_deferred` is called.
     Deferred(usize, AggregateKind, Vec<Reply>),
 }
@@ -135,7 +137,7 @@ impl ValueSink {
             };
             let (want, items) = match top {
                 Open::Array(n, v) | Open::Set(n, v) | Open::Push(n, v) => (*n, v),
-                Open::Map(n, v) => (n.saturating_mul(2), v),
+                Open::Map(n, v) | Open::Attribute(n, v) => (n.saturating_mul(2), v),
                 Open::Deferred(_, _, v) => {
                     v.push(r);
                     return;
@@ -146,6 +148,9 @@ impl ValueSink {
                 return;
             }
             let Some(done) = self.stack.pop() else { return };
+            if matches!(done, Open::Attribute(..)) {
+                return;
+            }
             r = close(done);
         }
     }
@@ -153,7 +158,8 @@ impl ValueSink {
     fn open(&mut self, o: Open) {
         let empty = match &o {
             Open::Array(n, _) | Open::Set(n, _) | Open::Push(n, _) | Open::Map(n, _) => *n == 0,
-            Open::Deferred(..) => false,
+            Open::Attribute(0, _) => return,
+            Open::Attribute(..) | Open::Deferred(..) => false,
         };
         if empty {
             self.push(close(o));
@@ -168,7 +174,7 @@ fn close(o: Open) -> Reply {
         Open::Array(_, v) => Reply::Array(v),
         Open::Set(_, v) => Reply::Set(v),
         Open::Push(_, v) => Reply::Push(v),
-        Open::Map(_, v) => Reply::Map(pairs(v)),
+        Open::Map(_, v) | Open::Attribute(_, v) => Reply::Map(pairs(v)),
         Open::Deferred(_, kind, v) => match kind {
             AggregateKind::Array => Reply::Array(v),
             AggregateKind::Set => Reply::Set(v),
@@ -222,6 +228,9 @@ impl ReplySink for ValueSink {
     }
     fn push_len(&mut self, n: usize) {
         self.open(Open::Push(n, Vec::with_capacity(n.min(1024))));
+    }
+    fn attribute_len(&mut self, n: usize) {
+        self.open(Open::Attribute(n, Vec::new()));
     }
     fn double(&mut self, d: f64) {
         self.push(Reply::Double(d));

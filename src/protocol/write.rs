@@ -119,6 +119,10 @@ impl ReplySink for RespWriter<'_> {
         }
     }
 
+    fn attribute_len(&mut self, n: usize) {
+        self.header(b'|', n);
+    }
+
     fn double(&mut self, d: f64) {
         let text = format_double(d);
         match self.proto {

@@ -42,7 +42,7 @@ pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> b
             true
         }
         "stats" => {
-            let net = ops.net;
+            let net = &*ops.net;
             let _ = write!(
                 out,
                 "total_connections_received:{}\r\ntotal_net_input_bytes:{}\r\n\

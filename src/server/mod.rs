@@ -119,6 +119,7 @@ impl Server {
         crate::util::hash::seed_from_random();
         let mut core = Core::new(config);
         core.start_ms = unix_ms();
+        core.lastsave = core.start_ms / 1000;
         Ok(Server {
             poll,
             listeners,
@@ -154,6 +155,7 @@ impl Server {
         for name in self.core.config.not_in_effect() {
             tracing::warn!("Config directive '{name}' is accepted but not in effect yet");
         }
+        crate::util::alloc::mark_startup();
         tracing::info!("Ready to accept connections");
         let mut events = Events::with_capacity(1024);
         while self.stop.is_none() {
@@ -194,7 +196,7 @@ impl Server {
     }
 
     fn cron_period(&self) -> Duration {
-        Duration::from_micros(1_000_000 / u64::from(self.core.config.hz.clamp(1, 500) as u32))
+        Duration::from_micros(1_000_000 / u64::from(self.core.config.hz.clamp(1, 500)))
     }
 
     fn time_to_cron(&self) -> Duration {
@@ -356,7 +358,7 @@ impl Server {
     fn process_input(&mut self, c: &mut Client, slot: usize) {
         if let Some(argv) = c.postponed.take() {
             // A command held back by CLIENT PAUSE runs first, if the pause is over.
-            if self.pause_holds(&argv) {
+            if self.pause_holds(&c.session, &argv) {
                 c.postponed = Some(argv);
                 return;
             }
@@ -378,7 +380,7 @@ impl Server {
                     if argv.is_empty() {
                         continue;
                     }
-                    if self.pause_holds(&argv) {
+                    if self.pause_holds(&c.session, &argv) {
                         // Keep the command until CLIENT UNPAUSE or the pause times out.
                         c.postponed = Some(std::mem::take(&mut argv));
                         if !self.paused_clients.contains(&slot) {
@@ -418,17 +420,17 @@ impl Server {
         c.argv = argv;
     }
 
-    /// Whether CLIENT PAUSE holds this command back: every command in ALL mode, commands that
-    /// may write or replicate in WRITE mode (Redis 7.0's processCommand rule).
-    fn pause_holds(&mut self, argv: &[Bytes]) -> bool {
+    /// Whether CLIENT PAUSE holds this command back (see `Pause::holds`).
+    fn pause_holds(&mut self, session: &Session, argv: &[Bytes]) -> bool {
         if self.pause.until_ms == 0 {
             return false;
         }
-        if self.pause.until_ms <= unix_ms() {
+        let now = unix_ms();
+        if !self.pause.active(now) {
             self.pause = ops::Pause::default();
             return false;
         }
-        !self.pause.writes_only || commands::may_replicate(&self.core, argv)
+        self.pause.holds(now, ops::Pause::command_flags(&self.core, argv), session)
     }
 
     /// Whether the client's pending output is over its class's client-output-buffer-limit
@@ -478,15 +480,10 @@ impl Server {
         let now = unix_ms();
         c.commands += 1;
         c.last_interaction_ms = now;
-        let skip = c.session.has(flags::REPLY_OFF) || c.session.has(flags::REPLY_SKIP_NEXT);
-        if c.session.has(flags::REPLY_SKIP_NEXT) {
-            c.session.flags &= !flags::REPLY_SKIP_NEXT;
-        }
-        let proto = c.session.proto;
-        // A command whose reply is suppressed (CLIENT REPLY OFF/SKIP) writes into a scratch buffer.
-        let mut scratch = Vec::new();
-        let out = if skip { &mut scratch } else { &mut c.out };
-        let mut w = RespWriter::new(out, proto);
+        // The reply always goes to the output buffer; CLIENT REPLY OFF/SKIP drop it afterwards,
+        // so that CLIENT REPLY ON and RESET, which turn replies back on, are answered.
+        let mark = c.reply_mark();
+        let mut w = RespWriter::new(&mut c.out, c.session.proto);
         let current = ops::ConnView {
             slot,
             laddr: &c.laddr,
@@ -495,17 +492,8 @@ impl Server {
             qbuf: c.query.len(),
             commands: c.commands,
         };
-        let Server {
-            core,
-            clients,
-            monitors,
-            pause,
-            net,
-            stop,
-            pending_write,
-            listeners,
-            ..
-        } = self;
+        let Server { core, clients, monitors, pause, net, stop, pending_write, listeners, .. } =
+            self;
         let mut ops = ops::Ops {
             clients,
             monitors,
@@ -515,8 +503,14 @@ impl Server {
             pending_write,
             listeners,
             current,
+            self_feed: None,
         };
         commands::dispatch(core, &mut c.session, &mut ops, &mut w, argv, now);
+        let self_feed = ops.self_feed.take();
+        c.settle_reply(mark);
+        if let Some(line) = self_feed {
+            c.out.extend_from_slice(&line);
+        }
         self.apply_effects();
     }
 
@@ -526,23 +520,25 @@ impl Server {
         if !garbage.is_empty() {
             self.bio.free(garbage);
         }
-        // Expired keys would be propagated as DEL and notified here once AOF, replication and
-        // keyspace events exist; until then the queue is just drained.
-        let _ = self.core.dbs.take_expired();
+        // Expired keys become DEL effects; propagated commands and keyspace events are dropped
+        // here until AOF, replication and pub/sub consume them.
+        self.core.flush_expired_effects();
         self.core.effects.propagated.clear();
         self.core.effects.events.clear();
     }
 
+    /// Runs one active expiry cycle unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off.
+    fn active_expire(&mut self, kind: CycleKind) {
+        if !commands::server::debug::active_expire_enabled() {
+            return;
+        }
+        let params = ExpireParams::from_effort(self.core.config.active_expire_effort);
+        expire::active_expire_cycle(&mut self.core.dbs, kind, &params, self.core.config.hz, unix_ms());
+    }
+
     fn before_sleep(&mut self) {
         self.resume_paused();
-        let params = ExpireParams::from_effort(self.core.config.active_expire_effort as u32);
-        expire::active_expire_cycle(
-            &mut self.core.dbs,
-            CycleKind::Fast,
-            &params,
-            self.core.config.hz as u32,
-            unix_ms(),
-        );
+        self.active_expire(CycleKind::Fast);
         self.apply_effects();
         let pending = std::mem::take(&mut self.pending_write);
         for slot in pending {
@@ -607,14 +603,10 @@ impl Server {
             self.stop = Some(0);
             return;
         }
-        let params = ExpireParams::from_effort(self.core.config.active_expire_effort as u32);
-        expire::active_expire_cycle(
-            &mut self.core.dbs,
-            CycleKind::Slow,
-            &params,
-            self.core.config.hz as u32,
-            now,
-        );
+        self.active_expire(CycleKind::Slow);
+        for db in self.core.dbs.iter_mut() {
+            db.shrink_if_needed();
+        }
         if self.core.config.activerehashing {
             self.core.dbs.rehash_for(1000);
         }
@@ -628,17 +620,19 @@ impl Server {
 
     fn client_timeouts(&mut self, now: i64) {
         let timeout = self.core.config.timeout;
-        if timeout <= 0 {
+        if timeout == 0 {
             return;
         }
-        let limit = i64::from(timeout as i32) * 1000;
+        let limit = i64::try_from(timeout.saturating_mul(1000)).unwrap_or(i64::MAX);
         let idle: Vec<usize> = self
             .clients
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
                 let c = c.as_ref()?;
-                let exempt = c.session.has(flags::MONITOR);
+                // MONITOR clients and clients held by CLIENT PAUSE are not timed out, as Redis
+                // spares replicas and blocked clients.
+                let exempt = c.session.has(flags::MONITOR) || c.postponed.is_some();
                 (!exempt && now - c.last_interaction_ms > limit).then_some(i)
             })
             .collect();

@@ -49,7 +49,7 @@ pub struct Ops<'a> {
     /// CLIENT PAUSE state.
     pub pause: &'a mut Pause,
     /// Network counters.
-    pub net: &'a NetStats,
+    pub net: &'a mut NetStats,
     /// Set to stop the loop.
     pub stop: &'a mut Option<i32>,
     /// Clients with output to flush.
@@ -58,6 +58,9 @@ pub struct Ops<'a> {
     pub listeners: &'a [Listener],
     /// The current client's connection facts.
     pub current: ConnView<'a>,
+    /// The MONITOR line for the current client's own command, when it is a monitor itself (it
+    /// is out of the client table, so the loop appends this to its output after the command).
+    pub self_feed: Option<Vec<u8>>,
 }
 
 impl Pause {
@@ -378,12 +381,21 @@ impl ServerOps for Ops<'_> {
             _ => slot == current && me.has(flags::MONITOR),
         });
         let line = monitor_line(me, argv, unix_us());
+        if me.has(flags::MONITOR) && self.monitors.contains(&current) {
+            self.self_feed = Some(line.clone());
+        }
         for &slot in self.monitors.iter() {
             if let Some(Some(c)) = self.clients.get_mut(slot) {
                 c.out.extend_from_slice(&line);
                 self.pending_write.push(slot);
             }
         }
+    }
+
+    fn reset_stats(&mut self) {
+        let peak = self.net.peak_clients;
+        *self.net = NetStats::default();
+        self.net.peak_clients = peak;
     }
 
     fn start_monitor(&mut self, me: &mut Session) {

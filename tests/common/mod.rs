@@ -2,6 +2,8 @@
 //! temporary `dir`, wait for PING, kill it on drop; and a raw RESP client for exact bytes.
 
 #![allow(dead_code)]
+// Test support: failing loudly is the point here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -10,22 +12,22 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running carmine process.
-pub struct Server {
+pub(crate) struct Server {
     /// The TCP port it listens on.
-    pub port: u16,
+    pub(crate) port: u16,
     /// Its working directory (removed on drop).
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     child: Child,
 }
 
 impl Server {
     /// Starts carmine with default settings.
-    pub fn start() -> Server {
+    pub(crate) fn start() -> Server {
         Server::start_with(&[])
     }
 
     /// Starts carmine with extra `--directive value` arguments.
-    pub fn start_with(args: &[&str]) -> Server {
+    pub(crate) fn start_with(args: &[&str]) -> Server {
         for _attempt in 0..5 {
             let port = free_port();
             let dir =
@@ -63,13 +65,12 @@ impl Server {
             }
             if let Ok(mut c) = TcpStream::connect(("127.0.0.1", self.port)) {
                 let _ = c.set_read_timeout(Some(Duration::from_secs(2)));
-                if c.write_all(b"PING\r\n").is_ok() {
-                    let mut buf = [0u8; 64];
-                    if let Ok(n) = c.read(&mut buf) {
-                        if buf[..n].starts_with(b"+PONG") || buf[..n].starts_with(b"-") {
-                            return true;
-                        }
-                    }
+                let mut buf = [0u8; 64];
+                if c.write_all(b"PING\r\n").is_ok()
+                    && let Ok(n) = c.read(&mut buf)
+                    && (buf[..n].starts_with(b"+PONG") || buf[..n].starts_with(b"-"))
+                {
+                    return true;
                 }
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -78,12 +79,12 @@ impl Server {
     }
 
     /// A raw connection.
-    pub fn raw(&self) -> Raw {
+    pub(crate) fn raw(&self) -> Raw {
         Raw::connect(self.port)
     }
 
     /// A `redis` crate connection.
-    pub fn client(&self) -> redis::Connection {
+    pub(crate) fn client(&self) -> redis::Connection {
         redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
             .expect("client")
             .get_connection()
@@ -91,7 +92,7 @@ impl Server {
     }
 
     /// Whether the process has exited, waiting up to `timeout`.
-    pub fn exited_within(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+    pub(crate) fn exited_within(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(st)) = self.child.try_wait() {
@@ -103,7 +104,7 @@ impl Server {
     }
 
     /// The process id.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 }
@@ -117,21 +118,21 @@ impl Drop for Server {
 }
 
 /// A port that was free a moment ago.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
 }
 
 /// A raw RESP connection: send bytes, read whole replies as bytes.
-pub struct Raw {
+pub(crate) struct Raw {
     /// The socket.
-    pub stream: TcpStream,
+    pub(crate) stream: TcpStream,
     buf: Vec<u8>,
 }
 
 impl Raw {
     /// Connects to 127.0.0.1:port.
-    pub fn connect(port: u16) -> Raw {
+    pub(crate) fn connect(port: u16) -> Raw {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -143,29 +144,29 @@ impl Raw {
     }
 
     /// Sends raw bytes.
-    pub fn send(&mut self, bytes: &[u8]) {
+    pub(crate) fn send(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write");
     }
 
     /// Sends a command as a multibulk.
-    pub fn send_cmd(&mut self, args: &[&[u8]]) {
+    pub(crate) fn send_cmd(&mut self, args: &[&[u8]]) {
         self.send(&encode(args));
     }
 
     /// Sends a command and returns its whole reply's bytes.
-    pub fn cmd(&mut self, args: &[&str]) -> Vec<u8> {
+    pub(crate) fn cmd(&mut self, args: &[&str]) -> Vec<u8> {
         let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
         self.send_cmd(&a);
         self.read_reply()
     }
 
     /// Sends a command and returns its reply as a (lossy) string.
-    pub fn cmd_str(&mut self, args: &[&str]) -> String {
+    pub(crate) fn cmd_str(&mut self, args: &[&str]) -> String {
         String::from_utf8_lossy(&self.cmd(args)).into_owned()
     }
 
     /// Reads one complete reply.
-    pub fn read_reply(&mut self) -> Vec<u8> {
+    pub(crate) fn read_reply(&mut self) -> Vec<u8> {
         loop {
             if let Some(n) = reply_len(&self.buf) {
                 return self.buf.drain(..n).collect();
@@ -182,7 +183,7 @@ impl Raw {
     }
 
     /// True if the server closed the connection (reads EOF within the timeout).
-    pub fn is_closed(&mut self) -> bool {
+    pub(crate) fn is_closed(&mut self) -> bool {
         let mut tmp = [0u8; 1024];
         loop {
             match self.stream.read(&mut tmp) {
@@ -195,7 +196,7 @@ impl Raw {
 }
 
 /// Encodes a command as a RESP multibulk.
-pub fn encode(args: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn encode(args: &[&[u8]]) -> Vec<u8> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();
     for a in args {
         out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
@@ -206,7 +207,7 @@ pub fn encode(args: &[&[u8]]) -> Vec<u8> {
 }
 
 /// The length of the first complete RESP reply in `b`, if complete.
-pub fn reply_len(b: &[u8]) -> Option<usize> {
+pub(crate) fn reply_len(b: &[u8]) -> Option<usize> {
     let line_end = b.windows(2).position(|w| w == b"\r\n")?;
     let head = *b.first()?;
     let text = std::str::from_utf8(&b[1..line_end]).ok()?;

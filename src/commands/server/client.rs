@@ -95,7 +95,7 @@ fn client_kill(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     if old_form {
         f.addr = Some(arg(argv, 2).to_vec());
         f.skipme = false;
-    } else if argv.len() % 2 == 0 {
+    } else if argv.len().is_multiple_of(2) {
         let mut args = Args::new(argv, 2);
         while let (Some(opt), Some(val)) = (args.next(), args.next()) {
             if is(opt, "ID") {

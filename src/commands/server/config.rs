@@ -59,7 +59,7 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
             ConfigSetError::apply_failed(&name, &reason).to_string(),
         ));
     }
-    ctx.core.effects.notify_classes = ctx.core.config.notify_keyspace_events;
+    ctx.core.sync_config();
     ctx.reply.ok();
     Ok(())
 }
@@ -67,6 +67,7 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 /// CONFIG RESETSTAT: zeroes INFO stats, commandstats, errorstats and latency histograms.
 fn config_resetstat(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
     reset_stats(ctx.core);
+    ctx.server.reset_stats();
     ctx.reply.ok();
     Ok(())
 }

@@ -212,8 +212,14 @@ fn debug_protocol(ctx: &mut Ctx<'_>, name: &[u8]) -> Result<(), CmdError> {
             r.boolean(i == 1);
         }
     } else if t("attrib") {
-        // The RESP3 attribute frame (|1 key-popularity ...) has no ReplySink method yet; the
-        // reply that follows it is what every client surfaces.
+        // Attributes are RESP3-only; the real reply follows them in both protocols.
+        if r.protocol() == Protocol::Resp3 {
+            r.attribute_len(1);
+            r.bulk(b"key-popularity");
+            r.array_len(2);
+            r.bulk(b"key:123");
+            r.int(90);
+        }
         r.bulk(b"Some real reply following the attribute");
     } else if t("push") {
         if r.protocol() == Protocol::Resp2 {

@@ -12,7 +12,8 @@ use crate::commands::args::{is, parse_i64};
 use crate::commands::{CmdError, Ctx, Handler};
 
 /// Handlers in this file.
-pub const HANDLERS: &[(&str, Handler)] = &[("time", time), ("lolwut", lolwut)];
+pub const HANDLERS: &[(&str, Handler)] =
+    &[("time", time), ("lolwut", lolwut), ("lastsave", lastsave), ("role", role)];
 
 /// Answers a container's HELP: the usage line, `lines`, then HELP's own two lines, each as a
 /// status reply (addReplyHelp).
@@ -37,6 +38,22 @@ fn time(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
     ctx.reply.array_len(2);
     ctx.reply.bulk(now.0.to_string().as_bytes());
     ctx.reply.bulk(now.1.to_string().as_bytes());
+    Ok(())
+}
+
+/// LASTSAVE: unix time of the last successful save (the start time until a save happens).
+fn lastsave(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
+    ctx.reply.int(ctx.core.lastsave);
+    Ok(())
+}
+
+/// ROLE: `["master", replication offset, [replicas]]`; carmine has no replication yet, so it is
+/// always a master at offset 0 with no replicas.
+fn role(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
+    ctx.reply.array_len(3);
+    ctx.reply.bulk(b"master");
+    ctx.reply.int(0);
+    ctx.reply.array_len(0);
     Ok(())
 }
 
