@@ -2,6 +2,8 @@
 //! --bigkeys, --memkeys, --latency, --raw, MONITOR, INFO, SLOWLOG, CLIENT LIST) and
 //! redis-benchmark. CI installs redis-tools, so these never skip.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use std::io::{Read, Write};
@@ -57,7 +59,12 @@ fn pipe_mode_mass_inserts_without_errors() {
     for i in 0..10_000 {
         let (k, v) = (format!("key:{i}"), format!("value:{i}"));
         input.extend_from_slice(
-            format!("*3\r\n$3\r\nSET\r\n${}\r\n{k}\r\n${}\r\n{v}\r\n", k.len(), v.len()).as_bytes(),
+            format!(
+                "*3\r\n$3\r\nSET\r\n${}\r\n{k}\r\n${}\r\n{v}\r\n",
+                k.len(),
+                v.len()
+            )
+            .as_bytes(),
         );
     }
     let mut child = Command::new("redis-cli")
@@ -80,7 +87,10 @@ fn bigkeys_and_memkeys_report_the_biggest_string() {
     cli(&s, &["SET", "small", "x"]);
     cli(&s, &["SET", "big", &"y".repeat(1000)]);
     let big = cli(&s, &["--bigkeys"]);
-    assert!(big.contains("Biggest string found '\"big\"' has 1000 bytes"), "{big}");
+    assert!(
+        big.contains("Biggest string found '\"big\"' has 1000 bytes"),
+        "{big}"
+    );
     assert!(big.contains("2 strings with 1001 bytes"), "{big}");
     let mem = cli(&s, &["--memkeys"]);
     assert!(mem.contains("Biggest string found '\"big\"' has "), "{mem}");
@@ -121,6 +131,7 @@ fn monitor_streams_commands_of_other_clients() {
     cli(&s, &["SET", "watched", "1"]);
     std::thread::sleep(Duration::from_millis(300));
     let _ = mon.kill();
+    let _ = mon.wait();
     let mut out = String::new();
     mon.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert!(out.contains("\"SET\" \"watched\" \"1\""), "{out}");
@@ -131,15 +142,32 @@ fn redis_benchmark_runs_without_errors() {
     let s = Server::start();
     for pipeline in ["1", "16"] {
         let out = Command::new("redis-benchmark")
-            .args(["-p", &s.port.to_string(), "-t", "ping,set,get,incr,mset", "-n", "2000"])
+            .args([
+                "-p",
+                &s.port.to_string(),
+                "-t",
+                "ping,set,get,incr,mset",
+                "-n",
+                "2000",
+            ])
             .args(["-c", "10", "-P", pipeline, "-q"])
             .output()
             .expect("redis-benchmark must be installed (apt-get install redis-tools)");
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!text.contains("ERR") && !stderr.contains("ERR"), "{text}{stderr}");
-        for t in ["PING_INLINE: ", "PING_MBULK: ", "SET: ", "GET: ", "INCR: ", "MSET (10 keys): "] {
+        assert!(
+            !text.contains("ERR") && !stderr.contains("ERR"),
+            "{text}{stderr}"
+        );
+        for t in [
+            "PING_INLINE: ",
+            "PING_MBULK: ",
+            "SET: ",
+            "GET: ",
+            "INCR: ",
+            "MSET (10 keys): ",
+        ] {
             assert!(text.contains(t), "missing {t} in {text}");
         }
     }

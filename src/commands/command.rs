@@ -7,10 +7,11 @@
 //! `is_implemented`, and the `reply_*` functions below take any filter so they can be tested
 //! against the whole table.
 //!
-//! Differences from Redis that are not ours to fix here: Redis walks its command dicts in hash
-//! order, which changes from run to run, while carmine lists commands sorted by name; and the
-//! JSON the table comes from has no summaries, complexities, history, key-spec notes or the
-//! `syscmd` doc flag, so those fields are absent from COMMAND INFO and COMMAND DOCS.
+//! The documentation texts (summaries, complexities, history, `replaced_by`, key-spec notes and
+//! the `syscmd` doc flag) come from a real Redis 7.0.15 through the generator's supplement, so
+//! COMMAND INFO and COMMAND DOCS of a single command are byte-identical to Redis's. One difference
+//! is not ours to fix: Redis walks its command and subcommand dicts in hash order, which changes
+//! from run to run, while carmine lists commands and subcommands sorted by name.
 
 use bytes::Bytes;
 
@@ -330,9 +331,13 @@ fn write_info(out: &mut dyn ReplySink, cmd: &CommandSpec, filter: Filter<'_>) {
     }
 }
 
-/// addReplyCommandKeySpecs, for one spec.
+/// addReplyCommandKeySpecs, for one spec: the optional notes come first.
 fn write_key_spec(out: &mut dyn ReplySink, ks: &KeySpec) {
-    out.map_len(3);
+    out.map_len(3 + usize::from(ks.notes.is_some()));
+    if let Some(notes) = ks.notes {
+        out.bulk(b"notes");
+        out.bulk(notes.as_bytes());
+    }
     out.bulk(b"flags");
     write_key_flags(out, ks.flags);
     out.bulk(b"begin_search");
@@ -426,18 +431,30 @@ fn write_flag_set(out: &mut dyn ReplySink, flags: u64, names: &[(u64, &str)]) {
     }
 }
 
-/// addReplyCommandDocs: the documentation map of one command.
+/// addReplyCommandDocs: the documentation map of one command, fields in Redis 7.0's order.
 fn write_docs(out: &mut dyn ReplySink, cmd: &CommandSpec, filter: Filter<'_>) {
     let fields = 2
+        + usize::from(cmd.summary.is_some())
+        + usize::from(cmd.complexity.is_some())
         + usize::from(cmd.doc_flags != 0)
         + usize::from(cmd.deprecated_since.is_some())
+        + usize::from(cmd.replaced_by.is_some())
+        + usize::from(!cmd.history.is_empty())
         + usize::from(!cmd.args.is_empty())
         + usize::from(cmd.is_container());
     out.map_len(fields);
+    if let Some(summary) = cmd.summary {
+        out.bulk(b"summary");
+        out.bulk(summary.as_bytes());
+    }
     out.bulk(b"since");
     out.bulk(cmd.since.as_bytes());
     out.bulk(b"group");
     out.bulk(cmd.group.as_str().as_bytes());
+    if let Some(complexity) = cmd.complexity {
+        out.bulk(b"complexity");
+        out.bulk(complexity.as_bytes());
+    }
     if cmd.doc_flags != 0 {
         out.bulk(b"doc_flags");
         write_flag_set(out, cmd.doc_flags, DOC_FLAG_NAMES);
@@ -445,6 +462,20 @@ fn write_docs(out: &mut dyn ReplySink, cmd: &CommandSpec, filter: Filter<'_>) {
     if let Some(dep) = cmd.deprecated_since {
         out.bulk(b"deprecated_since");
         out.bulk(dep.as_bytes());
+    }
+    if let Some(by) = cmd.replaced_by {
+        out.bulk(b"replaced_by");
+        out.bulk(by.as_bytes());
+    }
+    if !cmd.history.is_empty() {
+        // addReplyCommandHistory: a set of (version, change) arrays.
+        out.bulk(b"history");
+        out.set_len(cmd.history.len());
+        for (version, change) in cmd.history {
+            out.array_len(2);
+            out.bulk(version.as_bytes());
+            out.bulk(change.as_bytes());
+        }
     }
     if !cmd.args.is_empty() {
         out.bulk(b"arguments");

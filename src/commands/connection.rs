@@ -123,8 +123,16 @@ fn hello(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.reply.set_protocol(p);
     }
     let cfg = &ctx.core.config;
-    let mode = if cfg.cluster_enabled { "cluster" } else { "standalone" };
-    let role = if cfg.replicaof.is_some() { "replica" } else { "master" };
+    let mode = if cfg.cluster_enabled {
+        "cluster"
+    } else {
+        "standalone"
+    };
+    let role = if cfg.replicaof.is_some() {
+        "replica"
+    } else {
+        "master"
+    };
     ctx.reply.map_len(7);
     ctx.reply.bulk(b"server");
     ctx.reply.bulk(b"redis");

@@ -87,6 +87,10 @@ impl Core {
     pub fn sync_config(&mut self) {
         self.dbs.lazy_expire = self.config.lazyfree_lazy_expire;
         self.effects.notify_classes = self.config.notify_keyspace_events;
+        self.latency.tracking = self
+            .config
+            .value("latency-tracking")
+            .is_none_or(|v| v != b"no");
     }
 
     /// Turns the keys the db layer expired into their effects: an `expired` event and a
@@ -97,10 +101,16 @@ impl Core {
         if expired.is_empty() {
             return;
         }
-        let verb: &'static [u8] = if self.dbs.lazy_expire { b"UNLINK" } else { b"DEL" };
+        let verb: &'static [u8] = if self.dbs.lazy_expire {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        };
         for (db, key) in expired {
-            self.effects.notify(crate::config::NOTIFY_EXPIRED, "expired", db, &key);
-            self.effects.propagate(db, vec![Bytes::from_static(verb), key]);
+            self.effects
+                .notify(crate::config::NOTIFY_EXPIRED, "expired", db, &key);
+            self.effects
+                .propagate(db, vec![Bytes::from_static(verb), key]);
         }
     }
 }
@@ -306,8 +316,9 @@ pub fn call(
         core.slowlog
             .record(&core.config, argv, usec, now_ms, session);
     }
-    core.latency.record("command", usec / 1000, now_ms, &core.config);
-    core.latency.record_command(spec.name, usec, &core.config);
+    core.latency
+        .record("command", usec / 1000, now_ms, &core.config);
+    core.latency.record_command(spec.name, usec);
     if spec.flags & (spec::CMD_SKIP_MONITOR | spec::CMD_ADMIN) == 0 {
         server.feed_monitors(session, argv);
     }

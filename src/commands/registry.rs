@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use super::Handler;
 use super::spec::{self, CommandSpec};
+use crate::util::hash::FastBuildHasher;
 
 /// Call counters for one command (INFO commandstats).
 #[derive(Debug, Default, Clone)]
@@ -30,7 +31,7 @@ pub struct CommandEntry {
     /// Its handler; `None` for a container command whose subcommands carry the handlers.
     pub handler: Option<Handler>,
     /// Subcommands by lowercase short name, as indexes into the registry.
-    pub subs: HashMap<Box<[u8]>, usize>,
+    pub subs: HashMap<Box<[u8]>, usize, FastBuildHasher>,
     /// Call counters.
     pub stats: CommandStats,
 }
@@ -39,7 +40,7 @@ pub struct CommandEntry {
 /// command is one index, and stats need no second lookup) and a name index over top-level ones.
 pub struct Registry {
     entries: Vec<CommandEntry>,
-    by_name: HashMap<Box<[u8]>, usize>,
+    by_name: HashMap<Box<[u8]>, usize, FastBuildHasher>,
 }
 
 impl Registry {
@@ -52,9 +53,9 @@ impl Registry {
             }
         }
         let mut entries = Vec::new();
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         for s in spec::COMMANDS {
-            let mut subs = HashMap::new();
+            let mut subs = HashMap::default();
             for sub in s.subcommands {
                 if let Some(&h) = bound.get(sub.name) {
                     let short = sub.name.rsplit('|').next().unwrap_or(sub.name);
@@ -62,7 +63,7 @@ impl Registry {
                     entries.push(CommandEntry {
                         spec: sub,
                         handler: Some(h),
-                        subs: HashMap::new(),
+                        subs: HashMap::default(),
                         stats: CommandStats::default(),
                     });
                 }
@@ -162,7 +163,11 @@ mod tests {
         for s in spec::COMMANDS {
             let row = |c: &CommandSpec| {
                 let name = c.name.replace('|', " ").to_ascii_uppercase();
-                let status = if reg.is_implemented(c.name) { "done" } else { "missing" };
+                let status = if reg.is_implemented(c.name) {
+                    "done"
+                } else {
+                    "missing"
+                };
                 format!("| {} | {} | {} |\n", name, c.group.as_str(), status)
             };
             if s.subcommands.is_empty() {
@@ -180,7 +185,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for list in crate::commands::HANDLERS {
             for (name, _) in *list {
-                assert!(spec_has(name), "handler {name} has no row in the command table");
+                assert!(
+                    spec_has(name),
+                    "handler {name} has no row in the command table"
+                );
                 assert!(seen.insert(*name), "handler {name} is bound twice");
             }
         }
@@ -216,7 +224,9 @@ mod tests {
                 let new = format!("{}{}{}{}", &doc[..a], begin, rows, &doc[b..]);
                 std::fs::write(path, new).unwrap();
             } else {
-                panic!("COMPATIBILITY.md is stale: run CARMINE_WRITE_COMPAT=1 cargo test --lib compatibility");
+                panic!(
+                    "COMPATIBILITY.md is stale: run CARMINE_WRITE_COMPAT=1 cargo test --lib compatibility"
+                );
             }
         }
     }

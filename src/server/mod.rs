@@ -430,7 +430,8 @@ impl Server {
             self.pause = ops::Pause::default();
             return false;
         }
-        self.pause.holds(now, ops::Pause::command_flags(&self.core, argv), session)
+        self.pause
+            .holds(now, ops::Pause::command_flags(&self.core, argv), session)
     }
 
     /// Whether the client's pending output is over its class's client-output-buffer-limit
@@ -492,8 +493,17 @@ impl Server {
             qbuf: c.query.len(),
             commands: c.commands,
         };
-        let Server { core, clients, monitors, pause, net, stop, pending_write, listeners, .. } =
-            self;
+        let Server {
+            core,
+            clients,
+            monitors,
+            pause,
+            net,
+            stop,
+            pending_write,
+            listeners,
+            ..
+        } = self;
         let mut ops = ops::Ops {
             clients,
             monitors,
@@ -533,7 +543,13 @@ impl Server {
             return;
         }
         let params = ExpireParams::from_effort(self.core.config.active_expire_effort);
-        expire::active_expire_cycle(&mut self.core.dbs, kind, &params, self.core.config.hz, unix_ms());
+        expire::active_expire_cycle(
+            &mut self.core.dbs,
+            kind,
+            &params,
+            self.core.config.hz,
+            unix_ms(),
+        );
     }
 
     fn before_sleep(&mut self) {

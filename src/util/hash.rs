@@ -185,6 +185,39 @@ fn lower8(x: u64) -> u64 {
 }
 
 /// The process-wide seed; a fixed odd constant until `seed_from_random` runs.
+/// A `std::hash::Hasher` over [`hash_with_seed`], for std maps whose keys are short byte strings
+/// (command names, event names) on the per-command path, where SipHash costs more than the
+/// lookup itself. Keyed with the process seed like every other table here.
+#[derive(Debug, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl Default for FastHasher {
+    fn default() -> Self {
+        FastHasher(seed())
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_with_seed(self.0, bytes);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = hash_with_seed(self.0, &[i]);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.0 = hash_with_seed(self.0, &i.to_le_bytes());
+    }
+}
+
+/// Builds [`FastHasher`]s for std collections.
+pub type FastBuildHasher = std::hash::BuildHasherDefault<FastHasher>;
+
 static SEED: AtomicU64 = AtomicU64::new(DEFAULT_SEED);
 /// Whether `seed_from_random` has run.
 static SEEDED: AtomicBool = AtomicBool::new(false);

@@ -25,6 +25,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("latency|help", latency_help),
 ];
 
+use crate::util::hash::FastBuildHasher;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::config::Config;
@@ -56,7 +57,9 @@ pub struct LatencyMonitor {
     /// By event name.
     pub events: BTreeMap<&'static str, EventHistory>,
     /// Per-command latency histograms by full command name ("get", "config|set").
-    pub histograms: HashMap<&'static str, Histogram>,
+    pub histograms: HashMap<&'static str, Histogram, FastBuildHasher>,
+    /// `latency-tracking`, copied from the config by `Core::sync_config`.
+    pub tracking: bool,
 }
 
 /// One command's latency histogram: power-of-two microsecond buckets.
@@ -129,8 +132,8 @@ fn bucket_of(usec: u64) -> usize {
 
 impl LatencyMonitor {
     /// Counts one call of `command` (its full name) in its histogram (`latency-tracking`).
-    pub fn record_command(&mut self, command: &'static str, usec: u64, config: &Config) {
-        if config.value("latency-tracking").is_some_and(|v| v == b"no") {
+    pub fn record_command(&mut self, command: &'static str, usec: u64) {
+        if !self.tracking {
             return;
         }
         self.histograms.entry(command).or_default().record(usec);
@@ -625,8 +628,7 @@ mod tests {
     #[test]
     fn histogram_command_replies_a_map_per_tracked_command() {
         let mut h = Harness::new();
-        let cfg = h.core.config.clone();
-        h.core.latency.record_command("set", 12, &cfg);
+        h.core.latency.record_command("set", 12);
         assert_eq!(
             h.run(&["LATENCY", "HISTOGRAM", "SET", "nosuch"]),
             Reply::Map(vec![(

@@ -129,11 +129,7 @@ fn memory_stats(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
     int(r, "overhead.total", m.overhead);
     int(r, "keys.count", keys);
     let net = m.used.saturating_sub(m.startup);
-    int(
-        r,
-        "keys.bytes-per-key",
-        net.checked_div(keys).unwrap_or(0),
-    );
+    int(r, "keys.bytes-per-key", net.checked_div(keys).unwrap_or(0));
     int(r, "dataset.bytes", m.dataset);
     dbl(r, "dataset.percentage", ratio(m.dataset, net) * 100.0);
     dbl(r, "peak.percentage", ratio(m.used, m.peak) * 100.0);

@@ -12,8 +12,12 @@ use crate::commands::args::{is, parse_i64};
 use crate::commands::{CmdError, Ctx, Handler};
 
 /// Handlers in this file.
-pub const HANDLERS: &[(&str, Handler)] =
-    &[("time", time), ("lolwut", lolwut), ("lastsave", lastsave), ("role", role)];
+pub const HANDLERS: &[(&str, Handler)] = &[
+    ("time", time),
+    ("lolwut", lolwut),
+    ("lastsave", lastsave),
+    ("role", role),
+];
 
 /// Answers a container's HELP: the usage line, `lines`, then HELP's own two lines, each as a
 /// status reply (addReplyHelp).
