@@ -76,10 +76,14 @@ def cpu_ticks(pid):
 
 def run_benchmark(port, test, n, clients, pipeline, pid):
     before = cpu_ticks(pid)
-    out = subprocess.run(
+    done = subprocess.run(
         ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n), "-P",
          str(pipeline), "-r", "100000", "-t", test, "--csv"],
-        capture_output=True, text=True, check=True).stdout
+        capture_output=True, text=True, check=True)
+    out = done.stdout
+    if "Error from server" in done.stderr:
+        # A throughput of error replies is no throughput: stop rather than report it.
+        sys.exit(f"{test} on port {port} got error replies: {done.stderr.strip()[:300]}")
     cpu = (cpu_ticks(pid) - before) / CLK_TCK
     rows = [r for r in csv.DictReader(io.StringIO(out))]
     if len(rows) != 1:

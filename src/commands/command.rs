@@ -677,10 +677,10 @@ mod tests {
         assert_eq!(info(Protocol::Resp3, &["Config|Set"]), crlf(want));
     }
 
-    /// COMMAND DOCS SET in RESP3: Redis 7.0.15's reply minus the summary, complexity and
-    /// history the JSON does not have.
+    /// Redis 7.0.15's bytes for COMMAND DOCS SET in RESP3 (summary, complexity and history from
+    /// the supplement, the arguments from the JSON).
     #[test]
-    fn command_docs_set_matches_redis_shape() {
+    fn command_docs_set_matches_redis() {
         let got = render(Protocol::Resp3, |out| {
             reply_docs(out, &["set", "nosuch"], &all)
         });
@@ -705,9 +705,14 @@ mod tests {
             $4\nPXAT\n$5\nsince\n$5\n6.2.0\n\
             %4\n$4\nname\n$7\nkeepttl\n$4\ntype\n$10\npure-token\n$5\ntoken\n$7\nKEEPTTL\n\
             $5\nsince\n$5\n6.0.0\n";
-        let want = format!(
-            "%1\n$3\nset\n%3\n$5\nsince\n$5\n1.0.0\n$5\ngroup\n$6\nstring\n$9\narguments\n{args}"
-        );
+        let head = "%1\n$3\nset\n%6\n$7\nsummary\n$29\nSet the string value of a key\n\
+            $5\nsince\n$5\n1.0.0\n$5\ngroup\n$6\nstring\n$10\ncomplexity\n$4\nO(1)\n\
+            $7\nhistory\n~4\n\
+            *2\n$6\n2.6.12\n$44\nAdded the `EX`, `PX`, `NX` and `XX` options.\n\
+            *2\n$5\n6.0.0\n$27\nAdded the `KEEPTTL` option.\n\
+            *2\n$5\n6.2.0\n$42\nAdded the `GET`, `EXAT` and `PXAT` option.\n\
+            *2\n$5\n7.0.0\n$55\nAllowed the `NX` and `GET` options to be used together.\n";
+        let want = format!("{head}$9\narguments\n{args}");
         assert_eq!(got, crlf(&want));
     }
 
@@ -716,11 +721,67 @@ mod tests {
         let got = render(Protocol::Resp2, |out| {
             reply_docs(out, &["get", "foo"], &all)
         });
-        let want = "*2\n$3\nget\n*6\n$5\nsince\n$5\n1.0.0\n$5\ngroup\n$6\nstring\n$9\narguments\n\
-                    *1\n*6\n$4\nname\n$3\nkey\n$4\ntype\n$3\nkey\n$14\nkey_spec_index\n:0\n";
-        assert_eq!(got, crlf(want));
+        assert_eq!(got, crlf(DOCS_GET_RESP2));
         let none = render(Protocol::Resp2, |out| reply_docs(out, &[""], &all));
         assert_eq!(none, crlf("*0\n"));
+    }
+
+    /// Redis 7.0.15's bytes for COMMAND DOCS GET in RESP2.
+    const DOCS_GET_RESP2: &str = "*2\n$3\nget\n*10\n$7\nsummary\n$22\nGet the value of a key\n\
+        $5\nsince\n$5\n1.0.0\n$5\ngroup\n$6\nstring\n$10\ncomplexity\n$4\nO(1)\n\
+        $9\narguments\n*1\n*6\n$4\nname\n$3\nkey\n$4\ntype\n$3\nkey\n$14\nkey_spec_index\n:0\n";
+
+    /// Redis 7.0.15's bytes for COMMAND DOCS GET in both protocols.
+    #[test]
+    fn command_docs_get_matches_redis() {
+        let two = render(Protocol::Resp2, |out| reply_docs(out, &["get"], &all));
+        assert_eq!(two, crlf(DOCS_GET_RESP2));
+        let three = render(Protocol::Resp3, |out| reply_docs(out, &["GET"], &all));
+        let want = "%1\n$3\nget\n%5\n$7\nsummary\n$22\nGet the value of a key\n\
+                    $5\nsince\n$5\n1.0.0\n$5\ngroup\n$6\nstring\n$10\ncomplexity\n$4\nO(1)\n\
+                    $9\narguments\n*1\n%3\n$4\nname\n$3\nkey\n$4\ntype\n$3\nkey\n\
+                    $14\nkey_spec_index\n:0\n";
+        assert_eq!(three, crlf(want));
+    }
+
+    /// Redis 7.0.15's bytes for COMMAND INFO SET: its key spec has notes, shown first.
+    #[test]
+    fn command_info_set_matches_redis() {
+        let two = "*1\n*10\n$3\nset\n:-3\n*2\n+write\n+denyoom\n:1\n:1\n:1\n*3\n+@write\n\
+                   +@string\n+@slow\n*0\n*1\n*8\n$5\nnotes\n$48\n\
+                   RW and ACCESS due to the optional `GET` argument\n$5\nflags\n*4\n+RW\n+access\n\
+                   +update\n+variable_flags\n$12\nbegin_search\n*4\n$4\ntype\n$5\nindex\n$4\n\
+                   spec\n*2\n$5\nindex\n:1\n$9\nfind_keys\n*4\n$4\ntype\n$5\nrange\n$4\nspec\n\
+                   *6\n$7\nlastkey\n:0\n$7\nkeystep\n:1\n$5\nlimit\n:0\n*0\n";
+        assert_eq!(info(Protocol::Resp2, &["set"]), crlf(two));
+        let three = "*1\n*10\n$3\nset\n:-3\n~2\n+write\n+denyoom\n:1\n:1\n:1\n~3\n+@write\n\
+                     +@string\n+@slow\n~0\n~1\n%4\n$5\nnotes\n$48\n\
+                     RW and ACCESS due to the optional `GET` argument\n$5\nflags\n~4\n+RW\n\
+                     +access\n+update\n+variable_flags\n$12\nbegin_search\n%2\n$4\ntype\n$5\n\
+                     index\n$4\nspec\n%1\n$5\nindex\n:1\n$9\nfind_keys\n%2\n$4\ntype\n$5\n\
+                     range\n$4\nspec\n%3\n$7\nlastkey\n:0\n$7\nkeystep\n:1\n$5\nlimit\n:0\n~0\n";
+        assert_eq!(info(Protocol::Resp3, &["SET"]), crlf(three));
+    }
+
+    /// GEORADIUS as Redis 7.0.15 orders its doc fields: doc_flags, deprecated_since, replaced_by,
+    /// history; PFDEBUG carries the `syscmd` doc flag.
+    #[test]
+    fn command_docs_field_order_matches_redis() {
+        let got = render(Protocol::Resp3, |out| reply_docs(out, &["georadius"], &all));
+        let text = String::from_utf8(got).unwrap();
+        let want = "$9\r\ndoc_flags\r\n~1\r\n+deprecated\r\n$16\r\ndeprecated_since\r\n$5\r\n\
+                    6.2.0\r\n$11\r\nreplaced_by\r\n$61\r\n\
+                    `GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument\r\n\
+                    $7\r\nhistory\r\n~2\r\n*2\r\n$5\r\n6.2.0\r\n$35\r\n\
+                    Added the `ANY` option for `COUNT`.\r\n";
+        assert!(text.starts_with("%1\r\n$9\r\ngeoradius\r\n%9\r\n$7\r\nsummary\r\n"));
+        assert!(text.contains(want), "{text}");
+        let got = render(Protocol::Resp3, |out| reply_docs(out, &["pfdebug"], &all));
+        let text = String::from_utf8(got).unwrap();
+        assert!(
+            text.contains("$9\r\ndoc_flags\r\n~1\r\n+syscmd\r\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -878,8 +939,8 @@ mod table_tests {
     use std::collections::BTreeMap;
 
     use super::super::spec::{
-        ACL_READ, ACL_SCRIPTING, ACL_SLOW, CMD_MOVABLE_KEYS, CMD_READONLY, COMMANDS, lookup,
-        lookup_fullname, lookup_subcommand,
+        ACL_READ, ACL_SCRIPTING, ACL_SLOW, CMD_MOVABLE_KEYS, CMD_READONLY, COMMANDS,
+        DOC_DEPRECATED, DOC_SYSCMD, lookup, lookup_fullname, lookup_subcommand,
     };
 
     /// Just enough JSON for the command file: objects, arrays, strings, integers, booleans.
@@ -1069,6 +1130,95 @@ mod table_tests {
         assert!(lookup(b"").is_none());
         assert!(lookup(&[b'a'; 300]).is_none());
         assert!(lookup_subcommand(lookup(b"get").unwrap(), b"x").is_none());
+    }
+
+    /// The documentation texts of every command, as tools/command_docs_supplement.json has them
+    /// (so the generator's line wrapping loses nothing).
+    #[test]
+    fn every_command_carries_its_supplement() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tools/command_docs_supplement.json"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let Json::Obj(sup) = parse(&bytes, &mut 0) else {
+            panic!("not an object")
+        };
+        let text = |e: &Json, k: &str| e.get(k).map(|v| v.str().to_string());
+        let mut seen = 0;
+        for c in COMMANDS
+            .iter()
+            .flat_map(|c| std::iter::once(c).chain(c.subcommands))
+        {
+            seen += 1;
+            let e = sup
+                .get(c.name)
+                .unwrap_or_else(|| panic!("{} missing", c.name));
+            assert_eq!(
+                c.summary.map(str::to_string),
+                text(e, "summary"),
+                "{}",
+                c.name
+            );
+            assert_eq!(
+                c.complexity.map(str::to_string),
+                text(e, "complexity"),
+                "{}",
+                c.name
+            );
+            assert_eq!(
+                c.replaced_by.map(str::to_string),
+                text(e, "replaced_by"),
+                "{}",
+                c.name
+            );
+            let history: Vec<(String, String)> = match e.get("history") {
+                Some(Json::Arr(v)) => v
+                    .iter()
+                    .map(|h| match h {
+                        Json::Arr(p) => (p[0].str().to_string(), p[1].str().to_string()),
+                        other => panic!("{other:?}"),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let got: Vec<(String, String)> = c
+                .history
+                .iter()
+                .map(|(v, t)| (v.to_string(), t.to_string()))
+                .collect();
+            assert_eq!(got, history, "{}", c.name);
+            let flags: Vec<&str> = match e.get("doc_flags") {
+                Some(Json::Arr(v)) => v.iter().map(Json::str).collect(),
+                _ => Vec::new(),
+            };
+            assert_eq!(
+                c.doc_flags & DOC_DEPRECATED != 0,
+                flags.contains(&"deprecated"),
+                "{}",
+                c.name
+            );
+            assert_eq!(
+                c.doc_flags & DOC_SYSCMD != 0,
+                flags.contains(&"syscmd"),
+                "{}",
+                c.name
+            );
+            for (i, ks) in c.key_specs.iter().enumerate() {
+                let note = e
+                    .get("key_spec_notes")
+                    .and_then(|n| n.get(&i.to_string()))
+                    .map(|n| n.str().to_string());
+                assert_eq!(
+                    ks.notes.map(str::to_string),
+                    note,
+                    "{} key spec {i}",
+                    c.name
+                );
+            }
+        }
+        assert_eq!(seen, sup.len());
+        assert_eq!(seen, 366);
     }
 
     #[test]
