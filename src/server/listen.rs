@@ -34,7 +34,7 @@ impl Listener {
             }
             Listener::Unix(l, path) => {
                 let (s, _) = l.accept()?;
-                Ok((Stream::Unix(s), format!("{path}:0"), path.clone(), true))
+                Ok((Stream::Unix(s), format!("{path}:0"), format!("{path}:0"), true))
             }
         }
     }
