@@ -14,7 +14,17 @@ if [ "$1" = "carmine" ]; then
   shift
   case "$1" in
     ""|-*) set -- carmine --protected-mode no "$@" ;;
-    *) set -- carmine "$@" ;;
+    *)
+      # A config file: protected mode stays off unless the file itself sets it (options given
+      # after the file still override both).
+      conf="$1"
+      shift
+      if [ -r "$conf" ] && grep -qiE '^[[:space:]]*protected-mode[[:space:]]' "$conf"; then
+        set -- carmine "$conf" "$@"
+      else
+        set -- carmine "$conf" --protected-mode no "$@"
+      fi
+      ;;
   esac
 fi
 exec "$@"

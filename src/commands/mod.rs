@@ -20,6 +20,8 @@ pub mod spec;
 pub mod string;
 #[cfg(test)]
 pub mod testing;
+#[cfg(test)]
+mod robustness;
 
 use std::time::Instant;
 

@@ -446,7 +446,7 @@ impl Server {
             if c.soft_limit_since_ms == 0 {
                 c.soft_limit_since_ms = now;
                 soft = false;
-            } else if now - c.soft_limit_since_ms <= (lim.soft_seconds as i64) * 1000 {
+            } else if !soft_limit_elapsed(now, c.soft_limit_since_ms, lim.soft_seconds) {
                 soft = false;
             }
         } else {
@@ -675,6 +675,13 @@ impl Server {
     }
 }
 
+/// Whether a soft output-buffer limit first exceeded at `since_ms` has now been exceeded for
+/// longer than `soft_seconds` (any u64 CONFIG SET accepts, so the product saturates).
+fn soft_limit_elapsed(now_ms: i64, since_ms: i64, soft_seconds: u64) -> bool {
+    let window = i64::try_from(soft_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
+    now_ms.saturating_sub(since_ms) > window
+}
+
 fn write_pidfile(config: &Config) -> io::Result<()> {
     if config.pidfile.is_empty() {
         return Ok(());
@@ -683,3 +690,17 @@ fn write_pidfile(config: &Config) -> io::Result<()> {
 }
 
 const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+#[cfg(test)]
+mod tests {
+    use super::soft_limit_elapsed;
+
+    #[test]
+    fn soft_limit_window_saturates_for_huge_soft_seconds() {
+        assert!(!soft_limit_elapsed(10_000, 1, u64::MAX));
+        assert!(!soft_limit_elapsed(10_000, 1, u64::MAX / 1000 + 1));
+        assert!(!soft_limit_elapsed(60_001, 1, 60));
+        assert!(soft_limit_elapsed(60_002, 1, 60));
+        assert!(soft_limit_elapsed(1, 0, 0));
+    }
+}
