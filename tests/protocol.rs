@@ -266,3 +266,37 @@ fn a_taken_port_fails_start_up_with_redis_message() {
         "{log}"
     );
 }
+
+#[test]
+fn config_set_port_moves_the_listener_and_a_taken_port_is_refused() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port().to_string();
+    assert_eq!(
+        r.cmd_str(&["CONFIG", "SET", "port", &taken_port]),
+        "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n"
+    );
+    assert_eq!(
+        r.cmd_str(&["CONFIG", "GET", "port"]),
+        format!(
+            "*2\r\n$4\r\nport\r\n${}\r\n{}\r\n",
+            s.port.to_string().len(),
+            s.port
+        )
+    );
+    // The old port still accepts connections.
+    assert_eq!(s.raw().cmd_str(&["PING"]), "+PONG\r\n");
+    let new_port = common::free_port();
+    assert_eq!(
+        r.cmd_str(&["CONFIG", "SET", "port", &new_port.to_string()]),
+        "+OK\r\n"
+    );
+    assert_eq!(Raw::connect(new_port).cmd_str(&["PING"]), "+PONG\r\n");
+    assert!(
+        TcpStream::connect(("127.0.0.1", s.port)).is_err(),
+        "old port still listening"
+    );
+    // The connection that ran CONFIG SET is unaffected.
+    assert_eq!(r.cmd_str(&["PING"]), "+PONG\r\n");
+}

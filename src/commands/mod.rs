@@ -15,13 +15,13 @@ pub mod error;
 pub mod generic;
 pub mod keys;
 pub mod registry;
+#[cfg(test)]
+mod robustness;
 pub mod server;
 pub mod spec;
 pub mod string;
 #[cfg(test)]
 pub mod testing;
-#[cfg(test)]
-mod robustness;
 
 use std::time::Instant;
 

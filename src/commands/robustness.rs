@@ -60,8 +60,14 @@ const VOCAB: &[&str] = &[
 /// Commands the test must not run with arbitrary arguments: they sleep, stop the process or
 /// allocate as much as they are told by design (as in Redis, and only with enable-debug-command).
 fn skipped(argv: &[Bytes]) -> bool {
-    let name = argv.first().map(|a| a.to_ascii_lowercase()).unwrap_or_default();
-    let sub = argv.get(1).map(|a| a.to_ascii_lowercase()).unwrap_or_default();
+    let name = argv
+        .first()
+        .map(|a| a.to_ascii_lowercase())
+        .unwrap_or_default();
+    let sub = argv
+        .get(1)
+        .map(|a| a.to_ascii_lowercase())
+        .unwrap_or_default();
     matches!(name.as_slice(), b"shutdown" | b"monitor")
         || (name == b"debug" && matches!(sub.as_slice(), b"sleep" | b"populate"))
 }

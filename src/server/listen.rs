@@ -34,8 +34,21 @@ impl Listener {
             }
             Listener::Unix(l, path) => {
                 let (s, _) = l.accept()?;
-                Ok((Stream::Unix(s), format!("{path}:0"), format!("{path}:0"), true))
+                Ok((
+                    Stream::Unix(s),
+                    format!("{path}:0"),
+                    format!("{path}:0"),
+                    true,
+                ))
             }
+        }
+    }
+
+    /// The bound address, if this is a TCP listener.
+    pub fn tcp_addr(&self) -> Option<SocketAddr> {
+        match self {
+            Listener::Tcp(l) => l.local_addr().ok(),
+            Listener::Unix(..) => None,
         }
     }
 
@@ -55,51 +68,9 @@ impl Listener {
     }
 }
 
-/// Binds every configured listener and registers it with the poll under tokens 0, 1, ...
-pub fn bind_all(config: &Config, registry: &Registry) -> Result<Vec<Listener>, String> {
-    let mut out = Vec::new();
-    if config.port != 0 {
-        let binds: Vec<String> = if config.bind.is_empty() {
-            vec!["*".into(), "-::*".into()]
-        } else {
-            config.bind.clone()
-        };
-        for b in &binds {
-            let (optional, addr) = match b.strip_prefix('-') {
-                Some(rest) => (true, rest),
-                None => (false, b.as_str()),
-            };
-            let ip: IpAddr = match addr {
-                "*" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                "::*" => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-                other => match other.parse() {
-                    Ok(ip) => ip,
-                    Err(_) => {
-                        return Err(format!(
-                            "Failed listening on port {} (tcp), aborting.",
-                            config.port
-                        ));
-                    }
-                },
-            };
-            match tcp_listener(SocketAddr::new(ip, config.port), config.tcp_backlog) {
-                Ok(l) => out.push(Listener::Tcp(l)),
-                Err(e) if optional && e.kind() != io::ErrorKind::AddrInUse => {}
-                Err(e) => {
-                    tracing::warn!(
-                        "Warning: Could not create server TCP listening socket {}:{}: bind: {}",
-                        addr,
-                        config.port,
-                        e
-                    );
-                    return Err(format!(
-                        "Failed listening on port {} (tcp), aborting.",
-                        config.port
-                    ));
-                }
-            }
-        }
-    }
+/// Binds every configured listener (not registered with the poll yet).
+pub fn bind_all(config: &Config) -> Result<Vec<Listener>, String> {
+    let mut out = bind_tcp(config)?;
     if !config.unixsocket.is_empty() {
         let path = config.unixsocket.clone();
         let _ = std::fs::remove_file(&path);
@@ -112,14 +83,73 @@ pub fn bind_all(config: &Config, registry: &Registry) -> Result<Vec<Listener>, S
         }
         out.push(Listener::Unix(l, path));
     }
-    for (i, l) in out.iter_mut().enumerate() {
+    Ok(out)
+}
+
+/// Binds the TCP listeners for `bind` and `port`.
+pub fn bind_tcp(config: &Config) -> Result<Vec<Listener>, String> {
+    let mut out = Vec::new();
+    if config.port == 0 {
+        return Ok(out);
+    }
+    let failed = || format!("Failed listening on port {} (tcp), aborting.", config.port);
+    let binds: Vec<String> = if config.bind.is_empty() {
+        vec!["*".into(), "-::*".into()]
+    } else {
+        config.bind.clone()
+    };
+    for b in &binds {
+        let (optional, addr) = match b.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, b.as_str()),
+        };
+        let ip: IpAddr = match addr {
+            "*" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            "::*" => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            other => other.parse().map_err(|_| failed())?,
+        };
+        match tcp_listener(SocketAddr::new(ip, config.port), config.tcp_backlog) {
+            Ok(l) => out.push(Listener::Tcp(l)),
+            Err(e) if optional && e.kind() != io::ErrorKind::AddrInUse => {}
+            Err(e) => {
+                tracing::warn!(
+                    "Warning: Could not create server TCP listening socket {}:{}: bind: {}",
+                    addr,
+                    config.port,
+                    e
+                );
+                return Err(failed());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Registers listeners with the poll under tokens 0, 1, ... in order.
+pub fn register_all(listeners: &mut [Listener], registry: &Registry) -> Result<(), String> {
+    for (i, l) in listeners.iter_mut().enumerate() {
         let r = match l {
             Listener::Tcp(t) => registry.register(t, Token(i), Interest::READABLE),
             Listener::Unix(u, _) => registry.register(u, Token(i), Interest::READABLE),
         };
         r.map_err(|e| format!("Failed registering listener: {e}"))?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Takes listeners out of the poll (before they are closed or replaced).
+pub fn deregister_all(listeners: &mut [Listener], registry: &Registry) {
+    for l in listeners.iter_mut() {
+        let _ = match l {
+            Listener::Tcp(t) => registry.deregister(t),
+            Listener::Unix(u, _) => registry.deregister(u),
+        };
+    }
+}
+
+/// Binds one TCP address again (restoring listeners after a failed CONFIG SET).
+pub fn rebind(addr: SocketAddr, backlog: u32) -> Option<Listener> {
+    tcp_listener(addr, backlog).ok().map(Listener::Tcp)
 }
 
 fn tcp_listener(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {

@@ -8,13 +8,17 @@
 
 use std::fmt;
 use std::fs::OpenOptions;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Registry, reload};
 
 use crate::config::{Config, LogLevel};
 
@@ -58,33 +62,53 @@ where
     }
 }
 
+/// The reload handle for the level filter, set once by `init`.
+static LEVEL: OnceLock<reload::Handle<LevelFilter, Registry>> = OnceLock::new();
+
 /// Installs the subscriber for `config`'s loglevel and logfile (once per process).
 pub fn init(config: &Config) {
-    let level = match config.loglevel {
-        LogLevel::Debug => Level::TRACE,
-        LogLevel::Verbose => Level::DEBUG,
-        LogLevel::Notice => Level::INFO,
-        LogLevel::Warning => Level::WARN,
-    };
-    let builder = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .event_format(RedisFormat);
+    let (filter, handle) = reload::Layer::new(level_filter(config.loglevel));
+    let layer = tracing_subscriber::fmt::layer().event_format(RedisFormat);
     let result = if config.logfile.is_empty() {
-        builder.with_writer(std::io::stdout).try_init()
+        tracing_subscriber::registry()
+            .with(filter)
+            .with(layer.with_writer(std::io::stdout))
+            .try_init()
     } else {
         match OpenOptions::new()
             .create(true)
             .append(true)
             .open(&config.logfile)
         {
-            Ok(f) => builder.with_writer(Mutex::new(f)).try_init(),
+            Ok(f) => tracing_subscriber::registry()
+                .with(filter)
+                .with(layer.with_writer(Mutex::new(f)))
+                .try_init(),
             Err(e) => {
                 eprintln!("Can't open the log file: {e}");
                 std::process::exit(1);
             }
         }
     };
-    let _ = result;
+    if result.is_ok() {
+        let _ = LEVEL.set(handle);
+    }
+}
+
+/// Changes the log level at run time (CONFIG SET loglevel).
+pub fn set_level(level: LogLevel) {
+    if let Some(h) = LEVEL.get() {
+        let _ = h.modify(|f| *f = level_filter(level));
+    }
+}
+
+fn level_filter(level: LogLevel) -> LevelFilter {
+    match level {
+        LogLevel::Debug => LevelFilter::TRACE,
+        LogLevel::Verbose => LevelFilter::DEBUG,
+        LogLevel::Notice => LevelFilter::INFO,
+        LogLevel::Warning => LevelFilter::WARN,
+    }
 }
 
 /// The start-up lines: version, pid, port, as Redis prints them.

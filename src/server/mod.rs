@@ -111,7 +111,8 @@ impl Server {
     /// Binds the listeners and prepares the loop; fails like Redis if a port is taken.
     pub fn new(config: Config) -> Result<Server, String> {
         let poll = Poll::new().map_err(|e| format!("Failed creating the event loop: {e}"))?;
-        let listeners = listen::bind_all(&config, poll.registry())?;
+        let mut listeners = listen::bind_all(&config)?;
+        listen::register_all(&mut listeners, poll.registry())?;
         let shutdown_signal = Arc::new(AtomicBool::new(false));
         for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
             let _ = signal_hook::flag::register(sig, Arc::clone(&shutdown_signal));
@@ -502,6 +503,7 @@ impl Server {
             stop,
             pending_write,
             listeners,
+            poll,
             ..
         } = self;
         let mut ops = ops::Ops {
@@ -512,6 +514,7 @@ impl Server {
             stop,
             pending_write,
             listeners,
+            registry: poll.registry(),
             current,
             self_feed: None,
         };

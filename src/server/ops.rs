@@ -54,8 +54,10 @@ pub struct Ops<'a> {
     pub stop: &'a mut Option<i32>,
     /// Clients with output to flush.
     pub pending_write: &'a mut Vec<usize>,
-    /// The listeners (INFO tcp_port).
-    pub listeners: &'a [Listener],
+    /// The listeners (INFO tcp_port; replaced by CONFIG SET port/bind).
+    pub listeners: &'a mut Vec<Listener>,
+    /// The poll's registry, to swap listeners.
+    pub registry: &'a mio::Registry,
     /// The current client's connection facts.
     pub current: ConnView<'a>,
     /// The MONITOR line for the current client's own command, when it is a monitor itself (it
@@ -407,9 +409,51 @@ impl ServerOps for Ops<'_> {
 
     fn apply_config(
         &mut self,
-        _core: &mut Core,
-        _changed: &[&'static str],
+        core: &mut Core,
+        changed: &[&'static str],
     ) -> Result<(), (String, String)> {
+        if changed.contains(&"loglevel") {
+            super::log::set_level(core.config.loglevel);
+        }
+        let port = changed.contains(&"port");
+        if port || changed.contains(&"bind") {
+            // As Redis's changeBindAddr/changeListenPort: close the TCP listeners, bind the new
+            // ones, and on failure bind the old addresses again.
+            let old: Vec<std::net::SocketAddr> = self
+                .listeners
+                .iter()
+                .filter_map(Listener::tcp_addr)
+                .collect();
+            let (tcp, rest): (Vec<Listener>, Vec<Listener>) = std::mem::take(self.listeners)
+                .into_iter()
+                .partition(|l| l.tcp_addr().is_some());
+            let mut tcp = tcp;
+            super::listen::deregister_all(&mut tcp, self.registry);
+            drop(tcp);
+            let (fresh, failure) = match super::listen::bind_tcp(&core.config) {
+                Ok(fresh) => (fresh, None),
+                Err(_) => {
+                    let back = old
+                        .iter()
+                        .filter_map(|a| super::listen::rebind(*a, core.config.tcp_backlog))
+                        .collect();
+                    let (name, why) = if port {
+                        ("port", "Unable to listen on this port. Check server logs.")
+                    } else {
+                        ("bind", "Failed to bind to specified addresses.")
+                    };
+                    (back, Some((name.to_string(), why.to_string())))
+                }
+            };
+            let mut all = fresh;
+            all.extend(rest);
+            super::listen::deregister_all(&mut all, self.registry);
+            let _ = super::listen::register_all(&mut all, self.registry);
+            *self.listeners = all;
+            if let Some(f) = failure {
+                return Err(f);
+            }
+        }
         Ok(())
     }
 
