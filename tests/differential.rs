@@ -101,10 +101,11 @@ fn wait_ready(port: u16, child: &mut Child) -> bool {
         if let Ok(Some(_)) = child.try_wait() {
             return false;
         }
-        if let Ok(mut c) = Conn::connect(port) {
-            if c.send(b"PING\r\n").is_ok() && c.read_reply().is_ok() {
-                return true;
-            }
+        if let Ok(mut c) = Conn::connect(port)
+            && c.send(b"PING\r\n").is_ok()
+            && c.read_reply().is_ok()
+        {
+            return true;
         }
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -210,7 +210,7 @@ pub(crate) fn encode(args: &[&[u8]]) -> Vec<u8> {
 pub(crate) fn reply_len(b: &[u8]) -> Option<usize> {
     let line_end = b.windows(2).position(|w| w == b"\r\n")?;
     let head = *b.first()?;
-    let text = std::str::from_utf8(&b[1..line_end]).ok()?;
+    let text = std::str::from_utf8(b.get(1..line_end)?).ok()?;
     let after = line_end + 2;
     match head {
         b'+' | b'-' | b':' | b',' | b'#' | b'_' | b'(' => Some(after),
