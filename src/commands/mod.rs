@@ -13,11 +13,15 @@ pub mod connection;
 pub mod ctx;
 pub mod error;
 pub mod generic;
+pub mod hash;
 pub mod keys;
+pub mod list;
 pub mod registry;
 #[cfg(test)]
 mod robustness;
 pub mod server;
+pub mod set;
+pub mod sorted_set;
 pub mod spec;
 pub mod string;
 #[cfg(test)]
@@ -122,6 +126,8 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     command::HANDLERS,
     connection::HANDLERS,
     generic::HANDLERS,
+    hash::HANDLERS,
+    list::HANDLERS,
     server::admin::HANDLERS,
     server::client::HANDLERS,
     server::config::HANDLERS,
@@ -132,6 +138,8 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     server::memory::HANDLERS,
     server::misc::HANDLERS,
     server::slowlog::HANDLERS,
+    set::HANDLERS,
+    sorted_set::HANDLERS,
     string::HANDLERS,
 ];
 

@@ -3,5 +3,9 @@
 //! Nothing here knows about replies, clients or sockets: operations return typed results and the
 //! command layer turns them into replies and errors.
 
+pub mod hash;
+pub mod list;
+pub mod set;
 pub mod string;
 pub mod value;
+pub mod zset;
