@@ -144,8 +144,14 @@ fn query_buffer_over_the_limit_closes_the_client() {
 fn maxclients_refuses_extra_connections_with_redis_error() {
     let s = Server::start_with(&["--maxclients", "2"]);
     let mut a = s.raw();
-    let mut b = s.raw();
     assert_eq!(a.cmd_str(&["PING"]), "+PONG\r\n");
+    // The start-up probe's connection may still be being reaped: wait until `a` is alone.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while a.cmd_str(&["CLIENT", "LIST"]).matches("id=").count() > 1 {
+        assert!(Instant::now() < deadline, "probe connection never went away");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut b = s.raw();
     assert_eq!(b.cmd_str(&["PING"]), "+PONG\r\n");
     let mut c = Raw::connect(s.port);
     let mut buf = Vec::new();

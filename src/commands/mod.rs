@@ -208,13 +208,28 @@ pub fn dispatch(
     argv: &[Bytes],
     now_ms: i64,
 ) {
+    dispatch_at(core, session, server, reply, argv, now_ms, Instant::now());
+}
+
+/// `dispatch` for a caller that already read the clock: `start` times the command. Returns
+/// when the command ended (`start` itself for a command refused before running).
+pub fn dispatch_at(
+    core: &mut Core,
+    session: &mut Session,
+    server: &mut dyn ServerOps,
+    reply: &mut dyn ReplySink,
+    argv: &[Bytes],
+    now_ms: i64,
+    start: Instant,
+) -> Instant {
     match resolve(core, session, argv) {
-        Ok(idx) => call(core, session, server, reply, argv, now_ms, idx),
+        Ok(idx) => call(core, session, server, reply, argv, now_ms, start, idx),
         Err(e) => {
             let line = e.render();
             core.stats.count_error(&line);
             core.stats.rejected_calls += 1;
             reply.error(&line);
+            start
         }
     }
 }
@@ -280,6 +295,8 @@ fn reject(reg: &mut Registry, idx: usize, e: CmdError) -> CmdError {
 }
 
 /// Runs a resolved command (registry index `idx`): the handler, its timing, SLOWLOG and stats.
+/// Returns when it ended.
+#[allow(clippy::too_many_arguments)]
 pub fn call(
     core: &mut Core,
     session: &mut Session,
@@ -287,14 +304,14 @@ pub fn call(
     reply: &mut dyn ReplySink,
     argv: &[Bytes],
     now_ms: i64,
+    start: Instant,
     idx: usize,
-) {
+) -> Instant {
     let Some((spec, Some(handler))) = core.registry.entry(idx).map(|e| (e.spec, e.handler)) else {
-        return;
+        return start;
     };
     // Set before the handler, as Redis does, so CLIENT LIST shows `cmd=client|list` for itself.
     session.last_cmd = spec.name;
-    let start = Instant::now();
     let failed = {
         let mut ctx = Ctx {
             reply,
@@ -313,7 +330,8 @@ pub fn call(
             }
         }
     };
-    let usec = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let end = Instant::now();
+    let usec = u64::try_from(end.saturating_duration_since(start).as_micros()).unwrap_or(u64::MAX);
     core.stats.commands_processed += 1;
     if let Some(e) = core.registry.entry_mut(idx) {
         e.stats.calls += 1;
@@ -332,6 +350,7 @@ pub fn call(
     if spec.flags & (spec::CMD_SKIP_MONITOR | spec::CMD_ADMIN) == 0 {
         server.feed_monitors(session, argv);
     }
+    end
 }
 
 /// Whether `enable-debug-command` / `enable-module-command` lets this client run a protected

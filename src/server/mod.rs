@@ -62,6 +62,8 @@ pub struct Server {
     last_cron: Instant,
     cron_loops: u64,
     stop: Option<i32>,
+    /// Unix time derived from the monotonic clock, re-anchored every cron tick.
+    clock: Clock,
     /// Scratch buffer every socket read lands in first.
     read_buf: Vec<u8>,
     /// The hostname's executable path and config file, for INFO.
@@ -83,6 +85,26 @@ pub struct NetStats {
     pub output_bytes: u64,
     /// Highest number of simultaneous clients.
     pub peak_clients: usize,
+}
+
+/// Unix time read off the monotonic clock: one `Instant` read serves both a command's timing
+/// and its unix time. Re-anchored to the wall clock every cron tick, so a wall-clock change is
+/// seen within 1/hz seconds.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    base: Instant,
+    base_ms: i64,
+}
+
+impl Clock {
+    fn now() -> Clock {
+        Clock { base: Instant::now(), base_ms: unix_ms() }
+    }
+
+    fn unix_ms(&self, at: Instant) -> i64 {
+        let since = at.saturating_duration_since(self.base).as_millis();
+        self.base_ms.saturating_add(i64::try_from(since).unwrap_or(i64::MAX))
+    }
 }
 
 /// The current unix time in ms.
@@ -140,6 +162,7 @@ impl Server {
             cron_loops: 0,
             stop: None,
             read_buf: vec![0u8; READ_CHUNK],
+            clock: Clock::now(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
@@ -357,13 +380,17 @@ impl Server {
 
     /// Parses and runs every complete command in the client's query buffer.
     fn process_input(&mut self, c: &mut Client, slot: usize) {
+        // Commands of one batch run back to back: each one's end time is the next one's start,
+        // which halves the clock reads of a pipeline (the next command's parse is counted in its
+        // duration, a few ns).
+        let mut clock = Instant::now();
         if let Some(argv) = c.postponed.take() {
             // A command held back by CLIENT PAUSE runs first, if the pause is over.
             if self.pause_holds(&c.session, &argv) {
                 c.postponed = Some(argv);
                 return;
             }
-            self.run_command(c, slot, &argv);
+            clock = self.run_command(c, slot, &argv, clock);
         }
         let mut argv = std::mem::take(&mut c.argv);
         loop {
@@ -389,7 +416,7 @@ impl Server {
                         }
                         break;
                     }
-                    self.run_command(c, slot, &argv);
+                    clock = self.run_command(c, slot, &argv, clock);
                     if self.over_output_limit(c) {
                         tracing::info!(
                             "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
@@ -442,8 +469,8 @@ impl Server {
         let used = c.pending_out() as u64;
         let hard = lim.hard != 0 && used >= lim.hard;
         let mut soft = lim.soft != 0 && used >= lim.soft;
-        let now = unix_ms();
         if soft {
+            let now = unix_ms();
             if c.soft_limit_since_ms == 0 {
                 c.soft_limit_since_ms = now;
                 soft = false;
@@ -478,8 +505,11 @@ impl Server {
         }
     }
 
-    fn run_command(&mut self, c: &mut Client, slot: usize, argv: &[Bytes]) {
-        let now = unix_ms();
+    /// Runs one command that started at `start`; returns when it ended.
+    fn run_command(&mut self, c: &mut Client, slot: usize, argv: &[Bytes], start: Instant) -> Instant {
+        // The start instant gives both the command's duration and its frozen unix time: reading
+        // the clock is a visible share of a pipelined GET's cost.
+        let now = self.clock.unix_ms(start);
         c.commands += 1;
         c.last_interaction_ms = now;
         // The reply always goes to the output buffer; CLIENT REPLY OFF/SKIP drop it afterwards,
@@ -518,13 +548,14 @@ impl Server {
             current,
             self_feed: None,
         };
-        commands::dispatch(core, &mut c.session, &mut ops, &mut w, argv, now);
+        let end = commands::dispatch_at(core, &mut c.session, &mut ops, &mut w, argv, now, start);
         let self_feed = ops.self_feed.take();
         c.settle_reply(mark);
         if let Some(line) = self_feed {
             c.out.extend_from_slice(&line);
         }
         self.apply_effects();
+        end
     }
 
     /// Carries out what commands queued: frees go to the background thread.
@@ -615,6 +646,7 @@ impl Server {
     /// The `hz` cron: expiry, rehash, timeouts, shutdown on signal.
     fn cron(&mut self) {
         self.last_cron = Instant::now();
+        self.clock = Clock::now();
         self.cron_loops += 1;
         let now = unix_ms();
         if self.shutdown_signal.swap(false, Ordering::SeqCst) {
