@@ -172,3 +172,46 @@ fn redis_benchmark_runs_without_errors() {
         }
     }
 }
+
+#[test]
+fn interactive_hints_come_from_command_docs() {
+    // redis-cli builds its argument hints from COMMAND DOCS when it runs on a terminal; tmux
+    // gives it one. CI installs tmux.
+    let s = Server::start();
+    let session = format!("carmine-hints-{}", s.port);
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux must be installed (apt-get install tmux)")
+    };
+    let cmd = format!("redis-cli -p {}", s.port);
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "200",
+        "-y",
+        "10",
+        &cmd,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    std::thread::sleep(Duration::from_millis(800));
+    tmux(&["send-keys", "-t", &session, "SET mykey "]);
+    let mut screen = String::new();
+    for _ in 0..50 {
+        std::thread::sleep(Duration::from_millis(100));
+        screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-t", &session, "-p"]).stdout)
+            .into_owned();
+        if screen.contains("[NX|XX]") {
+            break;
+        }
+    }
+    tmux(&["kill-session", "-t", &session]);
+    assert!(
+        screen.contains("SET mykey value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]"),
+        "{screen}"
+    );
+}
