@@ -31,6 +31,9 @@ impl ServerOps for NoOps {
     }
     fn pause_clients(&mut self, _until_ms: i64, _writes_only: bool) {}
     fn unpause_clients(&mut self) {}
+    fn unblock_client(&mut self, _core: &mut Core, _id: u64, _error: bool) -> bool {
+        false
+    }
     fn shutdown(&mut self, _core: &mut Core, _opts: ShutdownOpts) -> Result<(), String> {
         Ok(())
     }

@@ -67,6 +67,19 @@ pub fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
 }
 
+/// The bytes before the first NUL, as C string functions (strcasecmp, "%s") see an argument.
+pub fn c_str(b: &[u8]) -> &[u8] {
+    match b.iter().position(|&c| c == 0) {
+        Some(i) => b.get(..i).unwrap_or_default(),
+        None => b,
+    }
+}
+
+/// Whether `arg`, read as a C string, equals `word` ignoring ASCII case (Redis's strcasecmp).
+pub fn c_is(arg: &[u8], word: &str) -> bool {
+    c_str(arg).eq_ignore_ascii_case(word.as_bytes())
+}
+
 /// Parses an i64 as getLongLongFromObjectOrReply does.
 pub fn parse_i64(b: &[u8]) -> Result<i64, CmdError> {
     num::parse_i64(b).ok_or(CmdError::NotInteger)
@@ -87,7 +100,62 @@ pub fn parse_f64(b: &[u8]) -> Result<f64, CmdError> {
     num::parse_f64(b).ok_or(CmdError::NotFloat)
 }
 
+/// Parses a blocking command's timeout (seconds, fractional allowed; 0 = forever) into an
+/// absolute deadline in unix ms, as Redis 7.0's getTimeoutFromObjectOrReply does: the seconds are
+/// a long double, multiplied by 1000 and truncated (so 0.0001 means forever), and a value C's
+/// cast cannot hold (inf, 1e300) becomes LLONG_MIN on x86, i.e. "timeout is negative".
+pub fn parse_block_timeout(b: &[u8], now_ms: i64) -> Result<Option<i64>, CmdError> {
+    let secs = crate::util::num::LongDouble::parse(b)
+        .filter(|ld| !ld.is_nan())
+        .map(|ld| ld.to_f64())
+        .ok_or(CmdError::Static(
+            "ERR timeout is not a float or out of range",
+        ))?;
+    let ms_f = secs * 1000.0;
+    let ms = if ms_f.is_finite() && ms_f.abs() < 9.223_372_036_854_775e18 {
+        ms_f.trunc() as i64
+    } else {
+        i64::MIN
+    };
+    if ms < 0 {
+        return Err(CmdError::Static("ERR timeout is negative"));
+    }
+    if ms == 0 {
+        return Ok(None);
+    }
+    now_ms
+        .checked_add(ms)
+        .map(Some)
+        .ok_or(CmdError::Static("ERR timeout is out of range"))
+}
+
 /// The argument at `i`, or an empty slice (arity was already checked by the dispatcher).
 pub fn arg(argv: &[Bytes], i: usize) -> &[u8] {
     argv.get(i).map(|b| b.as_ref()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_timeouts_follow_redis_rules() {
+        assert_eq!(parse_block_timeout(b"0", 1000), Ok(None));
+        assert_eq!(parse_block_timeout(b"0.0001", 1000), Ok(None));
+        assert_eq!(parse_block_timeout(b"1.5", 1000), Ok(Some(2500)));
+        assert_eq!(parse_block_timeout(b"-0.0001", 1000), Ok(None));
+        let neg = Err(CmdError::Static("ERR timeout is negative"));
+        assert_eq!(parse_block_timeout(b"-1", 1000), neg);
+        assert_eq!(parse_block_timeout(b"inf", 1000), neg);
+        assert_eq!(parse_block_timeout(b"1e300", 1000), neg);
+        let nf = Err(CmdError::Static(
+            "ERR timeout is not a float or out of range",
+        ));
+        assert_eq!(parse_block_timeout(b"abc", 1000), nf);
+        assert_eq!(parse_block_timeout(b"nan", 1000), nf);
+        assert_eq!(
+            parse_block_timeout(b"9223372036854", i64::MAX - 10),
+            Err(CmdError::Static("ERR timeout is out of range"))
+        );
+    }
 }

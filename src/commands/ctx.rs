@@ -30,6 +30,10 @@ pub mod flags {
     pub const UNIX_SOCKET: u32 = 1 << 6;
     /// CLIENT NO-TOUCH on (7.2 feature; kept for symmetry, unused by 7.0 commands).
     pub const NO_TOUCH: u32 = 1 << 7;
+    /// Blocking commands must not block (inside MULTI/EXEC or a script).
+    pub const DENY_BLOCKING: u32 = 1 << 8;
+    /// The client is blocked on keys (CLIENT LIST flag `b`).
+    pub const BLOCKED: u32 = 1 << 9;
 }
 
 /// The command-visible state of one client.
@@ -57,6 +61,28 @@ pub struct Session {
     pub last_cmd: &'static str,
     /// Peer address ("ip:port" or the unix socket path), for SLOWLOG and CLIENT LIST.
     pub addr: String,
+    /// Set by a handler that blocks the client (see `Ctx::block`); taken by the server.
+    pub block: Option<BlockRequest>,
+}
+
+/// What a blocking command asked for when it found nothing to serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockRequest {
+    /// The keys to wait on, in the selected database.
+    pub keys: Vec<Bytes>,
+    /// When to give up (unix ms); `None` waits forever.
+    pub deadline_ms: Option<i64>,
+    /// The reply on timeout.
+    pub on_timeout: TimeoutReply,
+}
+
+/// The reply a blocked client gets when it times out (or is CLIENT UNBLOCKed with TIMEOUT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutReply {
+    /// The null array (`*-1` / `_`): BLPOP, BRPOP, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, XREAD.
+    NullArray,
+    /// The null bulk (`$-1` / `_`): BLMOVE, BRPOPLPUSH.
+    Null,
 }
 
 impl Session {
@@ -74,6 +100,7 @@ impl Session {
             flags: 0,
             last_cmd: "NULL",
             addr: String::new(),
+            block: None,
         }
     }
 
@@ -107,6 +134,9 @@ pub trait ServerOps {
     fn pause_clients(&mut self, until_ms: i64, writes_only: bool);
     /// CLIENT UNPAUSE.
     fn unpause_clients(&mut self);
+    /// CLIENT UNBLOCK: releases client `id` if a blocking command blocks it, with its timeout
+    /// reply or (`error`) the UNBLOCKED error. True if it was blocked.
+    fn unblock_client(&mut self, core: &mut Core, id: u64, error: bool) -> bool;
     /// SHUTDOWN: saves per options and config, then stops the server. Err carries the reply.
     fn shutdown(&mut self, core: &mut Core, opts: ShutdownOpts) -> Result<(), String>;
     /// SHUTDOWN ABORT.
@@ -182,8 +212,27 @@ impl Ctx<'_> {
 
     /// Records that a key changed: WATCH, client tracking and blocked clients hang off this one
     /// hook (Redis's signalModifiedKey). Counts one change toward the save points.
-    pub fn touched(&mut self, _key: &[u8]) {
+    pub fn touched(&mut self, key: &[u8]) {
         self.core.dbs.dirty += 1;
+        let db = self.session.db;
+        self.core.dbs.blocked.signal(db, key);
+    }
+
+    /// Whether this command may block its client (not inside MULTI/EXEC or a script, where a
+    /// blocking command behaves as if it timed out at once).
+    pub fn may_block(&self) -> bool {
+        !self.session.has(flags::DENY_BLOCKING)
+    }
+
+    /// Blocks the calling client on `keys` until one of them is written (its command is then run
+    /// again) or until `deadline_ms` (unix ms; `None` waits forever), when it gets the null
+    /// reply `on_timeout`. The handler writes no reply when it blocks.
+    pub fn block(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, on_timeout: TimeoutReply) {
+        self.session.block = Some(BlockRequest {
+            keys,
+            deadline_ms,
+            on_timeout,
+        });
     }
 
     /// Emits a keyspace notification of `class` for `event` on `key` (notify-keyspace-events).

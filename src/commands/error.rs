@@ -115,7 +115,7 @@ impl fmt::Display for CmdError {
 /// followed by a space (so the line ends in a space).
 fn unknown_command(name: &[u8], args: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"ERR unknown command '".to_vec();
-    out.extend_from_slice(truncated(c_str(name), 128));
+    out.extend_from_slice(truncated(super::args::c_str(name), 128));
     out.extend_from_slice(b"', with args beginning with: ");
     // As processCommand: keep appending `'<arg>' ` while the list is under 128 bytes, each
     // argument cut to what is left of the 128 (printf's "%.*s", so also cut at a NUL byte).
@@ -126,7 +126,7 @@ fn unknown_command(name: &[u8], args: &[Vec<u8>]) -> Vec<u8> {
         }
         let room = 128 - list.len();
         list.push(b'\'');
-        list.extend_from_slice(truncated(c_str(a), room));
+        list.extend_from_slice(truncated(super::args::c_str(a), room));
         list.extend_from_slice(b"' ");
     }
     out.extend_from_slice(&list);
@@ -137,14 +137,6 @@ fn unknown_command(name: &[u8], args: &[Vec<u8>]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// The bytes before the first NUL, as C's "%s" sees them.
-fn c_str(b: &[u8]) -> &[u8] {
-    match b.iter().position(|&c| c == 0) {
-        Some(i) => b.get(..i).unwrap_or_default(),
-        None => b,
-    }
 }
 
 fn truncated(b: &[u8], max: usize) -> &[u8] {

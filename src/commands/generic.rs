@@ -14,7 +14,7 @@
 
 use bytes::Bytes;
 
-use super::args::{arg, is, parse_i64};
+use super::args::{arg, c_str, is, parse_i64};
 use super::{CmdError, Ctx, Handler};
 use crate::config::{MaxmemoryPolicy, NOTIFY_GENERIC};
 use crate::types::string::StrValue;
@@ -645,14 +645,6 @@ fn db_index(ctx: &Ctx<'_>, n: i64) -> Result<usize, CmdError> {
         .ok()
         .filter(|&i| i < ctx.core.dbs.count())
         .ok_or(CmdError::DbIndexOutOfRange)
-}
-
-/// The bytes before the first NUL, as C string functions see an argument.
-fn c_str(b: &[u8]) -> &[u8] {
-    match b.iter().position(|&c| c == 0) {
-        Some(i) => b.get(..i).unwrap_or_default(),
-        None => b,
-    }
 }
 
 fn is_lfu(p: MaxmemoryPolicy) -> bool {

@@ -14,6 +14,8 @@
 //! counts as 2) are copied on purpose. All index arithmetic is done in `i64`, and the one place
 //! Redis truncates to a C `int` (a spec's key count) is reproduced with a wrapping cast.
 
+use crate::util::num::atoi;
+
 use super::spec::{
     BeginSearch, CMD_NO_MANDATORY_KEYS, CommandSpec, FindKeys, GetKeysProc, KEY_ACCESS, KEY_DELETE,
     KEY_INCOMPLETE, KEY_NOT_KEY, KEY_OW, KEY_RO, KEY_RW, KEY_UPDATE, KEY_VARIABLE_FLAGS,
@@ -461,48 +463,7 @@ fn bitfield_is_readonly<A: AsRef<[u8]>>(argv: &[A]) -> bool {
 
 /// `strcasecmp(arg, lit) == 0` on C strings: `arg` ends at its first NUL byte.
 fn c_eq(arg: &[u8], lit: &[u8]) -> bool {
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-    arg.get(..end).is_some_and(|a| a.eq_ignore_ascii_case(lit))
-}
-
-/// C's `atoi` as glibc implements it: `(int)strtol(s, NULL, 10)`. Leading white space and a sign
-/// are accepted, parsing stops at the first non-digit, out-of-range values clamp to the `long`
-/// range and the result is truncated to 32 bits.
-fn atoi(s: &[u8]) -> i32 {
-    let mut it = s.iter().copied().take_while(|&b| b != 0).peekable();
-    while it
-        .next_if(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
-        .is_some()
-    {}
-    let negative = match it.peek() {
-        Some(b'-') => true,
-        Some(b'+') => false,
-        _ => {
-            return digits_i32(&mut it, false);
-        }
-    };
-    it.next();
-    digits_i32(&mut it, negative)
-}
-
-fn digits_i32(it: &mut impl Iterator<Item = u8>, negative: bool) -> i32 {
-    let mut v: i64 = 0;
-    for b in it {
-        if !b.is_ascii_digit() {
-            break;
-        }
-        let d = i64::from(b - b'0');
-        v = if negative {
-            v.checked_mul(10)
-                .and_then(|v| v.checked_sub(d))
-                .unwrap_or(i64::MIN)
-        } else {
-            v.checked_mul(10)
-                .and_then(|v| v.checked_add(d))
-                .unwrap_or(i64::MAX)
-        };
-    }
-    v as i32
+    super::args::c_str(arg).eq_ignore_ascii_case(lit)
 }
 
 /// Redis's `string2ll`: the whole string must be a canonical decimal (no sign but `-`, no

@@ -66,12 +66,15 @@ pub struct Core {
     pub start_ms: i64,
     /// Unix seconds of the last successful save (LASTSAVE; the start time until one happens).
     pub lastsave: i64,
+    /// Switches DEBUG sets (active expiry, replication id, quicklist packed threshold).
+    pub debug: server::debug::DebugKnobs,
 }
 
 impl Core {
     /// A core with empty databases for `config`.
     pub fn new(config: Config) -> Core {
         let dbs = Databases::new(config.databases.max(1));
+        let run_id = random_hex40();
         let mut core = Core {
             dbs,
             config,
@@ -80,7 +83,8 @@ impl Core {
             slowlog: SlowLog::default(),
             latency: LatencyMonitor::default(),
             effects: Effects::default(),
-            run_id: random_hex40(),
+            debug: server::debug::DebugKnobs::new(&run_id),
+            run_id,
             start_ms: 0,
             lastsave: 0,
         };
@@ -381,7 +385,8 @@ fn protected_error(name: &str) -> CmdError {
     ))
 }
 
-fn random_hex40() -> String {
+/// A random 40-hex-digit id, as Redis's getRandomHexChars draws run and replication ids.
+pub(crate) fn random_hex40() -> String {
     use rand::RngExt;
     let mut rng = rand::rng();
     (0..40)

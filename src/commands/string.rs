@@ -16,7 +16,7 @@
 
 use bytes::Bytes;
 
-use super::args::{arg, parse_i64};
+use super::args::{arg, c_is, parse_i64};
 use super::error::CmdError;
 use super::{Core, Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_NEW, NOTIFY_STRING};
@@ -689,14 +689,6 @@ fn check_length(size: usize, append: usize, max: i64) -> Result<(), CmdError> {
         return Err(CmdError::StringTooLong);
     }
     Ok(())
-}
-
-/// Whether `arg`, read as a C string (up to a NUL byte), equals `word` ignoring ASCII case.
-fn c_is(arg: &[u8], word: &str) -> bool {
-    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
-    arg.get(..end)
-        .unwrap_or_default()
-        .eq_ignore_ascii_case(word.as_bytes())
 }
 
 /// DEL or UNLINK, by whether the deletion was lazy.

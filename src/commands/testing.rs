@@ -43,6 +43,9 @@ impl ServerOps for FakeOps {
     fn pause_clients(&mut self, until_ms: i64, writes_only: bool) {
         self.paused = Some((until_ms, writes_only));
     }
+    fn unblock_client(&mut self, _core: &mut Core, _id: u64, _error: bool) -> bool {
+        false
+    }
     fn unpause_clients(&mut self) {
         self.paused = None;
     }

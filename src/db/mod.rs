@@ -9,6 +9,7 @@
 //!
 //! Invariants: a key in `expires` is always in `keys`; `Entry::has_expire` says whether it is.
 
+pub mod blocking;
 pub mod expire;
 pub mod keyspace;
 
@@ -65,6 +66,8 @@ pub struct Databases {
     expired: Vec<(usize, Bytes)>,
     /// Values and whole databases to free off the loop.
     lazy_frees: Vec<Garbage>,
+    /// Clients blocked on keys (BLPOP and friends).
+    pub blocked: blocking::BlockedKeys,
 }
 
 impl Databases {
@@ -78,6 +81,7 @@ impl Databases {
             dirty: 0,
             expired: Vec::new(),
             lazy_frees: Vec::new(),
+            blocked: blocking::BlockedKeys::default(),
         }
     }
 
@@ -263,6 +267,7 @@ impl Databases {
             return 0;
         };
         let old = std::mem::replace(d, Db::new(db));
+        self.blocked.signal_db(db);
         let n = old.len();
         self.free_db(old, lazy);
         n
@@ -279,6 +284,8 @@ impl Databases {
             return false;
         }
         self.dbs.swap(a, b);
+        self.blocked.signal_db(a);
+        self.blocked.signal_db(b);
         if let Some(d) = self.dbs.get_mut(a) {
             d.id = a;
         }

@@ -92,6 +92,18 @@ pub struct Client {
     pub soft_limit_since_ms: i64,
     /// A command held back by CLIENT PAUSE, run when the pause ends.
     pub postponed: Option<Vec<Bytes>>,
+    /// The blocking command this client waits with (BLPOP ...), run again when a key it waits
+    /// on is written.
+    pub blocked: Option<BlockedCommand>,
+}
+
+/// A command that blocked its client.
+#[derive(Debug, Clone)]
+pub struct BlockedCommand {
+    /// The command, to run again.
+    pub argv: Vec<Bytes>,
+    /// Its reply on timeout.
+    pub on_timeout: crate::commands::ctx::TimeoutReply,
 }
 
 impl Client {
@@ -118,6 +130,7 @@ impl Client {
             net_out: 0,
             soft_limit_since_ms: 0,
             postponed: None,
+            blocked: None,
         }
     }
 

@@ -56,6 +56,12 @@ pub struct Server {
     monitors: Vec<usize>,
     /// Slots of clients holding a command back because of CLIENT PAUSE.
     paused_clients: Vec<usize>,
+    /// Slot of each blocked client, by client id.
+    slot_of_id: std::collections::HashMap<u64, usize>,
+    /// Set while blocked clients are being served (serving may run commands that signal keys).
+    serving_blocked: bool,
+    /// Slots of clients CLIENT UNBLOCK released, whose pending input must be processed.
+    resume: Vec<usize>,
     net: NetStats,
     pause: ops::Pause,
     bio: bio::Bio,
@@ -98,12 +104,16 @@ struct Clock {
 
 impl Clock {
     fn now() -> Clock {
-        Clock { base: Instant::now(), base_ms: unix_ms() }
+        Clock {
+            base: Instant::now(),
+            base_ms: unix_ms(),
+        }
     }
 
     fn unix_ms(&self, at: Instant) -> i64 {
         let since = at.saturating_duration_since(self.base).as_millis();
-        self.base_ms.saturating_add(i64::try_from(since).unwrap_or(i64::MAX))
+        self.base_ms
+            .saturating_add(i64::try_from(since).unwrap_or(i64::MAX))
     }
 }
 
@@ -155,6 +165,9 @@ impl Server {
             pending_read: Vec::new(),
             monitors: Vec::new(),
             paused_clients: Vec::new(),
+            slot_of_id: std::collections::HashMap::new(),
+            serving_blocked: false,
+            resume: Vec::new(),
             net: NetStats::default(),
             pause: ops::Pause::default(),
             bio: bio::Bio::start(),
@@ -184,7 +197,7 @@ impl Server {
         let mut events = Events::with_capacity(1024);
         while self.stop.is_none() {
             let timeout = if self.pending_read.is_empty() {
-                self.time_to_cron()
+                self.poll_timeout()
             } else {
                 Duration::ZERO
             };
@@ -221,6 +234,19 @@ impl Server {
 
     fn cron_period(&self) -> Duration {
         Duration::from_micros(1_000_000 / u64::from(self.core.config.hz.clamp(1, 500)))
+    }
+
+    /// How long the loop may sleep: until the next cron tick or the next blocked client's
+    /// timeout, whichever comes first.
+    fn poll_timeout(&self) -> Duration {
+        let cron = self.time_to_cron();
+        match self.core.dbs.blocked.next_deadline() {
+            Some(d) => {
+                let left = u64::try_from(d.saturating_sub(unix_ms())).unwrap_or(0);
+                cron.min(Duration::from_millis(left))
+            }
+            None => cron,
+        }
     }
 
     fn time_to_cron(&self) -> Duration {
@@ -391,10 +417,19 @@ impl Server {
                 return;
             }
             clock = self.run_command(c, slot, &argv, clock);
+            if c.session.block.is_some() {
+                c.blocked = Some(client::BlockedCommand {
+                    argv,
+                    on_timeout: crate::commands::ctx::TimeoutReply::Null,
+                });
+            }
+        }
+        if self.register_block(c, slot) {
+            return;
         }
         let mut argv = std::mem::take(&mut c.argv);
         loop {
-            if c.closing || c.session.has(flags::CLOSE_AFTER_REPLY) {
+            if c.closing || c.session.has(flags::CLOSE_AFTER_REPLY) || c.blocked.is_some() {
                 break;
             }
             let limits = Limits {
@@ -417,6 +452,19 @@ impl Server {
                         break;
                     }
                     clock = self.run_command(c, slot, &argv, clock);
+                    // Clients blocked on keys this command wrote are served before this client's
+                    // next command, as Redis does after every command.
+                    if self.core.dbs.blocked.has_ready() {
+                        self.serve_blocked();
+                    }
+                    if c.session.block.is_some() {
+                        c.blocked = Some(client::BlockedCommand {
+                            argv: std::mem::take(&mut argv),
+                            on_timeout: crate::commands::ctx::TimeoutReply::Null,
+                        });
+                        self.register_block(c, slot);
+                        break;
+                    }
                     if self.over_output_limit(c) {
                         tracing::info!(
                             "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
@@ -446,6 +494,123 @@ impl Server {
         }
         argv.clear();
         c.argv = argv;
+    }
+
+    /// Registers the block a command just asked for (`Session::block`); true if the client is
+    /// now blocked.
+    fn register_block(&mut self, c: &mut Client, slot: usize) -> bool {
+        let Some(req) = c.session.block.take() else {
+            return c.blocked.is_some();
+        };
+        let Some(b) = c.blocked.as_mut() else {
+            return false;
+        };
+        b.on_timeout = req.on_timeout;
+        self.core
+            .dbs
+            .blocked
+            .block(c.session.id, c.session.db, &req.keys, req.deadline_ms);
+        c.session.flags |= flags::BLOCKED;
+        self.slot_of_id.insert(c.session.id, slot);
+        true
+    }
+
+    /// Runs the commands of clients blocked on keys that were written, first come first served,
+    /// until no written key has a waiter left (a served BLMOVE may feed the next one). A client
+    /// whose command still finds nothing (or finds the key holding another type, which Redis
+    /// 7.0 does not serve) stays blocked in its place.
+    fn serve_blocked(&mut self) {
+        if self.serving_blocked {
+            return;
+        }
+        self.serving_blocked = true;
+        loop {
+            let ready = self.core.dbs.blocked.take_ready();
+            if ready.is_empty() {
+                break;
+            }
+            for (db, key) in ready {
+                for id in self.core.dbs.blocked.waiters(db, &key) {
+                    let Some(&slot) = self.slot_of_id.get(&id) else {
+                        continue;
+                    };
+                    self.retry_blocked(slot);
+                }
+            }
+        }
+        self.serving_blocked = false;
+    }
+
+    fn retry_blocked(&mut self, slot: usize) {
+        let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        if let Some(b) = c.blocked.take() {
+            let mark = c.out.len();
+            self.run_command(&mut c, slot, &b.argv, Instant::now());
+            let again = c.session.block.take().is_some();
+            let wrong_type = c
+                .out
+                .get(mark..)
+                .is_some_and(|r| r.starts_with(b"-WRONGTYPE"));
+            if again || wrong_type {
+                c.out.truncate(mark);
+                c.blocked = Some(b);
+            } else {
+                self.unblocked(&mut c);
+                self.process_input(&mut c, slot);
+            }
+            self.pending_write.push(slot);
+        }
+        if let Some(s) = self.clients.get_mut(slot) {
+            *s = Some(c);
+        }
+    }
+
+    /// Forgets a client's block (served, timed out or unblocked).
+    fn unblocked(&mut self, c: &mut Client) {
+        self.core.dbs.blocked.unblock(c.session.id);
+        self.slot_of_id.remove(&c.session.id);
+        c.blocked = None;
+        c.session.flags &= !flags::BLOCKED;
+    }
+
+    /// Answers blocked clients whose timeout passed with their null reply.
+    fn block_timeouts(&mut self) {
+        let now = unix_ms();
+        for id in self.core.dbs.blocked.timed_out(now) {
+            let Some(&slot) = self.slot_of_id.get(&id) else {
+                self.core.dbs.blocked.unblock(id);
+                continue;
+            };
+            let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
+                continue;
+            };
+            if let Some(b) = c.blocked.clone() {
+                write_timeout_reply(&mut c, b.on_timeout);
+            }
+            self.unblocked(&mut c);
+            self.process_input(&mut c, slot);
+            self.pending_write.push(slot);
+            if let Some(s) = self.clients.get_mut(slot) {
+                *s = Some(c);
+            }
+        }
+    }
+
+    /// Resumes input processing of clients CLIENT UNBLOCK released.
+    fn resume_unblocked(&mut self) {
+        for slot in std::mem::take(&mut self.resume) {
+            let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
+                continue;
+            };
+            self.slot_of_id.remove(&c.session.id);
+            self.process_input(&mut c, slot);
+            self.pending_write.push(slot);
+            if let Some(s) = self.clients.get_mut(slot) {
+                *s = Some(c);
+            }
+        }
     }
 
     /// Whether CLIENT PAUSE holds this command back (see `Pause::holds`).
@@ -506,7 +671,13 @@ impl Server {
     }
 
     /// Runs one command that started at `start`; returns when it ended.
-    fn run_command(&mut self, c: &mut Client, slot: usize, argv: &[Bytes], start: Instant) -> Instant {
+    fn run_command(
+        &mut self,
+        c: &mut Client,
+        slot: usize,
+        argv: &[Bytes],
+        start: Instant,
+    ) -> Instant {
         // The start instant gives both the command's duration and its frozen unix time: reading
         // the clock is a visible share of a pipelined GET's cost.
         let now = self.clock.unix_ms(start);
@@ -534,6 +705,7 @@ impl Server {
             pending_write,
             listeners,
             poll,
+            resume,
             ..
         } = self;
         let mut ops = ops::Ops {
@@ -543,6 +715,7 @@ impl Server {
             net,
             stop,
             pending_write,
+            resume,
             listeners,
             registry: poll.registry(),
             current,
@@ -573,7 +746,7 @@ impl Server {
 
     /// Runs one active expiry cycle unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off.
     fn active_expire(&mut self, kind: CycleKind) {
-        if !commands::server::debug::active_expire_enabled() {
+        if !self.core.debug.active_expire {
             return;
         }
         let params = ExpireParams::from_effort(self.core.config.active_expire_effort);
@@ -588,6 +761,9 @@ impl Server {
 
     fn before_sleep(&mut self) {
         self.resume_paused();
+        self.serve_blocked();
+        self.resume_unblocked();
+        self.block_timeouts();
         self.active_expire(CycleKind::Fast);
         self.apply_effects();
         let pending = std::mem::take(&mut self.pending_write);
@@ -639,6 +815,8 @@ impl Server {
         c.stream.shutdown();
         self.monitors.retain(|&m| m != slot);
         self.paused_clients.retain(|&m| m != slot);
+        self.core.dbs.blocked.unblock(c.session.id);
+        self.slot_of_id.remove(&c.session.id);
         self.pending_read.retain(|&m| m != slot);
         self.free_slots.push(slot);
     }
@@ -683,7 +861,8 @@ impl Server {
                 let c = c.as_ref()?;
                 // MONITOR clients and clients held by CLIENT PAUSE are not timed out, as Redis
                 // spares replicas and blocked clients.
-                let exempt = c.session.has(flags::MONITOR) || c.postponed.is_some();
+                let exempt =
+                    c.session.has(flags::MONITOR) || c.postponed.is_some() || c.blocked.is_some();
                 (!exempt && now - c.last_interaction_ms > limit).then_some(i)
             })
             .collect();
@@ -715,6 +894,15 @@ impl Server {
 fn soft_limit_elapsed(now_ms: i64, since_ms: i64, soft_seconds: u64) -> bool {
     let window = i64::try_from(soft_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
     now_ms.saturating_sub(since_ms) > window
+}
+
+/// Writes a blocked client's timeout reply: the null array or the null bulk.
+pub(crate) fn write_timeout_reply(c: &mut Client, kind: crate::commands::ctx::TimeoutReply) {
+    let mut w = RespWriter::new(&mut c.out, c.session.proto);
+    match kind {
+        crate::commands::ctx::TimeoutReply::NullArray => w.null_array(),
+        crate::commands::ctx::TimeoutReply::Null => w.null(),
+    }
 }
 
 fn write_pidfile(config: &Config) -> io::Result<()> {

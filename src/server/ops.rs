@@ -54,6 +54,8 @@ pub struct Ops<'a> {
     pub stop: &'a mut Option<i32>,
     /// Clients with output to flush.
     pub pending_write: &'a mut Vec<usize>,
+    /// Clients whose pending input must be processed (released by CLIENT UNBLOCK).
+    pub resume: &'a mut Vec<usize>,
     /// The listeners (INFO tcp_port; replaced by CONFIG SET port/bind).
     pub listeners: &'a mut Vec<Listener>,
     /// The poll's registry, to swap listeners.
@@ -252,6 +254,7 @@ pub fn flag_letters(s: &Session) -> String {
     let mut out = String::new();
     for (flag, letter) in [
         (flags::MONITOR, 'O'),
+        (flags::BLOCKED, 'b'),
         (flags::CLOSE_AFTER_REPLY, 'c'),
         (flags::UNIX_SOCKET, 'U'),
         (flags::NO_EVICT, 'e'),
@@ -350,6 +353,34 @@ impl ServerOps for Ops<'_> {
         // Redis 7.0's pauseClients: the new mode replaces the old one, the later end wins.
         self.pause.writes_only = writes_only;
         self.pause.until_ms = self.pause.until_ms.max(until_ms);
+    }
+
+    fn unblock_client(&mut self, core: &mut Core, id: u64, error: bool) -> bool {
+        let found = self.clients.iter_mut().enumerate().find_map(|(slot, c)| {
+            c.as_mut()
+                .filter(|c| c.session.id == id && c.blocked.is_some())
+                .map(|c| (slot, c))
+        });
+        let Some((slot, c)) = found else {
+            return false;
+        };
+        let Some(b) = c.blocked.take() else {
+            return false;
+        };
+        if error {
+            let mut w = crate::protocol::write::RespWriter::new(&mut c.out, c.session.proto);
+            crate::protocol::reply::ReplySink::error(
+                &mut w,
+                b"UNBLOCKED client unblocked via CLIENT UNBLOCK",
+            );
+        } else {
+            super::write_timeout_reply(c, b.on_timeout);
+        }
+        c.session.flags &= !flags::BLOCKED;
+        core.dbs.blocked.unblock(id);
+        self.pending_write.push(slot);
+        self.resume.push(slot);
+        true
     }
 
     fn unpause_clients(&mut self) {

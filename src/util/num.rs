@@ -5,6 +5,7 @@
 //!
 //! - [`parse_i64`] is `string2ll`: no spaces, no `+`, no leading zeros, no `-0`, at most 20 bytes.
 //! - [`parse_u64`] is `string2ull` (stream IDs): `string2ll`, then glibc `strtoull` on the C string.
+//! - [`atoi`] is glibc `atoi` (`(int)strtol`): lax prefix parsing, clamped, cut to 32 bits.
 //! - [`parse_scan_cursor`] is `parseScanCursorOrReply`: `strtoul` with a leading-space check.
 //! - [`parse_f64`] is `string2d` (ZADD scores and every `getDoubleFromObject`): `strtod` syntax
 //!   including hex floats and `inf`/`infinity`, no leading space, no NaN, no overflow, no underflow
@@ -1393,6 +1394,46 @@ const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 4041424344454647484950515253545556575859\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
+
+/// C's `atoi` as glibc implements it: `(int)strtol(s, NULL, 10)`. Leading white space and a sign
+/// are accepted, parsing stops at the first non-digit, out-of-range values clamp to the `long`
+/// range and the result is truncated to 32 bits.
+pub(crate) fn atoi(s: &[u8]) -> i32 {
+    let mut it = s.iter().copied().take_while(|&b| b != 0).peekable();
+    while it
+        .next_if(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .is_some()
+    {}
+    let negative = match it.peek() {
+        Some(b'-') => true,
+        Some(b'+') => false,
+        _ => {
+            return digits_i32(&mut it, false);
+        }
+    };
+    it.next();
+    digits_i32(&mut it, negative)
+}
+
+fn digits_i32(it: &mut impl Iterator<Item = u8>, negative: bool) -> i32 {
+    let mut v: i64 = 0;
+    for b in it {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        let d = i64::from(b - b'0');
+        v = if negative {
+            v.checked_mul(10)
+                .and_then(|v| v.checked_sub(d))
+                .unwrap_or(i64::MIN)
+        } else {
+            v.checked_mul(10)
+                .and_then(|v| v.checked_add(d))
+                .unwrap_or(i64::MAX)
+        };
+    }
+    v as i32
+}
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("client|setname", client_setname),
     ("client|getname", client_getname),
     ("client|pause", client_pause),
+    ("client|unblock", client_unblock),
     ("client|unpause", client_unpause),
     ("client|reply", client_reply),
     ("client|no-evict", client_no_evict),
@@ -183,10 +184,10 @@ fn client_pause(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     if timeout < 0 {
         return Err(CmdError::Static("ERR timeout is negative"));
     }
+    // Redis 7.0.15 adds the time without an overflow check: a huge timeout wraps into the past
+    // and the pause ends at once (the reply is still +OK).
     let until = if timeout > 0 {
-        timeout
-            .checked_add(ctx.now_ms)
-            .ok_or(CmdError::Static("ERR timeout is out of range"))?
+        timeout.wrapping_add(ctx.now_ms)
     } else {
         0
     };
@@ -326,6 +327,28 @@ fn client_type(name: &[u8]) -> Result<&'static str, CmdError> {
 }
 
 /// Redis's addReplySubcommandSyntaxError, with the subcommand as the client typed it.
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: releases a client blocked by a blocking command, with
+/// its timeout reply or an UNBLOCKED error; 1 if it was blocked, 0 otherwise.
+fn client_unblock(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    if argv.len() > 4 {
+        return Err(subcommand_syntax(argv));
+    }
+    let id = crate::commands::args::parse_i64(arg(argv, 2))?;
+    let error = match argv.get(3) {
+        None => false,
+        Some(r) if r.eq_ignore_ascii_case(b"timeout") => false,
+        Some(r) if r.eq_ignore_ascii_case(b"error") => true,
+        Some(_) => {
+            return Err(CmdError::Static(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+    };
+    let done = u64::try_from(id).is_ok_and(|id| ctx.server.unblock_client(ctx.core, id, error));
+    ctx.reply.int(i64::from(done));
+    Ok(())
+}
+
 fn subcommand_syntax(argv: &[Bytes]) -> CmdError {
     CmdError::Other(format!(
         "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
@@ -609,10 +632,10 @@ mod tests {
             h.run(&["CLIENT", "PAUSE", "-1"]),
             err("ERR timeout is negative")
         );
-        assert_eq!(
-            h.run(&["CLIENT", "PAUSE", "9223372036854775807"]),
-            err("ERR timeout is out of range")
-        );
+        // Redis 7.0.15 lets the end time wrap into the past: +OK, and no pause.
+        assert_eq!(h.run(&["CLIENT", "PAUSE", "9223372036854775807"]), ok());
+        assert!(h.ops.paused.is_some_and(|(until, _)| until < h.now_ms));
+        assert_eq!(h.run(&["CLIENT", "UNPAUSE"]), ok());
         // The mode is checked before the timeout.
         assert_eq!(
             h.run(&["CLIENT", "PAUSE", "x", "foo"]),

@@ -4,18 +4,16 @@
 //! wrongly-sized one answers "unknown subcommand or wrong number of arguments for '<as typed>'".
 //! Whether DEBUG may run at all (`enable-debug-command`) is checked by the dispatcher.
 //!
-//! Process-wide switches live here as atomics because they belong to the process, not to a
-//! client: [`active_expire_enabled`] (DEBUG SET-ACTIVE-EXPIRE, read by the server's cron and
-//! before_sleep), the replication id (DEBUG CHANGE-REPL-ID, shown by INFO replication) and
-//! the quicklist packed threshold (DEBUG QUICKLIST-PACKED-THRESHOLD, for the list type).
-
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+//! The switches DEBUG sets belong to the server, not to a client, and live in [`DebugKnobs`]
+//! (`Core::debug`): active expiry (DEBUG SET-ACTIVE-EXPIRE, read by the server's cron), the
+//! replication id (DEBUG CHANGE-REPL-ID, shown by INFO replication) and the quicklist packed
+//! threshold (DEBUG QUICKLIST-PACKED-THRESHOLD, for the list type). Keeping them in `Core`
+//! rather than in statics keeps servers (and harness tests on parallel threads) apart.
 
 use bytes::Bytes;
 
-use crate::commands::args::{arg, is, parse_i64};
-use crate::commands::{CmdError, Core, Ctx, Handler};
+use crate::commands::args::{arg, is};
+use crate::commands::{CmdError, Ctx, Handler};
 use crate::protocol::reply::Protocol;
 use crate::types::string::StrValue;
 use crate::types::value::Value;
@@ -23,29 +21,27 @@ use crate::types::value::Value;
 /// Handlers in this file.
 pub const HANDLERS: &[(&str, Handler)] = &[("debug", debug)];
 
-static ACTIVE_EXPIRE: AtomicBool = AtomicBool::new(true);
-static PACKED_THRESHOLD: AtomicU64 = AtomicU64::new(DEFAULT_PACKED_THRESHOLD);
-static REPLID: Mutex<Option<String>> = Mutex::new(None);
-
-/// Whether the active expire cycle may run (DEBUG SET-ACTIVE-EXPIRE 0 turns it off).
-pub fn active_expire_enabled() -> bool {
-    ACTIVE_EXPIRE.load(Ordering::Relaxed)
+/// Server-wide switches DEBUG subcommands set.
+#[derive(Debug, Clone)]
+pub struct DebugKnobs {
+    /// Whether the active expire cycle may run (DEBUG SET-ACTIVE-EXPIRE 0 turns it off).
+    pub active_expire: bool,
+    /// The size from which a list element gets its own plain quicklist node.
+    pub packed_threshold: u64,
+    /// The replication id (master_replid), changed by DEBUG CHANGE-REPL-ID.
+    pub replid: String,
 }
 
-/// The size from which a list element gets its own plain quicklist node.
-pub fn quicklist_packed_threshold() -> u64 {
-    PACKED_THRESHOLD.load(Ordering::Relaxed)
-}
-
-/// The current replication id (master_replid): random per process, changed by
-/// DEBUG CHANGE-REPL-ID.
-pub(crate) fn replid(core: &Core) -> String {
-    let mut g = REPLID.lock().unwrap_or_else(|e| e.into_inner());
-    g.get_or_insert_with(|| {
-        // Derived from, but not equal to, the run id, as Redis draws a second random id.
-        core.run_id.chars().rev().collect()
-    })
-    .clone()
+impl DebugKnobs {
+    /// The defaults for a server whose run id is `run_id`.
+    pub fn new(run_id: &str) -> DebugKnobs {
+        DebugKnobs {
+            active_expire: true,
+            packed_threshold: DEFAULT_PACKED_THRESHOLD,
+            // Derived from, but not equal to, the run id, as Redis draws a second random id.
+            replid: run_id.chars().rev().collect(),
+        }
+    }
 }
 
 /// DEBUG <subcommand> [args...].
@@ -57,48 +53,47 @@ fn debug(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         super::misc::help_reply(ctx, "DEBUG", HELP);
     } else if word("SLEEP") && argc == 3 {
         // strtod semantics: garbage sleeps 0 seconds.
-        let secs = crate::util::num::parse_f64(&argv[2]).unwrap_or(0.0);
+        let secs = crate::util::num::parse_f64(arg(argv, 2)).unwrap_or(0.0);
         if secs.is_finite() && secs > 0.0 {
             std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(1e6)));
         }
         ctx.reply.ok();
     } else if word("SET-ACTIVE-EXPIRE") && argc == 3 {
-        ACTIVE_EXPIRE.store(atoi(&argv[2]) != 0, Ordering::Relaxed);
+        ctx.core.debug.active_expire = crate::util::num::atoi(arg(argv, 2)) != 0;
         ctx.reply.ok();
     } else if word("QUICKLIST-PACKED-THRESHOLD") && argc == 3 {
-        let n = parse_memory(&argv[2]).ok_or(CmdError::Static(
+        let n = parse_memory(arg(argv, 2)).ok_or(CmdError::Static(
             "ERR argument must be a memory value bigger than 1 and smaller than 4gb",
         ))?;
         let n = if n == 0 { DEFAULT_PACKED_THRESHOLD } else { n };
-        PACKED_THRESHOLD.store(n, Ordering::Relaxed);
+        ctx.core.debug.packed_threshold = n;
         ctx.reply.ok();
     } else if word("OBJECT") && argc == 3 {
-        debug_object(ctx, &argv[2])?;
+        debug_object(ctx, arg(argv, 2))?;
     } else if word("PROTOCOL") && argc == 3 {
-        debug_protocol(ctx, &argv[2])?;
+        debug_protocol(ctx, arg(argv, 2))?;
     } else if word("CHANGE-REPL-ID") && argc == 2 {
-        let mut g = REPLID.lock().unwrap_or_else(|e| e.into_inner());
-        *g = Some(random_hex40());
+        ctx.core.debug.replid = crate::commands::random_hex40();
         tracing::info!("Changed replication IDs after receiving DEBUG change-repl-id");
         ctx.reply.ok();
     } else if word("LOG") && argc == 3 {
-        tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(&argv[2]));
+        tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(arg(argv, 2)));
         ctx.reply.ok();
     } else if word("ERROR") && argc == 3 {
         return Err(CmdError::Other(
-            String::from_utf8_lossy(&argv[2]).into_owned(),
+            String::from_utf8_lossy(arg(argv, 2)).into_owned(),
         ));
     } else if word("LISTPACK") && argc == 3 {
         encoding_check(
             ctx,
-            &argv[2],
+            arg(argv, 2),
             "listpack",
             "ERR Not a listpack encoded object.",
         )?;
     } else if word("QUICKLIST") && (argc == 3 || argc == 4) {
         encoding_check(
             ctx,
-            &argv[2],
+            arg(argv, 2),
             "quicklist",
             "ERR Not a quicklist encoded object.",
         )?;
@@ -267,13 +262,16 @@ fn encoding_check(
 /// DEBUG POPULATE count [prefix] [size]: creates `prefix:N` = `value:N` (padded or cut to
 /// `size` bytes) for N below count, skipping keys that exist.
 fn populate(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
-    let count = parse_i64(&argv[2])?;
-    if count < 0 {
-        return Err(CmdError::NotPositive);
-    }
+    // getPositiveLongFromObjectOrReply: one error for garbage and for negative numbers.
+    let positive = |b: &[u8]| {
+        crate::util::num::parse_i64(b)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or(CmdError::NotPositive)
+    };
+    let count = positive(arg(argv, 2))?;
     let prefix: &[u8] = argv.get(3).map_or(b"key", |p| p.as_ref());
     let size = match argv.get(4) {
-        Some(s) => Some(usize::try_from(parse_i64(s)?).map_err(|_| CmdError::NotPositive)?),
+        Some(s) => Some(positive(s)?),
         None => None,
     };
     let (db, now) = (ctx.session.db, ctx.now_ms);
@@ -293,22 +291,6 @@ fn populate(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     ctx.reply.ok();
     Ok(())
-}
-
-/// C's atoi: optional sign and leading digits, 0 for anything else.
-fn atoi(b: &[u8]) -> i64 {
-    let s = std::str::from_utf8(b).unwrap_or("").trim_start();
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let n = digits
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .fold(0i64, |acc, d| {
-            acc.saturating_mul(10).saturating_add(i64::from(d - b'0'))
-        });
-    if neg { -n } else { n }
 }
 
 /// A memory value ("100", "1kb", "2mb", "1gb") up to 4 GB, as DEBUG QUICKLIST-PACKED-THRESHOLD
@@ -331,14 +313,6 @@ fn parse_memory(b: &[u8]) -> Option<u64> {
     let n: u64 = num.parse().ok()?;
     let v = n.checked_mul(mul)?;
     (v <= 1 << 32).then_some(v)
-}
-
-fn random_hex40() -> String {
-    use rand::RngExt;
-    let mut rng = rand::rng();
-    (0..40)
-        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16usize)]))
-        .collect()
 }
 
 /// The default quicklist packed threshold (1 GB).
@@ -452,7 +426,6 @@ const HELP: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::commands::server::misc::text_of;
     use crate::commands::testing::{Harness, bulk, err};
     use crate::config::Config;
@@ -506,17 +479,39 @@ mod tests {
         ] {
             assert_eq!(h.run(args), Reply::simple("OK"), "{args:?}");
         }
-        assert_eq!(quicklist_packed_threshold(), 1 << 30);
+        assert_eq!(h.core.debug.packed_threshold, 1 << 30);
         assert_eq!(
             h.run(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]),
             Reply::simple("OK")
         );
-        assert!(!active_expire_enabled());
+        assert!(!h.core.debug.active_expire);
         assert_eq!(
             h.run(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]),
             Reply::simple("OK")
         );
-        assert!(active_expire_enabled());
+        assert!(h.core.debug.active_expire);
+        // C's atoi cuts to 32 bits: 2^32 reads as 0 and turns active expiry off.
+        h.run(&["DEBUG", "SET-ACTIVE-EXPIRE", "4294967296"]);
+        assert!(!h.core.debug.active_expire);
+        h.run(&["DEBUG", "SET-ACTIVE-EXPIRE", " 7x"]);
+        assert!(h.core.debug.active_expire);
+    }
+
+    #[test]
+    fn knobs_belong_to_one_server() {
+        let mut a = debug_on();
+        let b = debug_on();
+        let before = a.core.debug.replid.clone();
+        assert_eq!(before.len(), 40);
+        a.run(&["DEBUG", "CHANGE-REPL-ID"]);
+        a.run(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+        a.run(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100"]);
+        assert_ne!(a.core.debug.replid, before);
+        assert_eq!(a.core.debug.replid.len(), 40);
+        assert!(!a.core.debug.active_expire);
+        assert_eq!(a.core.debug.packed_threshold, 100);
+        assert!(b.core.debug.active_expire);
+        assert_eq!(b.core.debug.packed_threshold, 1 << 30);
     }
 
     #[test]
@@ -617,6 +612,22 @@ mod tests {
             err("ERR Not a listpack encoded object.")
         );
         assert_eq!(h.run(&["DEBUG", "ERROR", "FOO bar"]), err("FOO bar"));
+    }
+
+    #[test]
+    fn populate_refuses_garbage_and_negatives_with_one_text() {
+        let mut h = debug_on();
+        let refused = err("ERR value is out of range, must be positive");
+        for argv in [
+            &["DEBUG", "POPULATE", "abc"][..],
+            &["DEBUG", "POPULATE", "-1"],
+            &["DEBUG", "POPULATE", "99999999999999999999"],
+            &["DEBUG", "POPULATE", "1", "k", "abc"],
+            &["DEBUG", "POPULATE", "1", "k", "-1"],
+        ] {
+            assert_eq!(h.run(argv), refused, "{argv:?}");
+        }
+        assert_eq!(h.core.dbs.total_keys(), 0);
     }
 
     #[test]

@@ -352,7 +352,7 @@ fn replication(core: &Core, s: &mut Section) {
     s.set("role", "master")
         .set("connected_slaves", 0)
         .set("master_failover_state", "no-failover")
-        .set("master_replid", super::debug::replid(core))
+        .set("master_replid", core.debug.replid.as_str())
         .set("master_replid2", "0".repeat(40))
         .set("master_repl_offset", 0)
         .set("second_repl_offset", -1)
