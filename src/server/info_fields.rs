@@ -13,7 +13,6 @@ use crate::commands::Core;
 
 /// Appends the server-owned fields of `section` to `out`; false if the server owns none.
 pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> bool {
-    let _ = core;
     match section {
         "server" => {
             let port = ops
@@ -34,10 +33,11 @@ pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> b
                 .unwrap_or(0)
                 .max(ops.current.qbuf);
             let max_out = others.map(|c| c.pending_out()).max().unwrap_or(0);
+            let blocked = core.dbs.blocked.blocked_clients();
             let _ = write!(
                 out,
                 "connected_clients:{n}\r\nclient_recent_max_input_buffer:{max_in}\r\n\
-                 client_recent_max_output_buffer:{max_out}\r\n"
+                 client_recent_max_output_buffer:{max_out}\r\nblocked_clients:{blocked}\r\n"
             );
             true
         }

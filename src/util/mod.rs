@@ -5,4 +5,6 @@ pub mod cbytes;
 pub mod dict;
 pub mod glob;
 pub mod hash;
+pub mod listpack;
+pub mod lzf;
 pub mod num;
