@@ -184,7 +184,8 @@ fn reset(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
 ///
 /// NO-EVICT survives, as in Redis 7.0. The MONITOR flag goes; the server drops the client from
 /// its monitor list when it sees the flag is gone.
-pub(crate) fn reset_session(core: &Core, session: &mut Session) {
+pub(crate) fn reset_session(core: &mut Core, session: &mut Session) {
+    super::transactions::reset_transaction(core, session);
     session.flags &= !(flags::MONITOR | flags::REPLY_OFF | flags::REPLY_SKIP_NEXT);
     session.db = 0;
     session.proto = Protocol::Resp2;

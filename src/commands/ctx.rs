@@ -34,6 +34,8 @@ pub mod flags {
     pub const DENY_BLOCKING: u32 = 1 << 8;
     /// The client is blocked on keys (CLIENT LIST flag `b`).
     pub const BLOCKED: u32 = 1 << 9;
+    /// EXEC is running the queued commands (they don't become the client's last command).
+    pub const IN_EXEC: u32 = 1 << 10;
 }
 
 /// The command-visible state of one client.
@@ -63,6 +65,17 @@ pub struct Session {
     pub addr: String,
     /// Set by a handler that blocks the client (see `Ctx::block`); taken by the server.
     pub block: Option<BlockRequest>,
+    /// The open transaction, between MULTI and EXEC/DISCARD.
+    pub multi: Option<MultiState>,
+}
+
+/// A transaction being queued.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MultiState {
+    /// Queued commands as (registry index, argv).
+    pub queued: Vec<(usize, Vec<Bytes>)>,
+    /// A command was refused while queuing: EXEC answers EXECABORT.
+    pub aborted: bool,
 }
 
 /// What a blocking command asked for when it found nothing to serve.
@@ -101,6 +114,7 @@ impl Session {
             last_cmd: "NULL",
             addr: String::new(),
             block: None,
+            multi: None,
         }
     }
 
@@ -216,6 +230,8 @@ impl Ctx<'_> {
         self.core.dbs.dirty += 1;
         let db = self.session.db;
         self.core.dbs.blocked.signal(db, key);
+        let exists = self.core.dbs.db(db).is_some_and(|d| d.get(key).is_some());
+        self.core.dbs.watched.touch(db, key, exists);
     }
 
     /// Whether this command may block its client (not inside MULTI/EXEC or a script, where a

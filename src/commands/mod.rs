@@ -26,6 +26,7 @@ pub mod spec;
 pub mod string;
 #[cfg(test)]
 pub mod testing;
+pub mod transactions;
 
 use std::time::Instant;
 
@@ -145,6 +146,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     set::HANDLERS,
     sorted_set::HANDLERS,
     string::HANDLERS,
+    transactions::HANDLERS,
 ];
 
 /// Server-wide counters for INFO stats and errorstats.
@@ -227,8 +229,17 @@ pub fn dispatch_at(
     start: Instant,
 ) -> Instant {
     match resolve(core, session, argv) {
-        Ok(idx) => call(core, session, server, reply, argv, now_ms, start, idx),
+        Ok(idx) => {
+            if transactions::queue_if_in_multi(core, session, reply, argv, idx) {
+                return start;
+            }
+            call(core, session, server, reply, argv, now_ms, start, idx)
+        }
         Err(e) => {
+            // A command refused while a transaction is open dooms it (EXECABORT).
+            if let Some(m) = session.multi.as_mut() {
+                m.aborted = true;
+            }
             let line = e.render();
             core.stats.count_error(&line);
             core.stats.rejected_calls += 1;
@@ -281,11 +292,15 @@ pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usi
     if entry.handler.is_none() {
         return Err(unknown());
     }
-    if !session.authenticated && spec.flags & spec::CMD_NO_AUTH == 0 {
-        return Err(reject(reg, idx, CmdError::NoAuth));
-    }
     if spec.flags & spec::CMD_PROTECTED != 0 && !protected_allowed(&core.config, session) {
         return Err(reject(&mut core.registry, idx, protected_error(spec.name)));
+    }
+    if !session.authenticated && spec.flags & spec::CMD_NO_AUTH == 0 {
+        return Err(reject(&mut core.registry, idx, CmdError::NoAuth));
+    }
+    if session.multi.is_some() && spec.flags & spec::CMD_NO_MULTI != 0 {
+        let e = CmdError::Static("ERR Command not allowed inside a transaction");
+        return Err(reject(&mut core.registry, idx, e));
     }
     Ok(idx)
 }
@@ -314,8 +329,11 @@ pub fn call(
     let Some((spec, Some(handler))) = core.registry.entry(idx).map(|e| (e.spec, e.handler)) else {
         return start;
     };
-    // Set before the handler, as Redis does, so CLIENT LIST shows `cmd=client|list` for itself.
-    session.last_cmd = spec.name;
+    // Set before the handler, as Redis does, so CLIENT LIST shows `cmd=client|list` for itself;
+    // commands run by EXEC leave `exec` as the last command.
+    if !session.has(ctx::flags::IN_EXEC) {
+        session.last_cmd = spec.name;
+    }
     let failed = {
         let mut ctx = Ctx {
             reply,

@@ -12,6 +12,7 @@
 pub mod blocking;
 pub mod expire;
 pub mod keyspace;
+pub mod watch;
 
 use bytes::Bytes;
 
@@ -68,6 +69,8 @@ pub struct Databases {
     lazy_frees: Vec<Garbage>,
     /// Clients blocked on keys (BLPOP and friends).
     pub blocked: blocking::BlockedKeys,
+    /// WATCHed keys and the transactions changes have doomed.
+    pub watched: watch::WatchedKeys,
 }
 
 impl Databases {
@@ -82,6 +85,7 @@ impl Databases {
             expired: Vec::new(),
             lazy_frees: Vec::new(),
             blocked: blocking::BlockedKeys::default(),
+            watched: watch::WatchedKeys::default(),
         }
     }
 
@@ -268,6 +272,7 @@ impl Databases {
         };
         let old = std::mem::replace(d, Db::new(db));
         self.blocked.signal_db(db);
+        self.watched.touch_db(db, |k| old.get(k).is_some());
         let n = old.len();
         self.free_db(old, lazy);
         n
@@ -282,6 +287,14 @@ impl Databases {
     pub fn swap(&mut self, a: usize, b: usize) -> bool {
         if a >= self.dbs.len() || b >= self.dbs.len() {
             return false;
+        }
+        // Watchers of a key that exists on either side see a change (touchAllWatchedKeysInDb).
+        for (x, y) in [(a, b), (b, a)] {
+            let (dx, dy) = (self.dbs.get(x), self.dbs.get(y));
+            let exists = |k: &[u8]| {
+                dx.is_some_and(|d| d.get(k).is_some()) || dy.is_some_and(|d| d.get(k).is_some())
+            };
+            self.watched.touch_db(x, exists);
         }
         self.dbs.swap(a, b);
         self.blocked.signal_db(a);
@@ -351,6 +364,7 @@ impl Databases {
     /// Deletes a key whose time passed and records it for propagation and notification.
     pub(crate) fn expire_key(&mut self, db: usize, key: &[u8]) {
         if self.delete(db, key, self.lazy_expire) {
+            self.watched.touch(db, key, false);
             self.stats.expired_keys += 1;
             self.dirty += 1;
             self.expired.push((db, Bytes::copy_from_slice(key)));

@@ -570,6 +570,7 @@ impl Server {
     /// Forgets a client's block (served, timed out or unblocked).
     fn unblocked(&mut self, c: &mut Client) {
         self.core.dbs.blocked.unblock(c.session.id);
+        self.core.dbs.watched.unwatch_all(c.session.id);
         self.slot_of_id.remove(&c.session.id);
         c.blocked = None;
         c.session.flags &= !flags::BLOCKED;

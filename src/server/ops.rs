@@ -171,7 +171,7 @@ fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
         .saturating_add(REPLY_CHUNK);
     let line = format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
-         multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll={} \
+         multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll={} \
          omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}\n",
         s.id,
         s.addr,
@@ -182,6 +182,7 @@ fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
         f.idle,
         flag_letters(s),
         s.db,
+        s.multi.as_ref().map_or(-1, |m| i64::try_from(m.queued.len()).unwrap_or(i64::MAX)),
         f.qbuf,
         f.qbuf_free,
         REPLY_CHUNK,
@@ -252,8 +253,13 @@ fn repr(out: &mut Vec<u8>, s: &[u8]) {
 /// The CLIENT LIST `flags=` letters of a session, in Redis's order (`N` when none).
 pub fn flag_letters(s: &Session) -> String {
     let mut out = String::new();
+    if s.has(flags::MONITOR) {
+        out.push('O');
+    }
+    if s.multi.is_some() {
+        out.push('x');
+    }
     for (flag, letter) in [
-        (flags::MONITOR, 'O'),
         (flags::BLOCKED, 'b'),
         (flags::CLOSE_AFTER_REPLY, 'c'),
         (flags::UNIX_SOCKET, 'U'),

@@ -41,8 +41,6 @@ fn client_id(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
 
 /// CLIENT INFO: the caller's CLIENT LIST line (verbatim text in RESP3).
 fn client_info(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
-    // Redis records the command as the client's last one before running it.
-    ctx.session.last_cmd = "client|info";
     let text = ctx
         .server
         .client_list(ctx.session, &|c: &ClientInfo| c.is_me);
@@ -55,7 +53,6 @@ fn client_info(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
 /// With ID the lines come in the order the ids are given (repeats included); ids that parse but
 /// match no client are skipped.
 fn client_list(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
-    ctx.session.last_cmd = "client|list";
     let text = if argv.len() == 4 && is(arg(argv, 2), "TYPE") {
         let kind = client_type(arg(argv, 3))?;
         ctx.server
