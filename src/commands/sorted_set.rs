@@ -9,7 +9,8 @@
 
 use bytes::Bytes;
 
-use super::args::{arg, is, parse_f64, parse_i64};
+use super::args::{arg, is, parse_block_timeout, parse_f64, parse_i64};
+use super::ctx::TimeoutReply;
 use super::error::CmdError;
 use super::{Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_ZSET};
@@ -46,6 +47,9 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("zpopmin", zpopmin),
     ("zpopmax", zpopmax),
     ("zmpop", zmpop),
+    ("bzpopmin", bzpopmin),
+    ("bzpopmax", bzpopmax),
+    ("bzmpop", bzmpop),
     ("zunion", zunion),
     ("zinter", zinter),
     ("zdiff", zdiff),
@@ -949,6 +953,82 @@ fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
             key,
             Bytes::from(count.to_string()),
         ]);
+    }
+    Ok(())
+}
+
+/// BZPOPMIN key [key ...] timeout: ZPOPMIN of the first non-empty key as [key, member, score],
+/// blocking until one is written or the timeout passes (null array).
+fn bzpopmin(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    bzpop_minmax(ctx, argv, false)
+}
+
+/// BZPOPMAX key [key ...] timeout: as BZPOPMIN from the top.
+fn bzpopmax(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    bzpop_minmax(ctx, argv, true)
+}
+
+fn bzpop_minmax(ctx: &mut Ctx<'_>, argv: &[Bytes], max: bool) -> Result<(), CmdError> {
+    let keys = argv
+        .get(1..argv.len().saturating_sub(1))
+        .unwrap_or_default();
+    let deadline = parse_block_timeout(arg(argv, argv.len().saturating_sub(1)), ctx.now_ms)?;
+    if !any_nonempty_zset(ctx, keys)? {
+        return block_or_timeout(ctx, keys, deadline);
+    }
+    if let Some(key) = pop_generic(ctx, keys, max, true, None, false, true)? {
+        // Served at once or on wake-up: replicas and the AOF see the non-blocking pop.
+        let name: &'static [u8] = if max { b"zpopmax" } else { b"zpopmin" };
+        ctx.propagate(vec![Bytes::from_static(name), key]);
+    }
+    Ok(())
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: ZMPOP that blocks.
+fn bzmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    let (keys, max, count) = parse_zmpop(argv, 2)?;
+    let deadline = parse_block_timeout(arg(argv, 1), ctx.now_ms)?;
+    if !any_nonempty_zset(ctx, keys)? {
+        return block_or_timeout(ctx, keys, deadline);
+    }
+    if let Some(key) = pop_generic(ctx, keys, max, true, Some(count), true, true)? {
+        let name: &'static [u8] = if max { b"zpopmax" } else { b"zpopmin" };
+        ctx.propagate(vec![
+            Bytes::from_static(name),
+            key,
+            Bytes::from(count.to_string()),
+        ]);
+    }
+    Ok(())
+}
+
+/// Whether one of `keys` holds a sorted set (stored ones are never empty); WRONGTYPE if a key
+/// before it holds another type, as Redis checks them in order.
+fn any_nonempty_zset(ctx: &mut Ctx<'_>, keys: &[Bytes]) -> Result<bool, CmdError> {
+    for k in keys {
+        match ctx
+            .lookup_write(k)
+            .map(|e| matches!(e.value, Value::ZSet(_)))
+        {
+            Some(true) => return Ok(true),
+            Some(false) => return Err(CmdError::WrongType),
+            None => {}
+        }
+    }
+    Ok(false)
+}
+
+/// Blocks the client on `keys`, or answers the timeout reply at once where blocking is not
+/// allowed (inside MULTI/EXEC or a script).
+pub(crate) fn block_or_timeout(
+    ctx: &mut Ctx<'_>,
+    keys: &[Bytes],
+    deadline: Option<i64>,
+) -> Result<(), CmdError> {
+    if ctx.may_block() {
+        ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray);
+    } else {
+        ctx.reply.null_array();
     }
     Ok(())
 }

@@ -1,0 +1,147 @@
+//! Clients blocked on keys, across real connections: served first come first served when a key
+//! is written, timed out with the null reply, released by CLIENT UNBLOCK, never blocking inside
+//! MULTI, and leaving nothing behind when they disconnect.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Raw, Server};
+
+fn blocked_clients(r: &mut Raw) -> String {
+    let info = r.cmd_str(&["INFO", "clients"]);
+    info.lines()
+        .find(|l| l.starts_with("blocked_clients:"))
+        .unwrap_or("")
+        .to_string()
+}
+
+fn wait_blocked(r: &mut Raw, n: usize) {
+    let want = format!("blocked_clients:{n}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while blocked_clients(r) != want {
+        assert!(Instant::now() < deadline, "never reached {want}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_write_serves_the_client_that_blocked_first() {
+    let s = Server::start();
+    let mut admin = s.raw();
+    let mut first = s.raw();
+    let mut second = s.raw();
+    first.send_cmd(&[b"BZPOPMIN", b"z", b"0"]);
+    wait_blocked(&mut admin, 1);
+    second.send_cmd(&[b"BZPOPMIN", b"z", b"0"]);
+    wait_blocked(&mut admin, 2);
+    assert_eq!(admin.cmd_str(&["ZADD", "z", "1", "a"]), ":1\r\n");
+    assert_eq!(
+        first.read_reply(),
+        b"*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n"
+    );
+    wait_blocked(&mut admin, 1);
+    assert_eq!(admin.cmd_str(&["ZADD", "z", "2", "b"]), ":1\r\n");
+    assert_eq!(
+        second.read_reply(),
+        b"*3\r\n$1\r\nz\r\n$1\r\nb\r\n$1\r\n2\r\n"
+    );
+    wait_blocked(&mut admin, 0);
+    assert_eq!(admin.cmd_str(&["EXISTS", "z"]), ":0\r\n");
+}
+
+#[test]
+fn a_blocked_client_times_out_with_the_null_array_then_runs_its_pipeline() {
+    let s = Server::start();
+    let mut c = s.raw();
+    let start = Instant::now();
+    let mut batch = common::encode(&[b"BZPOPMAX", b"nothing", b"0.2"]);
+    batch.extend(common::encode(&[b"PING"]));
+    c.send(&batch);
+    assert_eq!(c.read_reply(), b"*-1\r\n");
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(190) && waited < Duration::from_secs(2),
+        "{waited:?}"
+    );
+    assert_eq!(c.read_reply(), b"+PONG\r\n");
+}
+
+#[test]
+fn blocking_commands_do_not_block_inside_multi() {
+    let s = Server::start();
+    let mut c = s.raw();
+    c.cmd_str(&["MULTI"]);
+    c.cmd_str(&["BZPOPMIN", "z", "0"]);
+    assert_eq!(c.cmd_str(&["EXEC"]), "*1\r\n*-1\r\n");
+}
+
+#[test]
+fn client_unblock_releases_with_timeout_or_error() {
+    let s = Server::start();
+    let mut admin = s.raw();
+    let mut c = s.raw();
+    let id = c.cmd_str(&["CLIENT", "ID"]);
+    let id = id.trim_start_matches(':').trim();
+    c.send_cmd(&[b"BZPOPMIN", b"z", b"0"]);
+    wait_blocked(&mut admin, 1);
+    assert!(admin.cmd_str(&["CLIENT", "LIST"]).contains("flags=b"));
+    assert_eq!(admin.cmd_str(&["CLIENT", "UNBLOCK", id]), ":1\r\n");
+    assert_eq!(c.read_reply(), b"*-1\r\n");
+    c.send_cmd(&[b"BZPOPMIN", b"z", b"0"]);
+    wait_blocked(&mut admin, 1);
+    assert_eq!(admin.cmd_str(&["CLIENT", "UNBLOCK", id, "ERROR"]), ":1\r\n");
+    assert_eq!(
+        c.read_reply(),
+        b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
+    assert_eq!(admin.cmd_str(&["CLIENT", "UNBLOCK", id]), ":0\r\n");
+    assert_eq!(c.cmd_str(&["PING"]), "+PONG\r\n");
+}
+
+#[test]
+fn a_disconnected_blocked_client_leaves_nothing_behind() {
+    let s = Server::start();
+    let mut admin = s.raw();
+    {
+        let mut c = s.raw();
+        c.send_cmd(&[b"BZPOPMIN", b"z", b"0"]);
+        wait_blocked(&mut admin, 1);
+    }
+    wait_blocked(&mut admin, 0);
+    assert_eq!(admin.cmd_str(&["ZADD", "z", "1", "a"]), ":1\r\n");
+    assert_eq!(admin.cmd_str(&["ZCARD", "z"]), ":1\r\n");
+}
+
+#[test]
+fn a_key_of_another_type_keeps_the_client_blocked() {
+    let s = Server::start();
+    let mut admin = s.raw();
+    let mut c = s.raw();
+    c.send_cmd(&[b"BZPOPMIN", b"k", b"0"]);
+    wait_blocked(&mut admin, 1);
+    admin.cmd_str(&["SET", "k", "string"]);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(blocked_clients(&mut admin), "blocked_clients:1");
+    admin.cmd_str(&["DEL", "k"]);
+    admin.cmd_str(&["ZADD", "k", "5", "m"]);
+    assert_eq!(c.read_reply(), b"*3\r\n$1\r\nk\r\n$1\r\nm\r\n$1\r\n5\r\n");
+}
+
+#[test]
+fn bzmpop_serves_with_count_and_times_out() {
+    let s = Server::start();
+    let mut admin = s.raw();
+    let mut c = s.raw();
+    c.send_cmd(&[b"BZMPOP", b"0", b"2", b"a", b"b", b"MAX", b"COUNT", b"2"]);
+    wait_blocked(&mut admin, 1);
+    admin.cmd_str(&["ZADD", "b", "1", "x", "2", "y", "3", "z"]);
+    assert_eq!(
+        c.read_reply(),
+        b"*2\r\n$1\r\nb\r\n*2\r\n*2\r\n$1\r\nz\r\n$1\r\n3\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n"
+    );
+    assert_eq!(
+        c.cmd_str(&["BZMPOP", "0.05", "1", "none", "MIN"]),
+        "*-1\r\n"
+    );
+}
