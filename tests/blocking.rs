@@ -145,3 +145,68 @@ fn bzmpop_serves_with_count_and_times_out() {
         "*-1\r\n"
     );
 }
+
+#[test]
+fn blpop_brpop_blmove_and_blmpop_are_served_by_pushes() {
+    let s = Server::start();
+    let mut admin = s.raw();
+    let mut c = s.raw();
+    c.send_cmd(&[b"BLPOP", b"l1", b"l2", b"0"]);
+    wait_blocked(&mut admin, 1);
+    assert_eq!(admin.cmd_str(&["RPUSH", "l2", "a", "b"]), ":2\r\n");
+    assert_eq!(c.read_reply(), b"*2\r\n$2\r\nl2\r\n$1\r\na\r\n");
+    c.send_cmd(&[b"BRPOP", b"l2", b"0"]);
+    assert_eq!(c.read_reply(), b"*2\r\n$2\r\nl2\r\n$1\r\nb\r\n");
+    c.send_cmd(&[b"BLMOVE", b"src", b"dst", b"LEFT", b"RIGHT", b"0"]);
+    wait_blocked(&mut admin, 1);
+    admin.cmd_str(&["LPUSH", "src", "x"]);
+    assert_eq!(c.read_reply(), b"$1\r\nx\r\n");
+    assert_eq!(
+        admin.cmd_str(&["LRANGE", "dst", "0", "-1"]),
+        "*1\r\n$1\r\nx\r\n"
+    );
+    assert_eq!(
+        c.cmd_str(&["BRPOPLPUSH", "empty", "dst", "0.05"]),
+        "*-1\r\n"
+    );
+    c.send_cmd(&[
+        b"BLMPOP", b"0", b"2", b"m1", b"m2", b"RIGHT", b"COUNT", b"5",
+    ]);
+    wait_blocked(&mut admin, 1);
+    admin.cmd_str(&["RPUSH", "m2", "1", "2", "3"]);
+    assert_eq!(
+        c.read_reply(),
+        b"*2\r\n$2\r\nm2\r\n*3\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n"
+    );
+}
+
+#[test]
+fn a_blmove_chain_feeds_the_next_blocked_client() {
+    let s = Server::start();
+    let mut admin = s.raw();
+    let mut mover = s.raw();
+    let mut popper = s.raw();
+    popper.send_cmd(&[b"BLPOP", b"stage2", b"0"]);
+    wait_blocked(&mut admin, 1);
+    mover.send_cmd(&[b"BLMOVE", b"stage1", b"stage2", b"LEFT", b"LEFT", b"0"]);
+    wait_blocked(&mut admin, 2);
+    admin.cmd_str(&["LPUSH", "stage1", "job"]);
+    assert_eq!(mover.read_reply(), b"$3\r\njob\r\n");
+    assert_eq!(popper.read_reply(), b"*2\r\n$6\r\nstage2\r\n$3\r\njob\r\n");
+    wait_blocked(&mut admin, 0);
+}
+
+#[test]
+fn pushes_inside_exec_serve_blocked_clients_after_the_transaction() {
+    let s = Server::start();
+    let mut admin = s.raw();
+    let mut c = s.raw();
+    c.send_cmd(&[b"BLPOP", b"q", b"0"]);
+    wait_blocked(&mut admin, 1);
+    admin.cmd_str(&["MULTI"]);
+    admin.cmd_str(&["RPUSH", "q", "one"]);
+    admin.cmd_str(&["RPUSH", "q", "two"]);
+    admin.cmd_str(&["LPOP", "q"]);
+    assert_eq!(admin.cmd_str(&["EXEC"]), "*3\r\n:1\r\n:2\r\n$3\r\none\r\n");
+    assert_eq!(c.read_reply(), b"*2\r\n$1\r\nq\r\n$3\r\ntwo\r\n");
+}

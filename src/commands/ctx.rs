@@ -65,6 +65,8 @@ pub struct Session {
     pub addr: String,
     /// Set by a handler that blocks the client (see `Ctx::block`); taken by the server.
     pub block: Option<BlockRequest>,
+    /// Subscriptions held (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE); mirrors the server's registry.
+    pub pubsub: crate::pubsub::Counts,
     /// The open transaction, between MULTI and EXEC/DISCARD.
     pub multi: Option<MultiState>,
 }
@@ -92,9 +94,11 @@ pub struct BlockRequest {
 /// The reply a blocked client gets when it times out (or is CLIENT UNBLOCKed with TIMEOUT).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeoutReply {
-    /// The null array (`*-1` / `_`): BLPOP, BRPOP, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, XREAD.
+    /// The null array (`*-1` / `_`): every list, sorted-set and stream block (BLPOP ... BLMOVE,
+    /// BZPOPMIN ..., XREAD), as Redis 7.0's replyToBlockedClientTimedOut.
     NullArray,
-    /// The null bulk (`$-1` / `_`): BLMOVE, BRPOPLPUSH.
+    /// The null bulk (`$-1` / `_`). Redis 7.0 times every key-blocked command out with the null
+    /// array; this is for blocking kinds that answer otherwise (WAIT-like commands, modules).
     Null,
 }
 
@@ -114,6 +118,7 @@ impl Session {
             last_cmd: "NULL",
             addr: String::new(),
             block: None,
+            pubsub: crate::pubsub::Counts::default(),
             multi: None,
         }
     }
@@ -171,6 +176,25 @@ pub trait ServerOps {
     /// Appends the INFO sections the server owns (server, clients, stats network fields) for
     /// `section` (lowercase) to `out`; returns false if it owns no such section.
     fn info_section(&self, core: &Core, section: &str, out: &mut String) -> bool;
+    /// The pub/sub registry and the token the calling client is delivered to through, or
+    /// `None` where there is no registry (benchmarks).
+    fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {
+        None
+    }
+    /// PUBLISH / SPUBLISH (`shard`): delivers `message` on `channel` to every receiver, the
+    /// calling client's own copies through `own`, and returns the number of deliveries. A
+    /// receiver over the pubsub client-output-buffer-limit is closed.
+    fn publish(
+        &mut self,
+        core: &Core,
+        shard: bool,
+        channel: &[u8],
+        message: &[u8],
+        own: &mut dyn ReplySink,
+    ) -> usize {
+        let _ = (core, shard, channel, message, own);
+        0
+    }
 }
 
 /// What CLIENT LIST / CLIENT KILL filters look at for one client.
@@ -238,6 +262,25 @@ impl Ctx<'_> {
     /// blocking command behaves as if it timed out at once).
     pub fn may_block(&self) -> bool {
         !self.session.has(flags::DENY_BLOCKING)
+    }
+
+    /// Blocks the calling client on `keys`, or answers the timeout reply at once where blocking
+    /// is not allowed (inside MULTI/EXEC or a script): what every blocking command does when it
+    /// finds nothing to serve.
+    pub fn block_or_timeout(
+        &mut self,
+        keys: &[Bytes],
+        deadline_ms: Option<i64>,
+        on_timeout: TimeoutReply,
+    ) {
+        if self.may_block() {
+            self.block(keys.to_vec(), deadline_ms, on_timeout);
+        } else {
+            match on_timeout {
+                TimeoutReply::NullArray => self.reply.null_array(),
+                TimeoutReply::Null => self.reply.null(),
+            }
+        }
     }
 
     /// Blocks the calling client on `keys` until one of them is written (its command is then run

@@ -17,7 +17,8 @@
 
 use bytes::Bytes;
 
-use super::args::{arg, c_is, parse_i64};
+use super::args::{arg, c_is, parse_block_timeout, parse_i64};
+use super::ctx::TimeoutReply;
 use super::error::CmdError;
 use super::{Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_LIST, NOTIFY_NEW};
@@ -44,6 +45,11 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("lmove", lmove),
     ("rpoplpush", rpoplpush),
     ("lmpop", lmpop),
+    ("blpop", blpop),
+    ("brpop", brpop),
+    ("blmpop", blmpop),
+    ("blmove", blmove),
+    ("brpoplpush", brpoplpush),
 ];
 
 /// The list in a value, or WRONGTYPE.
@@ -281,7 +287,6 @@ pub(crate) enum PopShape {
     /// Up to n elements as an array (LPOP key count).
     Many(usize),
     /// `[key, element]` (BLPOP, BRPOP); propagates as LPOP/RPOP key.
-    #[allow(dead_code)] // Used by the blocking pops.
     KeyOne,
     /// `[key, [elements...]]` with up to n elements (LMPOP, BLMPOP); propagates as LPOP/RPOP
     /// key count.
@@ -386,6 +391,82 @@ fn lmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (keys, end, count) = parse_lmpop(argv, 1)?;
     if !mpop_generic(ctx, keys, end, PopShape::KeyMany(count))? {
         ctx.reply.null_array();
+    }
+    Ok(())
+}
+
+/// BLPOP key [key ...] timeout: LPOP of the first non-empty list as `[key, element]`, blocking
+/// until a push or the timeout (null array). Served pops propagate as LPOP.
+fn blpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    bpop_generic(ctx, argv, End::Head)
+}
+
+/// BRPOP key [key ...] timeout: BLPOP from the tail.
+fn brpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    bpop_generic(ctx, argv, End::Tail)
+}
+
+fn bpop_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End) -> Result<(), CmdError> {
+    let last = argv.len().saturating_sub(1);
+    let deadline = parse_block_timeout(arg(argv, last), ctx.now_ms)?;
+    let keys = argv.get(1..last).unwrap_or_default();
+    if !mpop_generic(ctx, keys, end, PopShape::KeyOne)? {
+        ctx.block_or_timeout(keys, deadline, TimeoutReply::NullArray);
+    }
+    Ok(())
+}
+
+/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: LMPOP that blocks.
+fn blmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    let (keys, end, count) = parse_lmpop(argv, 2)?;
+    let deadline = parse_block_timeout(arg(argv, 1), ctx.now_ms)?;
+    if !mpop_generic(ctx, keys, end, PopShape::KeyMany(count))? {
+        ctx.block_or_timeout(keys, deadline, TimeoutReply::NullArray);
+    }
+    Ok(())
+}
+
+/// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout: LMOVE that blocks on the source
+/// (null bulk on timeout); a served move propagates as LMOVE.
+fn blmove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    let from = parse_end(arg(argv, 3))?;
+    let to = parse_end(arg(argv, 4))?;
+    let deadline = parse_block_timeout(arg(argv, 5), ctx.now_ms)?;
+    blmove_generic(ctx, argv, from, to, deadline)
+}
+
+/// BRPOPLPUSH source destination timeout: BLMOVE source destination RIGHT LEFT.
+fn brpoplpush(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    let deadline = parse_block_timeout(arg(argv, 3), ctx.now_ms)?;
+    blmove_generic(ctx, argv, End::Tail, End::Head, deadline)
+}
+
+fn blmove_generic(
+    ctx: &mut Ctx<'_>,
+    argv: &[Bytes],
+    from: End,
+    to: End,
+    deadline: Option<i64>,
+) -> Result<(), CmdError> {
+    let (src, dst) = (arg(argv, 1), arg(argv, 2));
+    if lmove_generic(ctx, src, dst, from, to)? {
+        let word = |e: End| Bytes::from_static(if e == End::Head { b"LEFT" } else { b"RIGHT" });
+        let (s, d) = (Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
+        let argv = if argv.len() == 4 {
+            vec![Bytes::from_static(b"RPOPLPUSH"), s, d]
+        } else {
+            vec![Bytes::from_static(b"LMOVE"), s, d, word(from), word(to)]
+        };
+        ctx.propagate(argv);
+    } else {
+        // Redis answers a timed-out BLMOVE with the null array, like every list block, but
+        // the null bulk when it cannot block at all (inside MULTI).
+        let key = argv.get(1..2).unwrap_or_default();
+        if ctx.may_block() {
+            ctx.block(key.to_vec(), deadline, TimeoutReply::NullArray);
+        } else {
+            ctx.reply.null();
+        }
     }
     Ok(())
 }

@@ -974,7 +974,8 @@ fn bzpop_minmax(ctx: &mut Ctx<'_>, argv: &[Bytes], max: bool) -> Result<(), CmdE
         .unwrap_or_default();
     let deadline = parse_block_timeout(arg(argv, argv.len().saturating_sub(1)), ctx.now_ms)?;
     if !any_nonempty_zset(ctx, keys)? {
-        return block_or_timeout(ctx, keys, deadline);
+        ctx.block_or_timeout(keys, deadline, TimeoutReply::NullArray);
+        return Ok(());
     }
     if let Some(key) = pop_generic(ctx, keys, max, true, None, false, true)? {
         // Served at once or on wake-up: replicas and the AOF see the non-blocking pop.
@@ -989,7 +990,8 @@ fn bzmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (keys, max, count) = parse_zmpop(argv, 2)?;
     let deadline = parse_block_timeout(arg(argv, 1), ctx.now_ms)?;
     if !any_nonempty_zset(ctx, keys)? {
-        return block_or_timeout(ctx, keys, deadline);
+        ctx.block_or_timeout(keys, deadline, TimeoutReply::NullArray);
+        return Ok(());
     }
     if let Some(key) = pop_generic(ctx, keys, max, true, Some(count), true, true)? {
         let name: &'static [u8] = if max { b"zpopmax" } else { b"zpopmin" };
@@ -1016,21 +1018,6 @@ fn any_nonempty_zset(ctx: &mut Ctx<'_>, keys: &[Bytes]) -> Result<bool, CmdError
         }
     }
     Ok(false)
-}
-
-/// Blocks the client on `keys`, or answers the timeout reply at once where blocking is not
-/// allowed (inside MULTI/EXEC or a script).
-pub(crate) fn block_or_timeout(
-    ctx: &mut Ctx<'_>,
-    keys: &[Bytes],
-    deadline: Option<i64>,
-) -> Result<(), CmdError> {
-    if ctx.may_block() {
-        ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray);
-    } else {
-        ctx.reply.null_array();
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
