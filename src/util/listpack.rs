@@ -334,14 +334,35 @@ impl Listpack {
     }
 
     /// Replaces the bytes in `range` (whole entries) with the encoding of `elem`, if any.
+    ///
+    /// The buffer stays within a few bytes of its encoded size, as Redis reallocs a listpack to
+    /// its exact size on every change: millions of small hashes and zsets are mostly listpacks.
+    /// The new entry is encoded in place at the end and rotated into position, so no temporary
+    /// buffer is allocated per insert.
     fn splice_entry(&mut self, range: std::ops::Range<usize>, elem: Option<Elem<'_>>) {
         let removed = count_entries(&self.buf, range.clone());
-        let mut enc = Vec::new();
-        if let Some(elem) = elem {
-            encode_entry(elem, &mut enc);
+        let at = range.start;
+        if !range.is_empty() {
+            self.buf.drain(range);
         }
-        let added = usize::from(!enc.is_empty());
-        self.buf.splice(range, enc);
+        let mut added = 0;
+        if let Some(elem) = elem {
+            // Upper bound of an entry: data, a 5-byte string header, a 5-byte backlen.
+            let bound = match elem {
+                Elem::Bytes(v) => v.len().saturating_add(10),
+                Elem::Int(_) => 10,
+            };
+            self.buf.reserve_exact(bound);
+            let before = self.buf.len();
+            encode_entry(elem, &mut self.buf);
+            let enc_len = self.buf.len() - before;
+            if let Some(tail) = self.buf.get_mut(at..) {
+                tail.rotate_right(enc_len);
+            }
+            added = 1;
+        } else if self.buf.capacity() > 2 * self.buf.len() + 64 {
+            self.buf.shrink_to_fit();
+        }
         self.len = self.len - removed + added;
         self.write_header();
     }
