@@ -148,7 +148,10 @@ fn maxclients_refuses_extra_connections_with_redis_error() {
     // The start-up probe's connection may still be being reaped: wait until `a` is alone.
     let deadline = Instant::now() + Duration::from_secs(5);
     while a.cmd_str(&["CLIENT", "LIST"]).matches("id=").count() > 1 {
-        assert!(Instant::now() < deadline, "probe connection never went away");
+        assert!(
+            Instant::now() < deadline,
+            "probe connection never went away"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let mut b = s.raw();

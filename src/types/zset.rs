@@ -16,12 +16,11 @@
 //! Invariants: no member appears twice; no score is NaN; in the skiplist encoding the dict and
 //! the list hold exactly the same (member, score) pairs.
 
-
 use std::cmp::Ordering;
 
+use super::skiplist::{SkipIter, SkipList, cmp_pair};
 use crate::util::cbytes::CompactBytes;
 use crate::util::dict::Dict;
-use super::skiplist::{SkipIter, SkipList, cmp_pair};
 
 /// The conversion thresholds (`zset-max-listpack-entries`, `zset-max-listpack-value`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -54,7 +54,12 @@ fn stringmatch_fuzz() {
         let plen = rng.random_range(0..32usize);
         let slen = rng.random_range(0..32usize);
         let pat: Vec<u8> = (0..plen)
-            .map(|_| alphabet.get(rng.random_range(0..alphabet.len())).copied().unwrap_or(b'a'))
+            .map(|_| {
+                alphabet
+                    .get(rng.random_range(0..alphabet.len()))
+                    .copied()
+                    .unwrap_or(b'a')
+            })
             .collect();
         let s: Vec<u8> = (0..slen).map(|_| rng.random_range(0..=255u8)).collect();
         let _ = crate::util::glob::glob_match(&pat, &s, false);
@@ -116,7 +121,8 @@ fn debug(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         )?;
     } else if word("STRINGMATCH-TEST") && argc == 2 {
         stringmatch_fuzz();
-        ctx.reply.simple(b"Apparently Redis did not crash: test passed");
+        ctx.reply
+            .simple(b"Apparently Redis did not crash: test passed");
     } else if word("POPULATE") && (3..=5).contains(&argc) {
         populate(ctx, argv)?;
     } else if (word("REPLYBUFFER") && argc == 4)
