@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod info;
 pub mod protocol;
+pub mod pubsub;
 pub mod server;
 pub mod types;
 pub mod util;

@@ -33,6 +33,9 @@ fn ping(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     if argv.len() > 2 {
         return Err(CmdError::WrongArity("ping".to_string()));
     }
+    if super::pubsub::subscribed_ping(ctx, argv.get(1)) {
+        return Ok(());
+    }
     match argv.get(1) {
         Some(m) => ctx.reply.bulk(m),
         None => ctx.reply.simple(b"PONG"),
@@ -175,6 +178,7 @@ fn select(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 /// RESET: back to a fresh connection's state (db 0, RESP2, no name, not a MONITOR, replies on,
 /// authenticated only if no password is needed); answers `+RESET`.
 fn reset(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
+    super::pubsub::reset(ctx);
     reset_session(ctx.core, ctx.session);
     ctx.reply.simple(b"RESET");
     Ok(())

@@ -16,6 +16,7 @@ pub mod generic;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod pubsub;
 pub mod registry;
 #[cfg(test)]
 mod robustness;
@@ -133,6 +134,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     generic::HANDLERS,
     hash::HANDLERS,
     list::HANDLERS,
+    pubsub::HANDLERS,
     server::admin::HANDLERS,
     server::client::HANDLERS,
     server::config::HANDLERS,
@@ -300,6 +302,9 @@ pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usi
     }
     if session.multi.is_some() && spec.flags & spec::CMD_NO_MULTI != 0 {
         let e = CmdError::Static("ERR Command not allowed inside a transaction");
+        return Err(reject(&mut core.registry, idx, e));
+    }
+    if let Err(e) = pubsub::subscribed_context_check(session, spec) {
         return Err(reject(&mut core.registry, idx, e));
     }
     Ok(idx)

@@ -18,6 +18,8 @@ pub struct FakeOps {
     pub monitored: Vec<Vec<Bytes>>,
     /// CLIENT PAUSE arguments.
     pub paused: Option<(i64, bool)>,
+    /// The pub/sub registry; the harness client is delivered to through token 0.
+    pub pubsub: crate::pubsub::PubSub,
 }
 
 impl ServerOps for FakeOps {
@@ -70,6 +72,31 @@ impl ServerOps for FakeOps {
     }
     fn info_section(&self, _core: &Core, _section: &str, _out: &mut String) -> bool {
         false
+    }
+    fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {
+        Some((&mut self.pubsub, 0))
+    }
+    fn publish(
+        &mut self,
+        _core: &Core,
+        shard: bool,
+        channel: &[u8],
+        message: &[u8],
+        own: &mut dyn crate::protocol::reply::ReplySink,
+    ) -> usize {
+        // Token 0 is the harness client; other subscribers (added to the registry by tests)
+        // are counted only.
+        let mut n = 0;
+        for g in self.pubsub.groups(shard, channel) {
+            for (_, &token) in g.members.iter() {
+                n += 1;
+                if token == 0 {
+                    let pattern = g.pattern.map(|p| p.as_ref());
+                    super::pubsub::write_message(own, shard, pattern, channel, message);
+                }
+            }
+        }
+        n
     }
 }
 

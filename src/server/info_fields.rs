@@ -46,11 +46,15 @@ pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> b
             let _ = write!(
                 out,
                 "total_connections_received:{}\r\ntotal_net_input_bytes:{}\r\n\
-                 total_net_output_bytes:{}\r\nrejected_connections:{}\r\n",
+                 total_net_output_bytes:{}\r\nrejected_connections:{}\r\n\
+                 pubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n",
                 net.connections_received,
                 net.input_bytes,
                 net.output_bytes,
                 net.rejected_connections,
+                ops.pubsub.channel_count(),
+                ops.pubsub.numpat(),
+                ops.pubsub.shard_channel_count(),
             );
             true
         }

@@ -15,6 +15,7 @@ pub mod info_fields;
 pub mod listen;
 pub mod log;
 pub mod ops;
+pub mod pubsub;
 
 use std::io;
 use std::sync::Arc;
@@ -62,6 +63,8 @@ pub struct Server {
     serving_blocked: bool,
     /// Slots of clients CLIENT UNBLOCK released, whose pending input must be processed.
     resume: Vec<usize>,
+    /// Who is subscribed to which channels, patterns and shard channels.
+    pubsub: crate::pubsub::PubSub,
     net: NetStats,
     pause: ops::Pause,
     bio: bio::Bio,
@@ -168,6 +171,7 @@ impl Server {
             slot_of_id: std::collections::HashMap::new(),
             serving_blocked: false,
             resume: Vec::new(),
+            pubsub: crate::pubsub::PubSub::new(),
             net: NetStats::default(),
             pause: ops::Pause::default(),
             bio: bio::Bio::start(),
@@ -629,24 +633,9 @@ impl Server {
     }
 
     /// Whether the client's pending output is over its class's client-output-buffer-limit
-    /// (hard limit at once, soft limit after it has been exceeded for soft_seconds).
+    /// (see [`output_limit_reached`]).
     fn over_output_limit(&self, c: &mut Client) -> bool {
-        let lim = self.core.config.client_output_buffer_limit.normal;
-        let used = c.pending_out() as u64;
-        let hard = lim.hard != 0 && used >= lim.hard;
-        let mut soft = lim.soft != 0 && used >= lim.soft;
-        if soft {
-            let now = unix_ms();
-            if c.soft_limit_since_ms == 0 {
-                c.soft_limit_since_ms = now;
-                soft = false;
-            } else if !soft_limit_elapsed(now, c.soft_limit_since_ms, lim.soft_seconds) {
-                soft = false;
-            }
-        } else {
-            c.soft_limit_since_ms = 0;
-        }
-        hard || soft
+        output_limit_reached(&self.core.config.client_output_buffer_limit, c)
     }
 
     /// Resumes clients held by CLIENT PAUSE once it is over.
@@ -707,6 +696,7 @@ impl Server {
             listeners,
             poll,
             resume,
+            pubsub,
             ..
         } = self;
         let mut ops = ops::Ops {
@@ -717,6 +707,7 @@ impl Server {
             stop,
             pending_write,
             resume,
+            pubsub,
             listeners,
             registry: poll.registry(),
             current,
@@ -725,6 +716,10 @@ impl Server {
         let end = commands::dispatch_at(core, &mut c.session, &mut ops, &mut w, argv, now, start);
         let self_feed = ops.self_feed.take();
         c.settle_reply(mark);
+        // Keyspace events go out now, the caller's own ahead of its reply (as Redis 7.0; after
+        // settling it, since CLIENT REPLY OFF does not silence pushes).
+        self.core.flush_expired_effects();
+        self.publish_events(Some((slot, c, mark)));
         if let Some(line) = self_feed {
             c.out.extend_from_slice(&line);
         }
@@ -738,11 +733,11 @@ impl Server {
         if !garbage.is_empty() {
             self.bio.free(garbage);
         }
-        // Expired keys become DEL effects; propagated commands and keyspace events are dropped
-        // here until AOF, replication and pub/sub consume them.
+        // Expired keys become DEL effects; propagated commands are dropped here until AOF and
+        // replication consume them; keyspace events are published.
         self.core.flush_expired_effects();
         self.core.effects.propagated.clear();
-        self.core.effects.events.clear();
+        self.publish_events(None);
     }
 
     /// Runs one active expiry cycle unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off.
@@ -818,6 +813,7 @@ impl Server {
         self.paused_clients.retain(|&m| m != slot);
         self.core.dbs.blocked.unblock(c.session.id);
         self.slot_of_id.remove(&c.session.id);
+        self.pubsub.remove_client(c.session.id);
         self.pending_read.retain(|&m| m != slot);
         self.free_slots.push(slot);
     }
@@ -888,6 +884,35 @@ impl Server {
         tracing::warn!("Redis is now ready to exit, bye bye...");
         self.stop.unwrap_or(0)
     }
+}
+
+/// Whether a client's pending output is over its class's client-output-buffer-limit: the
+/// pubsub class for a client holding subscriptions, the normal class otherwise (hard limit at
+/// once, soft limit after it has been exceeded for soft_seconds).
+pub(crate) fn output_limit_reached(
+    limits: &crate::config::ClientOutputBufferLimits,
+    c: &mut Client,
+) -> bool {
+    let lim = if c.session.pubsub.any() {
+        limits.pubsub
+    } else {
+        limits.normal
+    };
+    let used = c.pending_out() as u64;
+    let hard = lim.hard != 0 && used >= lim.hard;
+    let mut soft = lim.soft != 0 && used >= lim.soft;
+    if soft {
+        let now = unix_ms();
+        if c.soft_limit_since_ms == 0 {
+            c.soft_limit_since_ms = now;
+            soft = false;
+        } else if !soft_limit_elapsed(now, c.soft_limit_since_ms, lim.soft_seconds) {
+            soft = false;
+        }
+    } else {
+        c.soft_limit_since_ms = 0;
+    }
+    hard || soft
 }
 
 /// Whether a soft output-buffer limit first exceeded at `since_ms` has now been exceeded for

@@ -65,6 +65,8 @@ pub struct Ops<'a> {
     /// The MONITOR line for the current client's own command, when it is a monitor itself (it
     /// is out of the client table, so the loop appends this to its output after the command).
     pub self_feed: Option<Vec<u8>>,
+    /// The pub/sub registry.
+    pub pubsub: &'a mut crate::pubsub::PubSub,
 }
 
 impl Pause {
@@ -122,10 +124,10 @@ impl Ops<'_> {
     }
 }
 
-/// CLIENT LIST `type`: a MONITOR is a normal client (Redis's getClientType).
+/// CLIENT LIST `type`: `pubsub` for a client holding subscriptions; a MONITOR is a normal
+/// client (Redis's getClientType).
 fn kind_of(s: &Session) -> &'static str {
-    let _ = s;
-    "normal"
+    if s.pubsub.any() { "pubsub" } else { "normal" }
 }
 
 /// Whole seconds between two unix-ms instants, as Redis subtracts its unixtime seconds.
@@ -170,7 +172,7 @@ fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
         .saturating_add(omem)
         .saturating_add(REPLY_CHUNK);
     let line = format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
          multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll={} \
          omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}\n",
         s.id,
@@ -182,7 +184,12 @@ fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
         f.idle,
         flag_letters(s),
         s.db,
-        s.multi.as_ref().map_or(-1, |m| i64::try_from(m.queued.len()).unwrap_or(i64::MAX)),
+        s.pubsub.channels,
+        s.pubsub.patterns,
+        s.pubsub.shard,
+        s.multi
+            .as_ref()
+            .map_or(-1, |m| i64::try_from(m.queued.len()).unwrap_or(i64::MAX)),
         f.qbuf,
         f.qbuf_free,
         REPLY_CHUNK,
@@ -255,6 +262,9 @@ pub fn flag_letters(s: &Session) -> String {
     let mut out = String::new();
     if s.has(flags::MONITOR) {
         out.push('O');
+    }
+    if s.pubsub.any() {
+        out.push('P');
     }
     if s.multi.is_some() {
         out.push('x');
@@ -496,6 +506,27 @@ impl ServerOps for Ops<'_> {
 
     fn info_section(&self, core: &Core, section: &str, out: &mut String) -> bool {
         super::info_fields::section(self, core, section, out)
+    }
+
+    fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {
+        Some((&mut *self.pubsub, self.current.slot))
+    }
+
+    fn publish(
+        &mut self,
+        core: &Core,
+        shard: bool,
+        channel: &[u8],
+        message: &[u8],
+        own: &mut dyn crate::protocol::reply::ReplySink,
+    ) -> usize {
+        let mut out = super::pubsub::Outboxes {
+            clients: self.clients,
+            pending_write: self.pending_write,
+            limits: &core.config.client_output_buffer_limit,
+        };
+        let own = Some((self.current.slot, own));
+        super::pubsub::deliver(self.pubsub, &mut out, shard, channel, message, own)
     }
 }
 

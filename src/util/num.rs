@@ -1477,18 +1477,22 @@ mod tests {
         format!("{digits}1e{}", exp.parse::<i64>().unwrap() - 1)
     }
 
-    /// A decimal text a little below `text` ("DIGITSeEXP").
+    /// A decimal text a little below `text` ("DIGITSeEXP"), as far below as `above` is above.
     fn below(text: &str) -> String {
         let (digits, exp) = text.split_once('e').unwrap();
-        let mut exp = exp.parse::<i64>().unwrap();
+        let exp = exp.parse::<i64>().unwrap();
+        // DIGITS * 10 - 1 at one place further right, borrowing through trailing zeros. Dropping
+        // the zeros instead would move the step left, past the neighbour of an integer midpoint.
         let mut d = digits.as_bytes().to_vec();
-        while d.last() == Some(&b'0') {
-            d.pop();
-            exp += 1;
+        d.push(b'0');
+        for c in d.iter_mut().rev() {
+            if *c == b'0' {
+                *c = b'9';
+            } else {
+                *c -= 1;
+                break;
+            }
         }
-        let last = d.pop().unwrap();
-        d.push(last - 1);
-        d.push(b'9');
         format!("{}e{}", String::from_utf8(d).unwrap(), exp - 1)
     }
 
