@@ -22,6 +22,7 @@ pub mod registry;
 mod robustness;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod sorted_set;
 pub mod spec;
 pub mod string;
@@ -146,6 +147,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     server::misc::HANDLERS,
     server::slowlog::HANDLERS,
     set::HANDLERS,
+    sort::HANDLERS,
     sorted_set::HANDLERS,
     string::HANDLERS,
     transactions::HANDLERS,
@@ -360,9 +362,13 @@ pub fn call(
     let end = Instant::now();
     let usec = u64::try_from(end.saturating_duration_since(start).as_micros()).unwrap_or(u64::MAX);
     core.stats.commands_processed += 1;
+    let tracking = core.latency.tracking;
     if let Some(e) = core.registry.entry_mut(idx) {
         e.stats.calls += 1;
         e.stats.usec += usec;
+        if tracking {
+            e.stats.histogram.record(usec);
+        }
         if failed {
             e.stats.failed_calls += 1;
         }
@@ -373,7 +379,6 @@ pub fn call(
     }
     core.latency
         .record("command", usec / 1000, now_ms, &core.config);
-    core.latency.record_command(spec.name, usec);
     if spec.flags & (spec::CMD_SKIP_MONITOR | spec::CMD_ADMIN) == 0 {
         server.feed_monitors(session, argv);
     }

@@ -22,6 +22,9 @@ pub struct CommandStats {
     pub rejected_calls: u64,
     /// Calls whose handler answered with an error.
     pub failed_calls: u64,
+    /// Latency histogram of the calls (LATENCY HISTOGRAM, INFO latencystats), kept here so
+    /// recording it costs no lookup on the per-command path.
+    pub histogram: super::server::latency::Histogram,
 }
 
 /// One registered command (or subcommand).
@@ -130,6 +133,16 @@ impl Registry {
     /// Every registered command and subcommand (INFO commandstats shows both).
     pub fn iter(&self) -> impl Iterator<Item = &CommandEntry> {
         self.entries.iter()
+    }
+
+    /// The latency histograms of commands that ran, by full name.
+    pub fn histograms(
+        &self,
+    ) -> impl Iterator<Item = (&'static str, &super::server::latency::Histogram)> {
+        self.entries
+            .iter()
+            .filter(|e| e.stats.histogram.calls > 0)
+            .map(|e| (e.spec.name, &e.stats.histogram))
     }
 
     /// Every registered command and subcommand, mutably (CONFIG RESETSTAT).

@@ -80,7 +80,6 @@ pub(crate) fn reset_stats(core: &mut crate::commands::Core) {
     for e in core.registry.iter_mut() {
         e.stats = Default::default();
     }
-    core.latency.reset_histograms();
     crate::util::alloc::reset_peak();
 }
 

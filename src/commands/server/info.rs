@@ -395,14 +395,12 @@ fn latencystats(core: &Core, s: &mut Section) {
         .filter_map(|p| p.parse().ok())
         .collect();
     let mut rows: Vec<(&str, String)> = core
-        .latency
-        .histograms
-        .iter()
-        .filter(|(_, h)| h.calls > 0)
+        .registry
+        .histograms()
         .map(|(name, h)| {
             let points: Vec<(f64, f64)> =
                 percentiles.iter().map(|&p| (p, h.percentile(p))).collect();
-            (*name, info::percentiles_value(&points))
+            (name, info::percentiles_value(&points))
         })
         .collect();
     rows.sort();

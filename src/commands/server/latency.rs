@@ -25,8 +25,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("latency|help", latency_help),
 ];
 
-use crate::util::hash::FastBuildHasher;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::config::Config;
 
@@ -56,8 +55,6 @@ pub struct EventHistory {
 pub struct LatencyMonitor {
     /// By event name.
     pub events: BTreeMap<&'static str, EventHistory>,
-    /// Per-command latency histograms by full command name ("get", "config|set").
-    pub histograms: HashMap<&'static str, Histogram, FastBuildHasher>,
     /// `latency-tracking`, copied from the config by `Core::sync_config`.
     pub tracking: bool,
 }
@@ -131,19 +128,6 @@ fn bucket_of(usec: u64) -> usize {
 }
 
 impl LatencyMonitor {
-    /// Counts one call of `command` (its full name) in its histogram (`latency-tracking`).
-    pub fn record_command(&mut self, command: &'static str, usec: u64) {
-        if !self.tracking {
-            return;
-        }
-        self.histograms.entry(command).or_default().record(usec);
-    }
-
-    /// Forgets every command histogram (CONFIG RESETSTAT).
-    pub fn reset_histograms(&mut self) {
-        self.histograms.clear();
-    }
-
     /// Records `ms` for `event` if the monitor is on and it reaches the threshold.
     pub fn record(&mut self, event: &'static str, ms: u64, now_ms: i64, config: &Config) {
         let threshold = config.latency_monitor_threshold;
@@ -255,19 +239,19 @@ fn latency_graph(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 /// LATENCY HISTOGRAM [command ...]: a map of command -> {calls, histogram_usec: {bucket:
 /// cumulative calls}} for the named commands (all tracked commands with none).
 fn latency_histogram(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
-    let hist = &ctx.core.latency.histograms;
+    let hist: Vec<(&'static str, &Histogram)> = ctx.core.registry.histograms().collect();
     let mut chosen: Vec<(&'static str, &Histogram)> = Vec::new();
     if argv.len() <= 2 {
-        chosen = hist.iter().map(|(k, v)| (*k, v)).collect();
+        chosen = hist.clone();
         chosen.sort_by_key(|(k, _)| *k);
     } else {
         for name in argv.iter().skip(2) {
-            if let Some((k, v)) = hist
+            if let Some(&(k, v)) = hist
                 .iter()
                 .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(name))
-                && !chosen.iter().any(|(c, _)| c == k)
+                && !chosen.iter().any(|(c, _)| *c == k)
             {
-                chosen.push((*k, v));
+                chosen.push((k, v));
             }
         }
     }
@@ -628,7 +612,14 @@ mod tests {
     #[test]
     fn histogram_command_replies_a_map_per_tracked_command() {
         let mut h = Harness::new();
-        h.core.latency.record_command("set", 12);
+        let idx = h.core.registry.find(b"set").unwrap();
+        h.core
+            .registry
+            .entry_mut(idx)
+            .unwrap()
+            .stats
+            .histogram
+            .record(12);
         assert_eq!(
             h.run(&["LATENCY", "HISTOGRAM", "SET", "nosuch"]),
             Reply::Map(vec![(
