@@ -8,9 +8,14 @@ use clap::Parser;
     name = "carmine",
     version = concat!(env!("CARGO_PKG_VERSION"), " (Redis 7.0.15 compatible)"),
     about = "A Redis-compatible in-memory server",
-    override_usage = "carmine [/path/to/redis.conf] [--directive value ...]\n       carmine --port 7777\n       carmine /etc/redis/6379.conf --loglevel verbose"
+    override_usage = "carmine [/path/to/redis.conf] [--directive value ...]\n       carmine --port 7777\n       carmine /etc/redis/6379.conf --loglevel verbose",
+    disable_version_flag = true
 )]
 struct Cli {
+    /// Print the version (`-v`, as redis-server).
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+
     /// An optional config file ("-" reads it from stdin), then `--directive value` options.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,

@@ -309,3 +309,31 @@ fn config_set_port_moves_the_listener_and_a_taken_port_is_refused() {
     // The connection that ran CONFIG SET is unaffected.
     assert_eq!(r.cmd_str(&["PING"]), "+PONG\r\n");
 }
+
+#[test]
+fn version_flags_and_bad_options_behave_like_redis_server() {
+    let bin = env!("CARGO_BIN_EXE_carmine");
+    for flag in ["-v", "--version"] {
+        let out = std::process::Command::new(bin)
+            .arg(flag)
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stdout).contains("7.0.15"));
+    }
+    let out = std::process::Command::new(bin)
+        .args(["--port", "abc"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***"),
+        "{err}"
+    );
+    assert!(err.contains(">>> 'port \"abc\"'"), "{err}");
+    assert!(
+        err.contains("argument couldn't be parsed into an integer"),
+        "{err}"
+    );
+}
