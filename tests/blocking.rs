@@ -210,3 +210,44 @@ fn pushes_inside_exec_serve_blocked_clients_after_the_transaction() {
     assert_eq!(admin.cmd_str(&["EXEC"]), "*3\r\n:1\r\n:2\r\n$3\r\none\r\n");
     assert_eq!(c.read_reply(), b"*2\r\n$1\r\nq\r\n$3\r\ntwo\r\n");
 }
+
+#[test]
+fn a_thousand_blocked_clients_are_served_in_arrival_order() {
+    let s = Server::start();
+    let mut admin = s.raw();
+    let n = 1000;
+    let mut clients: Vec<Raw> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut c = s.raw();
+        c.send_cmd(&[b"BLPOP", b"jobs", b"0"]);
+        clients.push(c);
+        // Arrival order is the order the server saw the BLPOPs: wait for each to block.
+        wait_blocked(&mut admin, clients.len());
+    }
+    wait_blocked(&mut admin, n);
+    let start = Instant::now();
+    let mut push: Vec<Vec<u8>> = vec![b"RPUSH".to_vec(), b"jobs".to_vec()];
+    push.extend((0..n).map(|i| i.to_string().into_bytes()));
+    let args: Vec<&[u8]> = push.iter().map(|a| a.as_slice()).collect();
+    admin.send_cmd(&args);
+    assert_eq!(admin.read_reply(), format!(":{n}\r\n").into_bytes());
+    let mut got: Vec<usize> = Vec::with_capacity(n);
+    for c in clients.iter_mut() {
+        let r = String::from_utf8(c.read_reply()).unwrap();
+        let v = r.rsplit("\r\n").nth(1).unwrap().parse::<usize>().unwrap();
+        got.push(v);
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (0..n).collect::<Vec<_>>(),
+        "every job served exactly once"
+    );
+    wait_blocked(&mut admin, 0);
+}

@@ -54,7 +54,12 @@ impl BlockedKeys {
         };
         for pair in keys {
             if let Some(q) = self.waiting.get_mut(&pair) {
-                q.retain(|&c| c != id);
+                // The served client is nearly always the first in line: O(1) then.
+                if q.front() == Some(&id) {
+                    q.pop_front();
+                } else {
+                    q.retain(|&c| c != id);
+                }
                 if q.is_empty() {
                     self.waiting.remove(&pair);
                 }
@@ -96,6 +101,11 @@ impl BlockedKeys {
     /// Takes the keys signalled since the last call, in signal order.
     pub fn take_ready(&mut self) -> Vec<(usize, Bytes)> {
         std::mem::take(&mut self.ready)
+    }
+
+    /// The `i`-th client in line for a key (0 = first come).
+    pub fn waiter_at(&self, db: usize, key: &Bytes, i: usize) -> Option<u64> {
+        self.waiting.get(&(db, key.clone()))?.get(i).copied()
     }
 
     /// The clients waiting on a key, first come first.

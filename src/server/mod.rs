@@ -534,21 +534,32 @@ impl Server {
                 break;
             }
             for (db, key) in ready {
-                for id in self.core.dbs.blocked.waiters(db, &key) {
+                // Serve the line in order until a client finds nothing: the key is then
+                // exhausted for everyone behind it, so a push serves at most one client per
+                // element and 10,000 waiters cost no quadratic retries. A client that finds the
+                // key holding another type keeps its place and the next one is tried.
+                let mut i = 0;
+                while let Some(id) = self.core.dbs.blocked.waiter_at(db, &key, i) {
                     let Some(&slot) = self.slot_of_id.get(&id) else {
+                        i += 1;
                         continue;
                     };
-                    self.retry_blocked(slot);
+                    match self.retry_blocked(slot) {
+                        Retry::Served => {}
+                        Retry::WrongType => i += 1,
+                        Retry::Nothing => break,
+                    }
                 }
             }
         }
         self.serving_blocked = false;
     }
 
-    fn retry_blocked(&mut self, slot: usize) {
+    fn retry_blocked(&mut self, slot: usize) -> Retry {
         let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
-            return;
+            return Retry::WrongType;
         };
+        let mut outcome = Retry::WrongType;
         if let Some(b) = c.blocked.take() {
             let mark = c.out.len();
             self.run_command(&mut c, slot, &b.argv, Instant::now());
@@ -560,15 +571,22 @@ impl Server {
             if again || wrong_type {
                 c.out.truncate(mark);
                 c.blocked = Some(b);
+                outcome = if again {
+                    Retry::Nothing
+                } else {
+                    Retry::WrongType
+                };
             } else {
                 self.unblocked(&mut c);
                 self.process_input(&mut c, slot);
+                outcome = Retry::Served;
             }
             self.pending_write.push(slot);
         }
         if let Some(s) = self.clients.get_mut(slot) {
             *s = Some(c);
         }
+        outcome
     }
 
     /// Forgets a client's block (served, timed out or unblocked).
@@ -920,6 +938,16 @@ pub(crate) fn output_limit_reached(
 fn soft_limit_elapsed(now_ms: i64, since_ms: i64, soft_seconds: u64) -> bool {
     let window = i64::try_from(soft_seconds.saturating_mul(1000)).unwrap_or(i64::MAX);
     now_ms.saturating_sub(since_ms) > window
+}
+
+/// What re-running a blocked client's command did.
+enum Retry {
+    /// It was served and unblocked.
+    Served,
+    /// It found nothing and stays blocked (so will everyone behind it on that key).
+    Nothing,
+    /// It found the key holding another type (or is gone) and stays blocked in its place.
+    WrongType,
 }
 
 /// Writes a blocked client's timeout reply: the null array or the null bulk.
