@@ -80,6 +80,54 @@ pub fn c_is(arg: &[u8], word: &str) -> bool {
     c_str(arg).eq_ignore_ascii_case(word.as_bytes())
 }
 
+/// The options of SCAN, HSCAN, SSCAN and ZSCAN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanOptions<'a> {
+    /// COUNT (default 10).
+    pub count: usize,
+    /// MATCH pattern; `None` also when the pattern is `*` alone, which Redis does not run
+    /// through the matcher.
+    pub pattern: Option<&'a [u8]>,
+    /// TYPE filter (SCAN only).
+    pub type_filter: Option<&'a [u8]>,
+}
+
+/// Parses SCAN-family options from `argv[start..]` as Redis's scanGenericCommand does: pairs of
+/// COUNT n (n >= 1, else a syntax error), MATCH pattern and, for SCAN, TYPE t; anything else
+/// (or an option without its value) is a syntax error.
+pub fn parse_scan_options(
+    argv: &[Bytes],
+    start: usize,
+    allow_type: bool,
+) -> Result<ScanOptions<'_>, CmdError> {
+    let mut opts = ScanOptions {
+        count: 10,
+        pattern: None,
+        type_filter: None,
+    };
+    let mut i = start;
+    while let Some(opt) = argv.get(i) {
+        let Some(val) = argv.get(i + 1) else {
+            return Err(CmdError::Syntax);
+        };
+        if c_is(opt, "count") {
+            let n = parse_i64(val)?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            opts.count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if c_is(opt, "match") {
+            opts.pattern = (val.as_ref() != b"*").then_some(val.as_ref());
+        } else if allow_type && c_is(opt, "type") {
+            opts.type_filter = Some(val.as_ref());
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    Ok(opts)
+}
+
 /// Parses an i64 as getLongLongFromObjectOrReply does.
 pub fn parse_i64(b: &[u8]) -> Result<i64, CmdError> {
     num::parse_i64(b).ok_or(CmdError::NotInteger)

@@ -14,7 +14,7 @@
 
 use bytes::Bytes;
 
-use super::args::{arg, c_str, is, parse_i64};
+use super::args::{arg, c_str, is, parse_i64, parse_scan_options};
 use super::{CmdError, Ctx, Handler};
 use crate::config::{MaxmemoryPolicy, NOTIFY_GENERIC};
 use crate::types::string::StrValue;
@@ -276,35 +276,10 @@ fn keys(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 /// once, across dict resizes.
 fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let mut cursor = num::parse_scan_cursor(arg(argv, 1)).map_err(|_| CmdError::InvalidCursor)?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_filter: Option<&[u8]> = None;
-    let mut i = 2;
-    while let Some(opt) = argv.get(i) {
-        let Some(val) = argv.get(i + 1) else {
-            return Err(CmdError::Syntax);
-        };
-        if is(opt, "count") {
-            count = parse_i64(val)?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-        } else if is(opt, "match") {
-            // `*` alone matches everything: skip the matcher as Redis does.
-            pattern = if val.as_ref() == b"*" {
-                None
-            } else {
-                Some(val)
-            };
-        } else if is(opt, "type") {
-            type_filter = Some(val);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let opts = parse_scan_options(argv, 2, true)?;
+    let (count, pattern, type_filter) = (opts.count, opts.pattern, opts.type_filter);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let want = usize::try_from(count).unwrap_or(usize::MAX);
+    let want = count;
     let mut found: Vec<Bytes> = Vec::new();
     if let Some(d) = ctx.core.dbs.db(db) {
         // Redis's loop: at most COUNT*10 bucket visits past the first, stopping once COUNT

@@ -15,7 +15,7 @@
 
 use bytes::Bytes;
 
-use super::args::{arg, c_is, parse_i64};
+use super::args::{arg, c_is, parse_i64, parse_scan_options};
 use super::error::CmdError;
 use super::{Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_HASH, NOTIFY_NEW};
@@ -465,27 +465,8 @@ fn hscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         }
     };
     // Redis parses the options only once it has the hash.
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while let Some(opt) = argv.get(i) {
-        let val = argv.get(i + 1);
-        match val {
-            Some(val) if c_is(opt, "count") => {
-                count = parse_i64(val)?;
-                if count < 1 {
-                    return Err(CmdError::Syntax);
-                }
-            }
-            Some(val) if c_is(opt, "match") => {
-                // `*` alone matches everything: skip the matcher as Redis does.
-                pattern = (val.as_ref() != b"*").then_some(val.as_ref());
-            }
-            _ => return Err(CmdError::Syntax),
-        }
-        i += 2;
-    }
-    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let opts = parse_scan_options(argv, 3, false)?;
+    let (count, pattern) = (opts.count, opts.pattern);
     let mut found: Vec<(LpValue<'_>, LpValue<'_>)> = Vec::new();
     let next = h.scan(cursor, count, |f, v| {
         let keep = pattern.is_none_or(|p| {

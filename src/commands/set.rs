@@ -10,7 +10,7 @@
 use bytes::Bytes;
 use rand::RngExt;
 
-use super::args::{arg, c_is, parse_i64};
+use super::args::{arg, c_is, parse_i64, parse_scan_options};
 use super::error::CmdError;
 use super::{Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_SET};
@@ -116,9 +116,7 @@ fn sadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
                 added += i64::from(s.add(m, max));
             }
             let (db, now) = (ctx.db(), ctx.now_ms);
-            ctx.core
-                .dbs
-                .set(db, key, Value::Set(Box::new(s)), false, now);
+            ctx.core.dbs.set(db, key, Value::Set(s), false, now);
         }
     }
     if added > 0 {
@@ -229,9 +227,7 @@ fn smove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     if dst_is_set.is_none() {
         let (db, now) = (ctx.db(), ctx.now_ms);
         let s = Set::for_member(ele);
-        ctx.core
-            .dbs
-            .set(db, dst, Value::Set(Box::new(s)), false, now);
+        ctx.core.dbs.set(db, dst, Value::Set(s), false, now);
     }
     ctx.touched(src);
     let added = set_write(ctx, dst)?.is_some_and(|s| s.add(ele, max));
@@ -482,7 +478,7 @@ fn borrow_sets<'a>(core: &'a super::Core, db: usize, keys: &[Bytes]) -> Vec<Opti
     keys.iter()
         .map(|k| {
             d.and_then(|d| d.get(k)).and_then(|e| match &e.value {
-                Value::Set(s) => Some(&**s),
+                Value::Set(s) => Some(s),
                 _ => None,
             })
         })
@@ -574,9 +570,7 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], result: Option<Set>, event: &'sta
     match result.filter(|s| !s.is_empty()) {
         Some(s) => {
             let n = s.len();
-            ctx.core
-                .dbs
-                .set(db, dst, Value::Set(Box::new(s)), false, now);
+            ctx.core.dbs.set(db, dst, Value::Set(s), false, now);
             ctx.touched(dst);
             ctx.reply.int(i64::try_from(n).unwrap_or(i64::MAX));
             ctx.notify(NOTIFY_SET, event, dst);
@@ -710,7 +704,7 @@ fn sunion_diff(
                 put(&mut *ctx.reply, m)
             }
             let lazy = lazy_del(ctx);
-            ctx.core.dbs.drop_value(Value::Set(Box::new(out)), lazy);
+            ctx.core.dbs.drop_value(Value::Set(out), lazy);
         }
         Some(dst) => {
             let event = if op == SetOp::Union {
@@ -757,30 +751,9 @@ fn sscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.reply.array_len(0);
         return Ok(());
     }
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while let Some(opt) = argv.get(i) {
-        let Some(val) = argv.get(i + 1) else {
-            return Err(CmdError::Syntax);
-        };
-        if c_is(opt, "count") {
-            count = parse_i64(val)?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-        } else if c_is(opt, "match") {
-            pattern = if val.as_ref() == b"*" {
-                None
-            } else {
-                Some(val)
-            };
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
-    let want = usize::try_from(count).unwrap_or(usize::MAX);
+    let opts = parse_scan_options(argv, 3, false)?;
+    let (want, pattern) = (opts.count, opts.pattern);
+    let count = want;
     let db = ctx.db();
     let Some(s) = borrow_sets(ctx.core, db, argv.get(1..2).unwrap_or_default())
         .into_iter()

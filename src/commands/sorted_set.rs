@@ -9,7 +9,7 @@
 
 use bytes::Bytes;
 
-use super::args::{arg, is, parse_block_timeout, parse_f64, parse_i64};
+use super::args::{arg, is, parse_block_timeout, parse_f64, parse_i64, parse_scan_options};
 use super::ctx::TimeoutReply;
 use super::error::CmdError;
 use super::{Ctx, Handler};
@@ -430,7 +430,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], incr_cmd: bool) -> Result<(),
                 ctx.core.dbs.set(
                     db,
                     key,
-                    Value::ZSet(Box::new(ZSet::for_new_key(first_len, lim))),
+                    Value::ZSet(ZSet::for_new_key(first_len, lim)),
                     false,
                     now,
                 );
@@ -749,9 +749,7 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet, event: &'static str) {
         return;
     }
     let n = z.len();
-    ctx.core
-        .dbs
-        .set(db, dst, Value::ZSet(Box::new(z)), false, now);
+    ctx.core.dbs.set(db, dst, Value::ZSet(z), false, now);
     ctx.touched(dst);
     ctx.reply.int(i64::try_from(n).unwrap_or(i64::MAX));
     ctx.notify(NOTIFY_ZSET, event, dst);
@@ -1387,31 +1385,13 @@ fn zscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.reply.array_len(0);
         return Ok(());
     }
-    let mut count = 10i64;
-    let mut pattern: Option<&[u8]> = None;
-    let mut j = 3;
-    while j < argv.len() {
-        let a = arg(argv, j);
-        let more = argv.len() - j - 1;
-        if is(a, "count") && more >= 1 {
-            count = parse_i64(arg(argv, j + 1))?;
-            if count < 1 {
-                return Err(CmdError::Syntax);
-            }
-            j += 2;
-        } else if is(a, "match") && more >= 1 {
-            let p = arg(argv, j + 1);
-            pattern = if p == b"*" { None } else { Some(p) };
-            j += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
+    let opts = parse_scan_options(argv, 3, false)?;
+    let pattern = opts.pattern;
     let Some(z) = read_zset(ctx, key)? else {
         return Ok(());
     };
     let mut out: Vec<(Vec<u8>, f64)> = Vec::new();
-    let want = usize::try_from(count).unwrap_or(usize::MAX);
+    let want = opts.count;
     let mut next = cursor;
     let mut iterations = want.saturating_mul(10);
     loop {
