@@ -175,6 +175,8 @@ impl Intset {
         let at = INTSET_HEADER + pos * w;
         let mut bytes = [0u8; 8];
         encode(v, w, &mut bytes);
+        // Exact growth, as Redis reallocs an intset to its new size on every add.
+        self.buf.reserve_exact(w);
         self.buf.splice(at..at, bytes.iter().take(w).copied());
         self.set_len(self.len() + 1);
         true
@@ -216,6 +218,7 @@ impl Intset {
         let w = self.width();
         let at = INTSET_HEADER + pos * w;
         self.buf.drain(at..at + w);
+        self.buf.shrink_to_fit();
         self.set_len(self.len().saturating_sub(1));
         true
     }
@@ -288,7 +291,7 @@ enum Repr {
     /// "intset".
     Int(Intset),
     /// "hashtable".
-    Hash(Dict<CompactBytes, ()>),
+    Hash(Box<Dict<CompactBytes, ()>>),
 }
 
 /// A set value.
@@ -323,7 +326,7 @@ impl Clone for Set {
                     n.insert(k.clone(), ());
                 }
                 Set {
-                    repr: Repr::Hash(n),
+                    repr: Repr::Hash(Box::new(n)),
                 }
             }
         }
@@ -358,7 +361,7 @@ impl Set {
             Set::new()
         } else {
             Set {
-                repr: Repr::Hash(Dict::new()),
+                repr: Repr::Hash(Box::default()),
             }
         }
     }
@@ -403,7 +406,11 @@ impl Set {
     pub fn heap_size(&self) -> usize {
         match &self.repr {
             Repr::Int(is) => is.heap_size(),
-            Repr::Hash(d) => d.mem_usage() + d.keys().map(|k| k.heap_size()).sum::<usize>(),
+            Repr::Hash(d) => {
+                std::mem::size_of::<Dict<CompactBytes, ()>>()
+                    + d.mem_usage()
+                    + d.keys().map(|k| k.heap_size()).sum::<usize>()
+            }
         }
     }
 
@@ -414,7 +421,7 @@ impl Set {
             for v in is.iter() {
                 d.insert(CompactBytes::from(v.to_string().into_bytes()), ());
             }
-            self.repr = Repr::Hash(d);
+            self.repr = Repr::Hash(Box::new(d));
         }
     }
 

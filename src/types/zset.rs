@@ -190,11 +190,12 @@ impl ZSet {
                 .max()
                 .unwrap_or(0);
             if s.list.len() <= limits.entries && maxlen <= limits.value {
-                let v: Vec<(CompactBytes, f64)> = s
-                    .list
-                    .iter_from(0, false)
-                    .map(|(e, sc)| (CompactBytes::from(e), lp_score(sc)))
-                    .collect();
+                let mut v: Vec<(CompactBytes, f64)> = Vec::with_capacity(s.list.len());
+                v.extend(
+                    s.list
+                        .iter_from(0, false)
+                        .map(|(e, sc)| (CompactBytes::from(e), lp_score(sc))),
+                );
                 self.repr = Repr::Listpack(v);
             }
         }
@@ -220,6 +221,8 @@ impl ZSet {
                 let new = lp_score(score);
                 let at =
                     v.partition_point(|(pe, ps)| cmp_pair(*ps, pe, new, member) == Ordering::Less);
+                // Exact growth: a listpack is reallocated to its new size on every insert.
+                v.reserve_exact(1);
                 v.insert(at, (CompactBytes::from(member), new));
                 return None;
             }
@@ -245,7 +248,9 @@ impl ZSet {
         match &mut self.repr {
             Repr::Listpack(v) => {
                 let i = v.iter().position(|(e, _)| e.as_slice() == member)?;
-                Some(v.remove(i).1)
+                let score = v.remove(i).1;
+                v.shrink_to_fit();
+                Some(score)
             }
             Repr::Skiplist(s) => {
                 let (_, score) = s.dict.remove(member)?;
@@ -308,7 +313,9 @@ impl ZSet {
                 if start >= end {
                     return 0;
                 }
-                v.drain(start..end).count()
+                let n = v.drain(start..end).count();
+                v.shrink_to_fit();
+                n
             }
             Repr::Skiplist(s) => {
                 let mut n = 0;
