@@ -214,6 +214,7 @@ impl Listpack {
 
     /// Returns the element at `index`; a negative index counts from the end (-1 is the last).
     pub fn get(&self, index: isize) -> Option<LpValue<'_>> {
+        // Iter::nth and nth_back seek from whichever end is nearer.
         if index >= 0 {
             self.iter().nth(index.unsigned_abs())
         } else {
@@ -314,6 +315,14 @@ impl Listpack {
     fn offset_of(&self, index: usize) -> Option<usize> {
         if index >= self.len {
             return None;
+        }
+        if index > self.len / 2 {
+            // Nearer the end: walk the backlens back from the terminator.
+            let mut pos = self.end_offset();
+            for _ in 0..self.len - index {
+                pos = prev_offset(&self.buf, pos)?;
+            }
+            return Some(pos);
         }
         let mut pos = HEADER_SIZE;
         for _ in 0..index {
@@ -422,6 +431,36 @@ impl<'a> Iterator for Iter<'a> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
     }
+
+    /// Seeks from the nearer end: skipping to an element near the back walks the backlens
+    /// instead of every entry before it (a quicklist node's tail pop is O(1), not O(node)).
+    fn nth(&mut self, n: usize) -> Option<LpValue<'a>> {
+        if n >= self.remaining {
+            self.remaining = 0;
+            return None;
+        }
+        if n > self.remaining / 2 {
+            let mut pos = self.back;
+            for _ in 0..self.remaining - n {
+                let Some(p) = prev_offset(self.buf, pos) else {
+                    self.remaining = 0;
+                    return None;
+                };
+                pos = p;
+            }
+            self.front = pos;
+        } else {
+            for _ in 0..n {
+                let Some(p) = next_offset(self.buf, self.front) else {
+                    self.remaining = 0;
+                    return None;
+                };
+                self.front = p;
+            }
+        }
+        self.remaining -= n;
+        self.next()
+    }
 }
 
 impl<'a> DoubleEndedIterator for Iter<'a> {
@@ -438,6 +477,35 @@ impl<'a> DoubleEndedIterator for Iter<'a> {
         self.back = start;
         self.remaining -= 1;
         Some(value)
+    }
+
+    /// Seeks from the nearer end, as `nth` does.
+    fn nth_back(&mut self, n: usize) -> Option<LpValue<'a>> {
+        if n >= self.remaining {
+            self.remaining = 0;
+            return None;
+        }
+        if n > self.remaining / 2 {
+            let mut pos = self.front;
+            for _ in 0..self.remaining - n {
+                let Some(p) = next_offset(self.buf, pos) else {
+                    self.remaining = 0;
+                    return None;
+                };
+                pos = p;
+            }
+            self.back = pos;
+        } else {
+            for _ in 0..n {
+                let Some(p) = prev_offset(self.buf, self.back) else {
+                    self.remaining = 0;
+                    return None;
+                };
+                self.back = p;
+            }
+        }
+        self.remaining -= n;
+        self.next_back()
     }
 }
 
