@@ -31,12 +31,67 @@ struct Level {
     span: u32,
 }
 
+const NO_LEVEL: Level = Level {
+    forward: NIL,
+    span: 0,
+};
+
+/// A node's level links. With p = 1/4, 94% of nodes have at most two levels: those live inline
+/// in the node (no allocation, and the bottom of every search stays in the node's cache line);
+/// taller nodes keep the rest in `more`.
+#[derive(Debug, Clone, PartialEq)]
+struct Levels {
+    inline: [Level; 2],
+    more: Vec<Level>,
+    len: u8,
+}
+
+impl Levels {
+    fn new(n: usize) -> Levels {
+        let n = n.min(MAX_LEVEL);
+        Levels {
+            inline: [NO_LEVEL; 2],
+            more: vec![NO_LEVEL; n.saturating_sub(2)],
+            // MAX_LEVEL is 32, so the count fits a byte.
+            len: n as u8,
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&Level> {
+        if i >= usize::from(self.len) {
+            None
+        } else if i < 2 {
+            self.inline.get(i)
+        } else {
+            self.more.get(i - 2)
+        }
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut Level> {
+        if i >= usize::from(self.len) {
+            None
+        } else if i < 2 {
+            self.inline.get_mut(i)
+        } else {
+            self.more.get_mut(i - 2)
+        }
+    }
+
+    fn first(&self) -> Option<&Level> {
+        self.get(0)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.more.capacity() * std::mem::size_of::<Level>()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Node {
     ele: CompactBytes,
     score: f64,
     backward: u32,
-    levels: Vec<Level>,
+    levels: Levels,
 }
 
 /// A skiplist of (member, score) ordered by score then member, with O(log n) rank queries.
@@ -72,13 +127,7 @@ impl SkipList {
                 ele: CompactBytes::new(),
                 score: 0.0,
                 backward: NIL,
-                levels: vec![
-                    Level {
-                        forward: NIL,
-                        span: 0
-                    };
-                    MAX_LEVEL
-                ],
+                levels: Levels::new(MAX_LEVEL),
             }],
             free: Vec::new(),
             tail: NIL,
@@ -104,7 +153,7 @@ impl SkipList {
         let levels: usize = self
             .nodes
             .iter()
-            .map(|n| n.levels.capacity() * std::mem::size_of::<Level>() + n.ele.heap_size())
+            .map(|n| n.levels.heap_bytes() + n.ele.heap_size())
             .sum();
         self.nodes.capacity() * per_node + levels + self.free.capacity() * 4
     }
@@ -199,13 +248,7 @@ impl SkipList {
             ele,
             score,
             backward,
-            levels: vec![
-                Level {
-                    forward: NIL,
-                    span: 0
-                };
-                level
-            ],
+            levels: Levels::new(level),
         });
         for i in 0..level {
             let u = update[i];
@@ -274,7 +317,7 @@ impl SkipList {
         self.len -= 1;
         if let Some(n) = self.node_mut(x) {
             n.ele = CompactBytes::new();
-            n.levels = Vec::new();
+            n.levels = Levels::new(0);
         }
         self.free.push(x);
         if self.len == 0 {
