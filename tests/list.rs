@@ -6,18 +6,7 @@
 
 mod common;
 
-use common::{Raw, Server};
-
-const WRONGTYPE: &[u8] = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-fn arity(name: &str) -> Vec<u8> {
-    format!("-ERR wrong number of arguments for '{name}' command\r\n").into_bytes()
-}
-
-fn bytes_cmd(c: &mut Raw, args: &[&[u8]]) -> Vec<u8> {
-    c.send_cmd(args);
-    c.read_reply()
-}
+use common::{Server, WRONGTYPE, arity, bytes_cmd};
 
 #[test]
 fn wrong_arity_is_reported_with_the_command_name() {

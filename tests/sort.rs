@@ -6,9 +6,8 @@
 
 mod common;
 
-use common::Server;
+use common::{Server, WRONGTYPE};
 
-const WRONGTYPE: &[u8] = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 const SYNTAX: &[u8] = b"-ERR syntax error\r\n";
 
 #[test]

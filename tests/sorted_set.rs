@@ -6,13 +6,7 @@
 
 mod common;
 
-use common::Server;
-
-const WRONGTYPE: &[u8] = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-fn arity(name: &str) -> Vec<u8> {
-    format!("-ERR wrong number of arguments for '{name}' command\r\n").into_bytes()
-}
+use common::{Server, WRONGTYPE, arity};
 
 #[test]
 fn wrong_arity_is_reported_with_the_command_name() {

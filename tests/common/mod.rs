@@ -117,6 +117,22 @@ impl Drop for Server {
     }
 }
 
+/// Redis's WRONGTYPE error line, as the raw client reads it.
+pub(crate) const WRONGTYPE: &[u8] =
+    b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+/// Redis's wrong-arity error line for command `name` (lowercase, `container|sub` for
+/// subcommands).
+pub(crate) fn arity(name: &str) -> Vec<u8> {
+    format!("-ERR wrong number of arguments for '{name}' command\r\n").into_bytes()
+}
+
+/// Sends a command of raw byte arguments and returns its reply's bytes.
+pub(crate) fn bytes_cmd(c: &mut Raw, args: &[&[u8]]) -> Vec<u8> {
+    c.send_cmd(args);
+    c.read_reply()
+}
+
 /// A port that was free a moment ago.
 pub(crate) fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
