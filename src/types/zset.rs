@@ -4,8 +4,9 @@
 //!   A small set stays here while it has at most `zset-max-listpack-entries` members, none longer
 //!   than `zset-max-listpack-value` bytes. Lookups are linear, as in Redis. Redis stores a score
 //!   that is an integer as an integer entry, so a negative zero reads back as 0: `push` applies
-//!   that normalisation. (Backed by a sorted `Vec` until `util::listpack` is wired in; the
-//!   observable behaviour is the same.)
+//!   that normalisation. Stored as a real [`Listpack`] of alternating member, score entries, as
+//!   Redis's zzl* functions do: a score is written as `d2string` text (which the listpack keeps
+//!   as an integer entry when canonical) and read back with `strtod` (integers convert).
 //! - "skiplist": a [`SkipList`] ordered by (score, member) with spans for O(log n) ranks, plus
 //!   a [`Dict`] member -> score for O(1) ZSCORE. Both hold their own copy of the member.
 //!
@@ -21,6 +22,8 @@ use std::cmp::Ordering;
 use super::skiplist::{SkipIter, SkipList, cmp_pair};
 use crate::util::cbytes::CompactBytes;
 use crate::util::dict::Dict;
+use crate::util::listpack::{self, Listpack, LpValue};
+use crate::util::num;
 
 /// The conversion thresholds (`zset-max-listpack-entries`, `zset-max-listpack-value`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +47,8 @@ impl Limits {
 /// The storage of a sorted set.
 #[derive(Debug, Clone, PartialEq)]
 enum Repr {
-    Listpack(Vec<(CompactBytes, f64)>),
+    /// Boxed: a `Listpack` is 32 bytes and `Value` holds a `ZSet` inline in 32 bytes.
+    Listpack(Box<Listpack>),
     Skiplist(Box<Skip>),
 }
 
@@ -85,16 +89,161 @@ impl Default for ZSet {
     }
 }
 
+/// A member handed out by [`ZSet::get`] and [`ZIter`]: bytes borrowed from the set, or the text
+/// of a listpack integer entry (which has no bytes to borrow). Dereferences to `[u8]`.
+#[derive(Clone, Copy)]
+pub struct Member<'a>(MemberRepr<'a>);
+
+#[derive(Clone, Copy)]
+enum MemberRepr<'a> {
+    Borrowed(&'a [u8]),
+    Int { buf: [u8; 20], start: u8 },
+}
+
+impl<'a> Member<'a> {
+    fn from_lp(v: LpValue<'a>) -> Member<'a> {
+        match v {
+            LpValue::Str(s) => Member(MemberRepr::Borrowed(s)),
+            LpValue::Int(n) => {
+                let mut buf = [0u8; 20];
+                let len = num::fmt_i64(n, &mut buf).len();
+                let start = u8::try_from(20 - len).unwrap_or(0);
+                Member(MemberRepr::Int { buf, start })
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Member<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            MemberRepr::Borrowed(s) => s,
+            MemberRepr::Int { buf, start } => buf.get(usize::from(*start)..).unwrap_or_default(),
+        }
+    }
+}
+
+impl AsRef<[u8]> for Member<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl PartialEq for Member<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<[u8]> for Member<'_> {
+    fn eq(&self, other: &[u8]) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<&[u8]> for Member<'_> {
+    fn eq(&self, other: &&[u8]) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Member<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self))
+    }
+}
+
 /// The score a listpack hands back for `d`: integral values are stored as integers, so -0 is 0.
 fn lp_score(d: f64) -> f64 {
     if d == 0.0 { 0.0 } else { d }
+}
+
+/// Largest magnitude (exclusive) d2string prints as an integer (2^52).
+const D2S_INT_LIMIT: f64 = 4_503_599_627_370_496.0;
+
+/// Inserts the score entry for `d` at listpack index `at` (zzlInsertAt: `d2string` text, which
+/// the listpack stores as an integer when canonical; Redis 7.0 writes zero as "0").
+fn lp_insert_score(lp: &mut Listpack, at: usize, d: f64) {
+    let d = lp_score(d);
+    if d.fract() == 0.0 && d.abs() < D2S_INT_LIMIT {
+        // Integral and below 2^52 in magnitude: the conversion is exact.
+        #[allow(clippy::cast_possible_truncation)]
+        lp.insert_int(at, d as i64);
+    } else {
+        lp.insert(at, num::fmt_d2string(d).as_bytes());
+    }
+}
+
+/// Reads a score entry back (zzlGetScore: integers convert, strings go through strtod).
+fn lp_read_score(v: LpValue<'_>) -> f64 {
+    match v {
+        #[allow(clippy::cast_precision_loss)]
+        LpValue::Int(n) => n as f64,
+        LpValue::Str(s) => num::parse_f64_strtod(s).unwrap_or(0.0),
+    }
+}
+
+/// The (member, score) pairs of a listpack, in order.
+fn lp_pairs(lp: &Listpack) -> LpPairs<'_> {
+    LpPairs {
+        it: lp.iter(),
+        rev: false,
+    }
+}
+
+/// Pairs of a listpack from either end.
+pub struct LpPairs<'a> {
+    it: listpack::Iter<'a>,
+    rev: bool,
+}
+
+impl<'a> Iterator for LpPairs<'a> {
+    type Item = (Member<'a>, f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rev {
+            let s = self.it.next_back()?;
+            let m = self.it.next_back()?;
+            Some((Member::from_lp(m), lp_read_score(s)))
+        } else {
+            let m = self.it.next()?;
+            let s = self.it.next()?;
+            Some((Member::from_lp(m), lp_read_score(s)))
+        }
+    }
+}
+
+/// The pair index of `member` in a listpack.
+fn lp_find(lp: &Listpack, member: &[u8]) -> Option<(usize, f64)> {
+    let mut it = lp.iter();
+    let mut i = 0;
+    while let Some(m) = it.next() {
+        let s = it.next()?;
+        if m.eq_bytes(member) {
+            return Some((i, lp_read_score(s)));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Inserts (member, score) at its sorted place in a listpack.
+fn lp_insert_sorted(lp: &mut Listpack, member: &[u8], score: f64) {
+    let new = lp_score(score);
+    let at = lp_pairs(lp)
+        .take_while(|(pe, ps)| cmp_pair(*ps, pe, new, member) == Ordering::Less)
+        .count();
+    lp.insert(2 * at, member);
+    lp_insert_score(lp, 2 * at + 1, new);
 }
 
 impl ZSet {
     /// An empty set in the listpack encoding.
     pub fn new_listpack() -> ZSet {
         ZSet {
-            repr: Repr::Listpack(Vec::new()),
+            repr: Repr::Listpack(Box::default()),
         }
     }
 
@@ -129,7 +278,7 @@ impl ZSet {
     /// Elements stored.
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Listpack(v) => v.len(),
+            Repr::Listpack(v) => v.len() / 2,
             Repr::Skiplist(s) => s.list.len(),
         }
     }
@@ -142,10 +291,7 @@ impl ZSet {
     /// Heap bytes owned.
     pub fn heap_size(&self) -> usize {
         match &self.repr {
-            Repr::Listpack(v) => {
-                v.capacity() * std::mem::size_of::<(CompactBytes, f64)>()
-                    + v.iter().map(|(e, _)| e.heap_size()).sum::<usize>()
-            }
+            Repr::Listpack(v) => std::mem::size_of::<Listpack>() + v.heap_size(),
             Repr::Skiplist(s) => {
                 s.list.heap_size()
                     + s.dict.mem_usage()
@@ -157,21 +303,18 @@ impl ZSet {
     /// The score of `member`.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
-            Repr::Listpack(v) => v
-                .iter()
-                .find(|(e, _)| e.as_slice() == member)
-                .map(|(_, s)| *s),
+            Repr::Listpack(v) => lp_find(v, member).map(|(_, s)| s),
             Repr::Skiplist(s) => s.dict.get(member).copied(),
         }
     }
 
     /// Converts to the skiplist encoding (no-op if already there).
     pub fn convert_to_skiplist(&mut self) {
-        if let Repr::Listpack(v) = &mut self.repr {
-            let items = std::mem::take(v);
-            let mut dict = Dict::with_capacity(items.len());
+        if let Repr::Listpack(v) = &self.repr {
+            let mut dict = Dict::with_capacity(v.len() / 2);
             let mut list = SkipList::new();
-            for (e, s) in items {
+            for (e, s) in lp_pairs(v) {
+                let e = CompactBytes::from(&*e);
                 dict.insert(e.clone(), s);
                 list.insert(s, e);
             }
@@ -190,13 +333,13 @@ impl ZSet {
                 .max()
                 .unwrap_or(0);
             if s.list.len() <= limits.entries && maxlen <= limits.value {
-                let mut v: Vec<(CompactBytes, f64)> = Vec::with_capacity(s.list.len());
-                v.extend(
-                    s.list
-                        .iter_from(0, false)
-                        .map(|(e, sc)| (CompactBytes::from(e), lp_score(sc))),
-                );
-                self.repr = Repr::Listpack(v);
+                let mut lp = Listpack::new();
+                for (e, sc) in s.list.iter_from(0, false) {
+                    let at = lp.len();
+                    lp.insert(at, e);
+                    lp_insert_score(&mut lp, at + 1, sc);
+                }
+                self.repr = Repr::Listpack(Box::new(lp));
             }
         }
     }
@@ -205,25 +348,16 @@ impl ZSet {
     /// fit). Returns the previous score. `score` must not be NaN.
     pub fn set(&mut self, member: &[u8], score: f64, limits: Limits) -> Option<f64> {
         if let Repr::Listpack(v) = &mut self.repr {
-            if let Some(i) = v.iter().position(|(e, _)| e.as_slice() == member) {
-                let old = v.get(i).map(|p| p.1);
-                let new = lp_score(score);
-                if old == Some(new) {
-                    return old;
+            if let Some((i, old)) = lp_find(v, member) {
+                if old == lp_score(score) {
+                    return Some(old);
                 }
-                let e = v.remove(i).0;
-                let at =
-                    v.partition_point(|(pe, ps)| cmp_pair(*ps, pe, new, member) == Ordering::Less);
-                v.insert(at, (e, new));
-                return old;
+                v.remove_range(2 * i, 2);
+                lp_insert_sorted(v, member, score);
+                return Some(old);
             }
-            if v.len() < limits.entries && member.len() <= limits.value {
-                let new = lp_score(score);
-                let at =
-                    v.partition_point(|(pe, ps)| cmp_pair(*ps, pe, new, member) == Ordering::Less);
-                // Exact growth: a listpack is reallocated to its new size on every insert.
-                v.reserve_exact(1);
-                v.insert(at, (CompactBytes::from(member), new));
+            if v.len() / 2 < limits.entries && member.len() <= limits.value {
+                lp_insert_sorted(v, member, score);
                 return None;
             }
             self.convert_to_skiplist();
@@ -247,9 +381,8 @@ impl ZSet {
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.repr {
             Repr::Listpack(v) => {
-                let i = v.iter().position(|(e, _)| e.as_slice() == member)?;
-                let score = v.remove(i).1;
-                v.shrink_to_fit();
+                let (i, score) = lp_find(v, member)?;
+                v.remove_range(2 * i, 2);
                 Some(score)
             }
             Repr::Skiplist(s) => {
@@ -263,7 +396,7 @@ impl ZSet {
     /// The 0-based ascending rank of `member`.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match &self.repr {
-            Repr::Listpack(v) => v.iter().position(|(e, _)| e.as_slice() == member),
+            Repr::Listpack(v) => lp_find(v, member).map(|(i, _)| i),
             Repr::Skiplist(s) => {
                 let score = *s.dict.get(member)?;
                 s.list.rank(score, member)
@@ -275,27 +408,47 @@ impl ZSet {
     /// must hold for a prefix of the order (a listpack is scanned linearly, as Redis does).
     pub fn count_while(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
         match &self.repr {
-            Repr::Listpack(v) => v.iter().take_while(|(e, s)| before(*s, e)).count(),
+            Repr::Listpack(v) => lp_pairs(v).take_while(|(e, s)| before(*s, e)).count(),
             Repr::Skiplist(s) => s.list.count_while(before),
         }
     }
 
     /// The element at 0-based ascending rank `r`.
-    pub fn get(&self, r: usize) -> Option<(&[u8], f64)> {
+    pub fn get(&self, r: usize) -> Option<(Member<'_>, f64)> {
         match &self.repr {
-            Repr::Listpack(v) => v.get(r).map(|(e, s)| (e.as_slice(), *s)),
-            Repr::Skiplist(s) => s.list.get(r),
+            Repr::Listpack(v) => {
+                let i = isize::try_from(r.checked_mul(2)?).ok()?;
+                let m = v.get(i)?;
+                let s = v.get(i + 1)?;
+                Some((Member::from_lp(m), lp_read_score(s)))
+            }
+            Repr::Skiplist(s) => s
+                .list
+                .get(r)
+                .map(|(m, sc)| (Member(MemberRepr::Borrowed(m)), sc)),
         }
     }
 
     /// Iterates from rank `r` towards the end (or the start when `rev`).
     pub fn iter_from(&self, r: usize, rev: bool) -> ZIter<'_> {
         match &self.repr {
-            Repr::Listpack(v) => ZIter::Lp {
-                v,
-                next: if r < v.len() { Some(r) } else { None },
-                rev,
-            },
+            Repr::Listpack(v) => {
+                let n = v.len() / 2;
+                let mut it = v.iter();
+                if r >= n {
+                    // Exhaust: nothing to yield.
+                    it.nth(v.len());
+                } else if rev {
+                    // Keep pairs 0..=r: drop the (n - 1 - r) pairs after it.
+                    let drop = 2 * (n - 1 - r);
+                    if drop > 0 {
+                        it.nth_back(drop - 1);
+                    }
+                } else if r > 0 {
+                    it.nth(2 * r - 1);
+                }
+                ZIter::Lp(LpPairs { it, rev })
+            }
             Repr::Skiplist(s) => ZIter::Skip(s.list.iter_from(r, rev)),
         }
     }
@@ -309,13 +462,13 @@ impl ZSet {
     pub fn remove_range(&mut self, start: usize, count: usize) -> usize {
         match &mut self.repr {
             Repr::Listpack(v) => {
-                let end = start.saturating_add(count).min(v.len());
+                let len = v.len() / 2;
+                let end = start.saturating_add(count).min(len);
                 if start >= end {
                     return 0;
                 }
-                let n = v.drain(start..end).count();
-                v.shrink_to_fit();
-                n
+                v.remove_range(2 * start, 2 * (end - start));
+                end - start
             }
             Repr::Skiplist(s) => {
                 let mut n = 0;
@@ -335,8 +488,8 @@ impl ZSet {
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
         match &self.repr {
             Repr::Listpack(v) => {
-                for (e, s) in v {
-                    f(e, *s);
+                for (e, s) in lp_pairs(v) {
+                    f(&e, s);
                 }
                 0
             }
@@ -353,30 +506,18 @@ impl ZSet {
 /// An iterator over a sorted set from some rank, in either direction.
 pub enum ZIter<'a> {
     /// Over a listpack.
-    Lp {
-        /// The pairs.
-        v: &'a [(CompactBytes, f64)],
-        /// The next index.
-        next: Option<usize>,
-        /// Descending.
-        rev: bool,
-    },
+    Lp(LpPairs<'a>),
     /// Over a skiplist.
     Skip(SkipIter<'a>),
 }
 
 impl<'a> Iterator for ZIter<'a> {
-    type Item = (&'a [u8], f64);
+    type Item = (Member<'a>, f64);
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            ZIter::Lp { v, next, rev } => {
-                let i = (*next)?;
-                let (e, s) = v.get(i)?;
-                *next = if *rev { i.checked_sub(1) } else { Some(i + 1) };
-                Some((e.as_slice(), *s))
-            }
-            ZIter::Skip(it) => it.next(),
+            ZIter::Lp(it) => it.next(),
+            ZIter::Skip(it) => it.next().map(|(m, s)| (Member(MemberRepr::Borrowed(m)), s)),
         }
     }
 }
@@ -471,7 +612,7 @@ mod tests {
                 for (i, (m, s)) in want.iter().enumerate() {
                     prop_assert_eq!(z.rank(m), Some(i));
                     prop_assert_eq!(z.score(m), Some(*s));
-                    prop_assert_eq!(z.get(i), Some((m.as_slice(), *s)));
+                    prop_assert_eq!(z.get(i).map(|(a, b)| (a.to_vec(), b)), Some((m.clone(), *s)));
                 }
                 let below = want.iter().filter(|(_, s)| *s < 0.0).count();
                 prop_assert_eq!(z.count_while(|s, _| s < 0.0), below);
@@ -506,5 +647,55 @@ mod tests {
         let mut s = ZSet::new_skiplist();
         s.set(b"x", -0.0, lim);
         assert!(s.score(b"x").is_some_and(|s| s.is_sign_negative()));
+    }
+    /// The listpack bytes match Redis 7.0.15's (taken from DUMP of the same ZADD): d2string
+    /// scores, integer entries for canonical integers, "0" for -0, strings for the rest.
+    #[test]
+    fn listpack_bytes_match_redis() {
+        let lim = Limits {
+            entries: 128,
+            value: 64,
+        };
+        let mut z = ZSet::new_listpack();
+        let adds: [(f64, &[u8]); 11] = [
+            (1.5, b"a"),
+            (1e20, b"123"),
+            (f64::INFINITY, b"-5"),
+            (f64::NEG_INFINITY, b"007"),
+            (0.1, b"x"),
+            (9_007_199_254_740_993.0, b"y"),
+            (-0.0, b"z"),
+            (4_503_599_627_370_496.0, b"w"),
+            (4_503_599_627_370_495.0, b"v"),
+            (-3.0, b"u"),
+            (1.5, b"a"),
+        ];
+        for (s, m) in adds {
+            z.set(m, s, lim);
+        }
+        let hex: String = match &z.repr {
+            Repr::Listpack(lp) => lp.as_bytes().iter().map(|b| format!("{b:02x}")).collect(),
+            Repr::Skiplist(_) => String::new(),
+        };
+        assert_eq!(
+            hex,
+            concat!(
+                "7500000014008330303704842d696e6605817502dffd02817a02000181780293302e313030303030",
+                "30303030303030303030311481610283312e3504817602f4ffffffffffff0f0009817702f4000000",
+                "000000100009817902f40000000000002000097b018531652b323006dffb0283696e6604ff",
+            )
+        );
+        let got: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+        assert_eq!(got.len(), 10);
+        assert_eq!(z.score(b"123"), Some(1e20));
+        assert_eq!(z.score(b"-5"), Some(f64::INFINITY));
+        assert_eq!(z.score(b"x"), Some(0.1));
+        assert_eq!(z.rank(b"-5"), Some(9));
+        assert_eq!(z.get(9).map(|(m, _)| m.to_vec()), Some(b"-5".to_vec()));
+        let rev: Vec<Vec<u8>> = z.iter_from(9, true).map(|(m, _)| m.to_vec()).collect();
+        assert_eq!(rev.first(), Some(&b"-5".to_vec()));
+        assert_eq!(rev.last(), Some(&b"007".to_vec()));
+        assert_eq!(z.iter_from(10, false).count(), 0);
+        assert_eq!(z.iter_from(10, true).count(), 0);
     }
 }
