@@ -84,9 +84,7 @@ fn write_or_create<T>(
     let out = f(&mut h)?;
     if !h.is_empty() {
         let (db, now) = (ctx.db(), ctx.now_ms);
-        ctx.core
-            .dbs
-            .set(db, key, Value::Hash(Box::new(h)), false, now);
+        ctx.core.dbs.set(db, key, Value::Hash(h), false, now);
         ctx.notify(NOTIFY_NEW, "new", key);
     }
     Ok(out)

@@ -19,7 +19,7 @@ pub enum Value {
     /// A list.
     List(Box<List>),
     /// A hash.
-    Hash(Box<Hash>),
+    Hash(Hash),
     /// A set.
     Set(Set),
     /// A sorted set.
@@ -55,7 +55,7 @@ impl Value {
         match self {
             Value::Str(s) => s.heap_size(),
             Value::List(l) => l.heap_size() + std::mem::size_of::<List>(),
-            Value::Hash(h) => h.heap_size() + std::mem::size_of::<Hash>(),
+            Value::Hash(h) => h.heap_size(),
             Value::Set(s) => s.heap_size(),
             Value::ZSet(z) => z.heap_size(),
         }

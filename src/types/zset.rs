@@ -48,7 +48,7 @@ impl Limits {
 #[derive(Debug, Clone, PartialEq)]
 enum Repr {
     /// Boxed: a `Listpack` is 32 bytes and `Value` holds a `ZSet` inline in 32 bytes.
-    Listpack(Box<Listpack>),
+    Listpack(Listpack),
     Skiplist(Box<Skip>),
 }
 
@@ -243,7 +243,7 @@ impl ZSet {
     /// An empty set in the listpack encoding.
     pub fn new_listpack() -> ZSet {
         ZSet {
-            repr: Repr::Listpack(Box::default()),
+            repr: Repr::Listpack(Listpack::new()),
         }
     }
 
@@ -291,7 +291,7 @@ impl ZSet {
     /// Heap bytes owned.
     pub fn heap_size(&self) -> usize {
         match &self.repr {
-            Repr::Listpack(v) => std::mem::size_of::<Listpack>() + v.heap_size(),
+            Repr::Listpack(v) => v.heap_size(),
             Repr::Skiplist(s) => {
                 s.list.heap_size()
                     + s.dict.mem_usage()
@@ -339,7 +339,7 @@ impl ZSet {
                     lp.insert(at, e);
                     lp_insert_score(&mut lp, at + 1, sc);
                 }
-                self.repr = Repr::Listpack(Box::new(lp));
+                self.repr = Repr::Listpack(lp);
             }
         }
     }

@@ -99,10 +99,10 @@ impl<'a> LpValue<'a> {
 /// A listpack buffer in Redis 7.0's byte format; see the module header.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Listpack {
-    /// The whole serialized listpack, header and terminator included.
+    /// The whole serialized listpack, header and terminator included. The element count is
+    /// the header's (walked only when it says 65535, "unknown", as Redis's lpLength), so a
+    /// `Listpack` is one `Vec` and small hashes and sorted sets can hold it inline.
     buf: Vec<u8>,
-    /// Number of elements (exact, even when the header says 65535).
-    len: usize,
 }
 
 impl Default for Listpack {
@@ -122,22 +122,38 @@ impl Listpack {
     pub fn new() -> Self {
         let mut lp = Listpack {
             buf: Vec::with_capacity(HEADER_SIZE + 1),
-            len: 0,
         };
         lp.buf.extend_from_slice(&[0; HEADER_SIZE]);
         lp.buf.push(EOF);
-        lp.write_header();
+        lp.write_header(0);
         lp
     }
 
     /// Returns the number of elements.
     pub fn len(&self) -> usize {
-        self.len
+        let count = self
+            .buf
+            .get(4..6)
+            .and_then(|h| <[u8; 2]>::try_from(h).ok())
+            .map_or(0, |h| usize::from(u16::from_le_bytes(h)));
+        if count < COUNT_UNKNOWN {
+            return count;
+        }
+        let mut n = 0;
+        let mut pos = HEADER_SIZE;
+        while pos < self.end_offset() {
+            match next_offset(&self.buf, pos) {
+                Some(next) => pos = next,
+                None => break,
+            }
+            n += 1;
+        }
+        n
     }
 
     /// Returns whether there are no elements.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.buf.len() <= HEADER_SIZE + 1
     }
 
     /// Returns the total serialized size in bytes (Redis's `lpBytes`).
@@ -192,7 +208,8 @@ impl Listpack {
         if count != COUNT_UNKNOWN && count != n {
             return None;
         }
-        Some(Listpack { buf: b, len: n })
+        let _ = n;
+        Some(Listpack { buf: b })
     }
 
     /// Appends `v` at the end (an integer encoding if `v` is a canonical integer).
@@ -274,7 +291,7 @@ impl Listpack {
             buf: &self.buf,
             front: HEADER_SIZE,
             back: self.buf.len().saturating_sub(1),
-            remaining: self.len,
+            remaining: self.len(),
         }
     }
 
@@ -286,7 +303,7 @@ impl Listpack {
         let mut pos = HEADER_SIZE;
         let mut index = 0usize;
         let mut to_skip = 0usize;
-        while index < self.len {
+        while index < self.len() {
             let (size, value) = decode_entry(&self.buf, pos)?;
             if to_skip == 0 {
                 let equal = match value {
@@ -313,13 +330,13 @@ impl Listpack {
 
     /// Returns the byte offset of the element at `index`, or `None` if `index >= len`.
     fn offset_of(&self, index: usize) -> Option<usize> {
-        if index >= self.len {
+        if index >= self.len() {
             return None;
         }
-        if index > self.len / 2 {
+        if index > self.len() / 2 {
             // Nearer the end: walk the backlens back from the terminator.
             let mut pos = self.end_offset();
-            for _ in 0..self.len - index {
+            for _ in 0..self.len() - index {
                 pos = prev_offset(&self.buf, pos)?;
             }
             return Some(pos);
@@ -334,7 +351,7 @@ impl Listpack {
     /// Returns the byte range of `count` elements from `start` (clipped), `None` if empty.
     fn entries_range(&self, start: usize, count: usize) -> Option<std::ops::Range<usize>> {
         let from = self.offset_of(start)?;
-        let n = count.min(self.len - start);
+        let n = count.min(self.len() - start);
         let mut to = from;
         for _ in 0..n {
             to = next_offset(&self.buf, to)?;
@@ -349,6 +366,7 @@ impl Listpack {
     /// The new entry is encoded in place at the end and rotated into position, so no temporary
     /// buffer is allocated per insert.
     fn splice_entry(&mut self, range: std::ops::Range<usize>, elem: Option<Elem<'_>>) {
+        let before = self.len();
         let removed = count_entries(&self.buf, range.clone());
         let at = range.start;
         if !range.is_empty() {
@@ -372,16 +390,15 @@ impl Listpack {
         } else if self.buf.capacity() > 2 * self.buf.len() + 64 {
             self.buf.shrink_to_fit();
         }
-        self.len = self.len - removed + added;
-        self.write_header();
+        self.write_header(before - removed + added);
     }
 
     /// Writes the total size and the (saturated) count into the header.
-    fn write_header(&mut self) {
+    fn write_header(&mut self, count: usize) {
         let total = u32::try_from(self.buf.len())
             .unwrap_or(u32::MAX)
             .to_le_bytes();
-        let count = u16::try_from(self.len.min(COUNT_UNKNOWN))
+        let count = u16::try_from(count.min(COUNT_UNKNOWN))
             .unwrap_or(u16::MAX)
             .to_le_bytes();
         if let Some(h) = self.buf.get_mut(0..4) {
