@@ -23,12 +23,10 @@ import csv
 import io
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -38,33 +36,7 @@ def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
 
-def wait_ready(port, proc, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(64).startswith(b"+PONG"):
-                    return True
-        except OSError:
-            pass
-        time.sleep(0.05)
-    return False
-
-
-def start(kind, binary, port, workdir):
-    d = os.path.join(workdir, kind)
-    os.makedirs(d, exist_ok=True)
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", d]
-    if kind == "redis":
-        args += ["--appendonly", "no"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if not wait_ready(port, proc):
-        proc.kill()
-        sys.exit(f"{kind} ({binary}) did not start on port {port}")
-    return proc
+from servers import start  # tools/ is the script's directory, so this resolves
 
 
 def cpu_ticks(pid):
