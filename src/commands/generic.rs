@@ -695,17 +695,6 @@ mod tests {
             .collect()
     }
 
-    fn propagated(h: &mut Harness) -> Vec<Vec<String>> {
-        std::mem::take(&mut h.core.effects.propagated)
-            .into_iter()
-            .map(|(_, argv)| {
-                argv.iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect()
-            })
-            .collect()
-    }
-
     fn watch_effects(h: &mut Harness) {
         h.core.effects.notify_classes = u32::MAX;
         h.core.effects.propagating = true;
@@ -767,13 +756,13 @@ mod tests {
         watch_effects(&mut h);
         setk(&mut h, "a", "1");
         assert_eq!(h.run(&["PEXPIRE", "a", "100"]), int(1));
-        propagated(&mut h);
+        h.take_propagated_argv();
         events(&mut h);
         h.advance(101);
         assert_eq!(h.run(&["DEL", "a"]), int(0));
         h.core.flush_expired_effects();
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated_argv(),
             vec![vec!["DEL".to_string(), "a".to_string()]]
         );
         assert_eq!(events(&mut h), vec![("expired".into(), 0, "a".into())]);
@@ -1233,7 +1222,7 @@ mod tests {
         assert_eq!(h.run(&["PEXPIRETIME", "a"]), int(4_000_500));
         let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated_argv(),
             vec![
                 p(&["PEXPIREAT", "a", "1100000"]),
                 p(&["PEXPIREAT", "a", "1001500", "xx"]),
@@ -1351,7 +1340,7 @@ mod tests {
         assert_eq!(h.run(&["PEXPIREAT", "b", "1000000"]), int(1));
         assert_eq!(h.run(&["EXISTS", "b"]), int(0));
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated_argv(),
             vec![
                 vec!["DEL".to_string(), "a".into()],
                 vec!["DEL".to_string(), "b".into()]
@@ -1366,7 +1355,7 @@ mod tests {
         setk(&mut h, "c", "1");
         assert_eq!(h.run(&["PEXPIRE", "c", "0"]), int(1));
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated_argv(),
             vec![vec!["UNLINK".to_string(), "c".into()]]
         );
         // A condition that fails keeps the key.
@@ -1388,7 +1377,7 @@ mod tests {
         h.run(&["PEXPIRE", "a", "5"]);
         setk(&mut h, "b", "1");
         h.run(&["PEXPIRE", "b", "5"]);
-        propagated(&mut h);
+        h.take_propagated_argv();
         events(&mut h);
         h.advance(6);
         // EXPIRE finds `a` gone (0, nothing of its own to propagate); the later PEXPIRE on a live
@@ -1397,7 +1386,7 @@ mod tests {
         setk(&mut h, "c", "1");
         assert_eq!(h.run(&["PEXPIRE", "c", "10"]), int(1));
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated_argv(),
             vec![
                 vec!["DEL".to_string(), "a".into()],
                 vec!["PEXPIREAT".into(), "c".into(), "1000016".into()]
@@ -1414,7 +1403,7 @@ mod tests {
         assert_eq!(h.run(&["TTL", "b"]), int(-2));
         h.core.flush_expired_effects();
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated_argv(),
             vec![vec!["UNLINK".to_string(), "b".into()]]
         );
     }

@@ -526,25 +526,6 @@ mod tests {
         h
     }
 
-    fn events(h: &mut Harness) -> Vec<String> {
-        std::mem::take(&mut h.core.effects.events)
-            .into_iter()
-            .map(|(_, ev, _, key)| format!("{ev} {}", String::from_utf8_lossy(&key)))
-            .collect()
-    }
-
-    fn propagated(h: &mut Harness) -> Vec<String> {
-        std::mem::take(&mut h.core.effects.propagated)
-            .into_iter()
-            .map(|(_, argv)| {
-                argv.iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
-    }
-
     fn encoding(h: &mut Harness, key: &str) -> Reply {
         h.run(&["OBJECT", "ENCODING", key])
     }
@@ -720,7 +701,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            events(&mut h),
+            h.take_events(),
             vec!["new h", "hset h", "hdel h", "hdel h", "del h"]
         );
     }
@@ -737,7 +718,7 @@ mod tests {
         h.run(&["HINCRBYFLOAT", "h", "f", "1.5"]);
         h.run(&["HINCRBY", "h2", "n", "5"]);
         assert_eq!(
-            events(&mut h),
+            h.take_events(),
             vec![
                 "new h",
                 "hset h",
@@ -816,7 +797,7 @@ mod tests {
                 ),
             ],
         );
-        let p = propagated(&mut h);
+        let p = h.take_propagated();
         assert_eq!(
             p.iter()
                 .filter(|l| l.starts_with("HSET h a") || l.starts_with("HSET h e"))

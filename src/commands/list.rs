@@ -868,26 +868,6 @@ mod tests {
         }
     }
 
-    fn events(h: &mut Harness) -> Vec<String> {
-        std::mem::take(&mut h.core.effects.events)
-            .into_iter()
-            .map(|(_, e, _, k)| format!("{e} {}", String::from_utf8_lossy(&k)))
-            .collect()
-    }
-
-    fn propagated(h: &mut Harness) -> Vec<String> {
-        std::mem::take(&mut h.core.effects.propagated)
-            .into_iter()
-            .map(|(_, argv)| {
-                let words: Vec<String> = argv
-                    .iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect();
-                words.join(" ")
-            })
-            .collect()
-    }
-
     fn watch(h: &mut Harness) {
         h.core.effects.notify_classes = u32::MAX;
         h.core.effects.propagating = true;
@@ -1116,7 +1096,7 @@ mod tests {
                 ("RPOPLPUSH missing dst", Reply::Null),
             ],
         );
-        let ev = events(&mut h);
+        let ev = h.take_events();
         assert_eq!(
             &ev[..6],
             [
@@ -1129,7 +1109,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated(),
             Vec::<String>::new(),
             "LMOVE replicates as received"
         );
@@ -1178,8 +1158,8 @@ mod tests {
                 ("LMPOP 9223372036854775807 l LEFT", err("ERR syntax error")),
             ],
         );
-        assert_eq!(propagated(&mut h), ["LPOP l2 1", "RPOP l2 2", "LPOP l2 2"]);
-        let ev = events(&mut h);
+        assert_eq!(h.take_propagated(), ["LPOP l2 1", "RPOP l2 2", "LPOP l2 2"]);
+        let ev = h.take_events();
         assert_eq!(ev.last().map(String::as_str), Some("del l2"));
         h.resp3();
         assert_eq!(run(&mut h, "LMPOP 1 l LEFT"), Reply::NullArray);
@@ -1194,12 +1174,15 @@ mod tests {
         assert_eq!(h.core.dbs.dirty - before, 3);
         run(&mut h, "LPOP l 2");
         assert_eq!(h.core.dbs.dirty - before, 5);
-        assert_eq!(events(&mut h), ["new l", "rpush l", "lpop l"]);
+        assert_eq!(h.take_events(), ["new l", "rpush l", "lpop l"]);
         run(&mut h, "LTRIM l 0 -1");
         run(&mut h, "LSET l 0 x");
         run(&mut h, "LINSERT l before x w");
         run(&mut h, "LREM l 0 w");
-        assert_eq!(events(&mut h), ["ltrim l", "lset l", "linsert l", "lrem l"]);
+        assert_eq!(
+            h.take_events(),
+            ["ltrim l", "lset l", "linsert l", "lrem l"]
+        );
     }
 
     #[test]

@@ -867,17 +867,6 @@ mod tests {
             .collect()
     }
 
-    fn propagated(h: &mut Harness) -> Vec<Vec<String>> {
-        std::mem::take(&mut h.core.effects.propagated)
-            .into_iter()
-            .map(|(_, argv)| {
-                argv.iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect()
-            })
-            .collect()
-    }
-
     const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
     #[test]
@@ -980,9 +969,9 @@ mod tests {
         watch(&mut h);
         h.run(&["SADD", "s", "x"]);
         events(&mut h);
-        propagated(&mut h);
+        h.take_propagated_argv();
         assert_eq!(h.run(&["SPOP", "s"]), bulk("x"));
-        assert_eq!(propagated(&mut h), vec![vec!["SREM", "s", "x"]]);
+        assert_eq!(h.take_propagated_argv(), vec![vec!["SREM", "s", "x"]]);
         assert_eq!(events(&mut h), ev(&[("spop", "s"), ("del", "s")]));
         assert_eq!(h.run(&["EXISTS", "s"]), int(0));
         assert_eq!(h.run(&["SPOP", "s"]), Reply::Null);
@@ -1010,12 +999,12 @@ mod tests {
         watch(&mut h);
         h.run(&["SADD", "s", "3", "1", "2"]);
         events(&mut h);
-        propagated(&mut h);
+        h.take_propagated_argv();
         assert_eq!(
             h.run(&["SPOP", "s", "5"]),
             Reply::Set(vec![bulk("1"), bulk("2"), bulk("3")])
         );
-        assert_eq!(propagated(&mut h), vec![vec!["DEL", "s"]]);
+        assert_eq!(h.take_propagated_argv(), vec![vec!["DEL", "s"]]);
         assert_eq!(events(&mut h), ev(&[("spop", "s"), ("del", "s")]));
         assert_eq!(h.run(&["EXISTS", "s"]), int(0));
     }
@@ -1030,7 +1019,7 @@ mod tests {
             argv.extend(all.iter().map(|s| s.as_str()));
             h.run(&argv);
             h.run(&["EXPIRE", "s", "100"]);
-            propagated(&mut h);
+            h.take_propagated_argv();
             let Reply::Set(items) = h.run(&["SPOP", "s", &count.to_string()]) else {
                 panic!()
             };
@@ -1038,7 +1027,7 @@ mod tests {
             assert_eq!(popped.len(), count as usize);
             let uniq: HashSet<&String> = popped.iter().collect();
             assert_eq!(uniq.len(), popped.len());
-            let props = propagated(&mut h);
+            let props = h.take_propagated_argv();
             assert_eq!(props.len(), popped.len());
             for (p, m) in props.iter().zip(&popped) {
                 assert_eq!(p, &vec!["SREM".to_string(), "s".to_string(), m.clone()]);

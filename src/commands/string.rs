@@ -762,25 +762,6 @@ mod tests {
         h
     }
 
-    fn propagated(h: &mut Harness) -> Vec<String> {
-        std::mem::take(&mut h.core.effects.propagated)
-            .into_iter()
-            .map(|(_, argv)| {
-                argv.iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect::<Vec<_>>()
-            })
-            .map(|v| v.join(" "))
-            .collect()
-    }
-
-    fn events(h: &mut Harness) -> Vec<String> {
-        std::mem::take(&mut h.core.effects.events)
-            .into_iter()
-            .map(|(_, ev, _, key)| format!("{ev} {}", String::from_utf8_lossy(&key)))
-            .collect()
-    }
-
     /// Makes `key` hold a non-string value if a command for one exists yet.
     fn make_list(h: &mut Harness, key: &str) -> bool {
         h.run(&["RPUSH", key, "a"]) == int(1)
@@ -944,7 +925,7 @@ mod tests {
         h.run(&["SET", "f", "v", "EXAT", "2000"]);
         h.run(&["SET", "g", "v"]);
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated(),
             vec![
                 "SET a v PXAT 1100000",
                 "SET b v PXAT 1000100",
@@ -954,16 +935,16 @@ mod tests {
                 "SET f v PXAT 2000000",
             ]
         );
-        let ev = events(&mut h);
+        let ev = h.take_events();
         assert_eq!(ev.get(..3).unwrap(), ["new a", "set a", "expire a"]);
         // An aborted SET changes nothing and emits nothing.
         let dirty = h.core.dbs.dirty;
         h.run(&["SET", "a", "x", "NX"]);
         assert_eq!(h.core.dbs.dirty, dirty);
-        assert!(events(&mut h).is_empty());
+        assert!(h.take_events().is_empty());
         h.run(&["SET", "a", "x"]);
         assert_eq!(h.core.dbs.dirty, dirty + 1);
-        assert_eq!(events(&mut h), ["set a"]);
+        assert_eq!(h.take_events(), ["set a"]);
     }
 
     #[test]
@@ -1027,8 +1008,8 @@ mod tests {
                 ("GETEX k PERSIST PERSIST", bulk("v")),
             ],
         );
-        assert!(propagated(&mut h).iter().all(|p| p.starts_with("SET")));
-        events(&mut h);
+        assert!(h.take_propagated().iter().all(|p| p.starts_with("SET")));
+        h.take_events();
         let dirty = h.core.dbs.dirty;
         assert_eq!(h.run(&["GETEX", "k", "EX", "10"]), bulk("v"));
         assert_eq!(ttl(&h, "k"), Some(10_000));
@@ -1041,7 +1022,7 @@ mod tests {
         assert_eq!(h.run(&["GETEX", "k", "PERSIST"]), bulk("v"));
         assert_eq!(h.core.dbs.dirty, dirty + 5);
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated(),
             [
                 "PEXPIREAT k 1010000",
                 "PEXPIREAT k 1000010",
@@ -1050,18 +1031,18 @@ mod tests {
             ]
         );
         assert_eq!(
-            events(&mut h),
+            h.take_events(),
             ["expire k", "expire k", "expire k", "expire k", "persist k"]
         );
         // An absolute time already past deletes the key.
         assert_eq!(h.run(&["GETEX", "k", "EXAT", "1"]), bulk("v"));
         assert_eq!(h.run(&["GET", "k"]), Reply::Null);
-        assert_eq!(propagated(&mut h), ["DEL k"]);
-        assert_eq!(events(&mut h), ["del k"]);
+        assert_eq!(h.take_propagated(), ["DEL k"]);
+        assert_eq!(h.take_events(), ["del k"]);
         h.core.config.lazyfree_lazy_expire = true;
         h.run(&["SET", "k", "v"]);
         h.run(&["GETEX", "k", "PXAT", "1000000"]);
-        assert_eq!(propagated(&mut h).last().unwrap(), "UNLINK k");
+        assert_eq!(h.take_propagated().last().unwrap(), "UNLINK k");
     }
 
     #[test]
@@ -1080,11 +1061,11 @@ mod tests {
             ],
         );
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated(),
             ["SET k v PXAT 1100000", "SET k w", "SET n 1", "DEL k"]
         );
         assert_eq!(
-            events(&mut h),
+            h.take_events(),
             [
                 "new k", "set k", "expire k", "set k", "new n", "set n", "del k"
             ]
@@ -1095,7 +1076,7 @@ mod tests {
         assert_eq!(ttl(&h, "t"), None);
         h.core.config.lazyfree_lazy_user_del = true;
         h.run(&["GETDEL", "t"]);
-        assert_eq!(propagated(&mut h).last().unwrap(), "UNLINK t");
+        assert_eq!(h.take_propagated().last().unwrap(), "UNLINK t");
     }
 
     #[test]
@@ -1148,7 +1129,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            events(&mut h),
+            h.take_events(),
             [
                 "new k", "append k", "append k", "new n", "set n", "append n"
             ]
@@ -1241,7 +1222,7 @@ mod tests {
                 ),
             ],
         );
-        let ev = events(&mut h);
+        let ev = h.take_events();
         assert_eq!(ev.get(..3).unwrap(), ["new k", "setrange k", "setrange k"]);
     }
 
@@ -1286,13 +1267,13 @@ mod tests {
                 ("INCR r", int(56)),
             ],
         );
-        let ev = events(&mut h);
+        let ev = h.take_events();
         assert_eq!(ev.get(..3).unwrap(), ["new k", "incrby k", "incrby k"]);
         h.run(&["SET", "t", "1", "EX", "10"]);
         h.run(&["INCR", "t"]);
         assert_eq!(ttl(&h, "t"), Some(10_000));
         // INCR replicates as received.
-        assert!(propagated(&mut h).iter().all(|p| !p.starts_with("INCR")));
+        assert!(h.take_propagated().iter().all(|p| !p.starts_with("INCR")));
     }
 
     #[test]
@@ -1338,17 +1319,17 @@ mod tests {
             h.run(&["INCRBYFLOAT", "d", " 1"]),
             err("ERR value is not a valid float")
         );
-        propagated(&mut h);
-        events(&mut h);
+        h.take_propagated();
+        h.take_events();
         h.run(&["SET", "t", "1.5", "EX", "10"]);
         assert_eq!(h.run(&["INCRBYFLOAT", "t", "1"]), bulk("2.5"));
         assert_eq!(ttl(&h, "t"), Some(10_000));
         assert_eq!(
-            propagated(&mut h),
+            h.take_propagated(),
             ["SET t 1.5 PXAT 1010000", "SET t 2.5 KEEPTTL"]
         );
         assert_eq!(
-            events(&mut h),
+            h.take_events(),
             ["new t", "set t", "expire t", "incrbyfloat t"]
         );
     }

@@ -160,6 +160,34 @@ impl Harness {
         self.session.proto = Protocol::Resp3;
     }
 
+    /// Drains the keyspace events the commands queued, as "event key" strings.
+    pub fn take_events(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.core.effects.events)
+            .into_iter()
+            .map(|(_, ev, _, key)| format!("{ev} {}", String::from_utf8_lossy(&key)))
+            .collect()
+    }
+
+    /// Drains the commands queued for propagation, each as its argument strings.
+    pub fn take_propagated_argv(&mut self) -> Vec<Vec<String>> {
+        std::mem::take(&mut self.core.effects.propagated)
+            .into_iter()
+            .map(|(_, argv)| {
+                argv.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Drains the commands queued for propagation, each as one space-joined string.
+    pub fn take_propagated(&mut self) -> Vec<String> {
+        self.take_propagated_argv()
+            .into_iter()
+            .map(|v| v.join(" "))
+            .collect()
+    }
+
     /// Moves the clock forward.
     pub fn advance(&mut self, ms: i64) {
         self.now_ms += ms;
