@@ -717,14 +717,8 @@ mod tests {
 
     /// SCAN's reply split into the next cursor and the keys.
     fn scan_once(h: &mut Harness, words: &[&str]) -> (u64, Vec<String>) {
-        let Reply::Array(mut parts) = h.run(words) else {
-            panic!("scan reply")
-        };
-        let keys = sorted_keys(parts.pop().unwrap());
-        let Some(Reply::Bulk(c)) = parts.pop() else {
-            panic!("cursor")
-        };
-        (std::str::from_utf8(&c).unwrap().parse().unwrap(), keys)
+        let (cursor, items) = h.run_scan(words);
+        (cursor, sorted_keys(Reply::Array(items)))
     }
 
     #[test]

@@ -964,19 +964,8 @@ mod tests {
     }
 
     fn hscan_once(h: &mut Harness, words: &[&str]) -> (u64, Vec<String>) {
-        let Reply::Array(mut parts) = h.run(words) else {
-            panic!("hscan reply")
-        };
-        let Reply::Array(items) = parts.pop().unwrap() else {
-            panic!("elements")
-        };
-        let Some(Reply::Bulk(c)) = parts.pop() else {
-            panic!("cursor")
-        };
-        (
-            std::str::from_utf8(&c).unwrap().parse().unwrap(),
-            strings(items),
-        )
+        let (cursor, items) = h.run_scan(words);
+        (cursor, strings(items))
     }
 
     #[test]

@@ -188,6 +188,23 @@ impl Harness {
             .collect()
     }
 
+    /// Runs a SCAN-family command and splits its reply into the next cursor and the items.
+    #[allow(clippy::panic)] // Test support: a malformed reply is a failed test.
+    pub fn run_scan(&mut self, words: &[&str]) -> (u64, Vec<Reply>) {
+        let reply = self.run(words);
+        let Reply::Array(mut parts) = reply else {
+            panic!("not a scan reply: {reply:?}")
+        };
+        let (Some(Reply::Array(items)), Some(Reply::Bulk(c))) = (parts.pop(), parts.pop()) else {
+            panic!("not a scan reply: {parts:?}")
+        };
+        let cursor = std::str::from_utf8(&c).ok().and_then(|c| c.parse().ok());
+        let Some(cursor) = cursor else {
+            panic!("bad cursor {c:?}")
+        };
+        (cursor, items)
+    }
+
     /// Moves the clock forward.
     pub fn advance(&mut self, ms: i64) {
         self.now_ms += ms;
