@@ -85,21 +85,9 @@ pub struct MultiState {
 pub struct BlockRequest {
     /// The keys to wait on, in the selected database.
     pub keys: Vec<Bytes>,
-    /// When to give up (unix ms); `None` waits forever.
+    /// When to give up (unix ms); `None` waits forever. On timeout the client gets the null
+    /// array, as Redis 7.0 answers every list, sorted-set and stream block.
     pub deadline_ms: Option<i64>,
-    /// The reply on timeout.
-    pub on_timeout: TimeoutReply,
-}
-
-/// The reply a blocked client gets when it times out (or is CLIENT UNBLOCKed with TIMEOUT).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeoutReply {
-    /// The null array (`*-1` / `_`): every list, sorted-set and stream block (BLPOP ... BLMOVE,
-    /// BZPOPMIN ..., XREAD), as Redis 7.0's replyToBlockedClientTimedOut.
-    NullArray,
-    /// The null bulk (`$-1` / `_`). Redis 7.0 times every key-blocked command out with the null
-    /// array; this is for blocking kinds that answer otherwise (WAIT-like commands, modules).
-    Null,
 }
 
 impl Session {
@@ -264,34 +252,22 @@ impl Ctx<'_> {
         !self.session.has(flags::DENY_BLOCKING)
     }
 
-    /// Blocks the calling client on `keys`, or answers the timeout reply at once where blocking
+    /// Blocks the calling client on `keys`, or answers the null array at once where blocking
     /// is not allowed (inside MULTI/EXEC or a script): what every blocking command does when it
     /// finds nothing to serve.
-    pub fn block_or_timeout(
-        &mut self,
-        keys: &[Bytes],
-        deadline_ms: Option<i64>,
-        on_timeout: TimeoutReply,
-    ) {
+    pub fn block_or_timeout(&mut self, keys: &[Bytes], deadline_ms: Option<i64>) {
         if self.may_block() {
-            self.block(keys.to_vec(), deadline_ms, on_timeout);
+            self.block(keys.to_vec(), deadline_ms);
         } else {
-            match on_timeout {
-                TimeoutReply::NullArray => self.reply.null_array(),
-                TimeoutReply::Null => self.reply.null(),
-            }
+            self.reply.null_array();
         }
     }
 
     /// Blocks the calling client on `keys` until one of them is written (its command is then run
     /// again) or until `deadline_ms` (unix ms; `None` waits forever), when it gets the null
-    /// reply `on_timeout`. The handler writes no reply when it blocks.
-    pub fn block(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, on_timeout: TimeoutReply) {
-        self.session.block = Some(BlockRequest {
-            keys,
-            deadline_ms,
-            on_timeout,
-        });
+    /// array. The handler writes no reply when it blocks.
+    pub fn block(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>) {
+        self.session.block = Some(BlockRequest { keys, deadline_ms });
     }
 
     /// Emits a keyspace notification of `class` for `event` on `key` (notify-keyspace-events).

@@ -18,7 +18,6 @@
 use bytes::Bytes;
 
 use super::args::{arg, c_is, parse_block_timeout, parse_i64};
-use super::ctx::TimeoutReply;
 use super::error::CmdError;
 use super::{Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_LIST, NOTIFY_NEW};
@@ -411,7 +410,7 @@ fn bpop_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End) -> Result<(), CmdEr
     let deadline = parse_block_timeout(arg(argv, last), ctx.now_ms)?;
     let keys = argv.get(1..last).unwrap_or_default();
     if !mpop_generic(ctx, keys, end, PopShape::KeyOne)? {
-        ctx.block_or_timeout(keys, deadline, TimeoutReply::NullArray);
+        ctx.block_or_timeout(keys, deadline);
     }
     Ok(())
 }
@@ -421,7 +420,7 @@ fn blmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (keys, end, count) = parse_lmpop(argv, 2)?;
     let deadline = parse_block_timeout(arg(argv, 1), ctx.now_ms)?;
     if !mpop_generic(ctx, keys, end, PopShape::KeyMany(count))? {
-        ctx.block_or_timeout(keys, deadline, TimeoutReply::NullArray);
+        ctx.block_or_timeout(keys, deadline);
     }
     Ok(())
 }
@@ -463,7 +462,7 @@ fn blmove_generic(
         // the null bulk when it cannot block at all (inside MULTI).
         let key = argv.get(1..2).unwrap_or_default();
         if ctx.may_block() {
-            ctx.block(key.to_vec(), deadline, TimeoutReply::NullArray);
+            ctx.block(key.to_vec(), deadline);
         } else {
             ctx.reply.null();
         }

@@ -10,7 +10,6 @@
 use bytes::Bytes;
 
 use super::args::{arg, is, parse_block_timeout, parse_f64, parse_i64, parse_scan_options};
-use super::ctx::TimeoutReply;
 use super::error::CmdError;
 use super::{Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_ZSET};
@@ -972,7 +971,7 @@ fn bzpop_minmax(ctx: &mut Ctx<'_>, argv: &[Bytes], max: bool) -> Result<(), CmdE
         .unwrap_or_default();
     let deadline = parse_block_timeout(arg(argv, argv.len().saturating_sub(1)), ctx.now_ms)?;
     if !any_nonempty_zset(ctx, keys)? {
-        ctx.block_or_timeout(keys, deadline, TimeoutReply::NullArray);
+        ctx.block_or_timeout(keys, deadline);
         return Ok(());
     }
     if let Some(key) = pop_generic(ctx, keys, max, true, None, false, true)? {
@@ -988,7 +987,7 @@ fn bzmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (keys, max, count) = parse_zmpop(argv, 2)?;
     let deadline = parse_block_timeout(arg(argv, 1), ctx.now_ms)?;
     if !any_nonempty_zset(ctx, keys)? {
-        ctx.block_or_timeout(keys, deadline, TimeoutReply::NullArray);
+        ctx.block_or_timeout(keys, deadline);
         return Ok(());
     }
     if let Some(key) = pop_generic(ctx, keys, max, true, Some(count), true, true)? {

@@ -108,14 +108,6 @@ impl BlockedKeys {
         self.waiting.get(&(db, key.clone()))?.get(i).copied()
     }
 
-    /// The clients waiting on a key, first come first.
-    pub fn waiters(&self, db: usize, key: &Bytes) -> Vec<u64> {
-        self.waiting
-            .get(&(db, key.clone()))
-            .map(|q| q.iter().copied().collect())
-            .unwrap_or_default()
-    }
-
     /// Clients whose deadline is at or before `now_ms`, earliest first.
     pub fn timed_out(&self, now_ms: i64) -> Vec<u64> {
         self.deadlines
@@ -139,12 +131,6 @@ impl BlockedKeys {
     pub fn blocked_clients(&self) -> usize {
         self.by_client.len()
     }
-
-    /// How many distinct keys clients wait on (INFO blocked_keys... 7.0 has no such field; used
-    /// by tests).
-    pub fn keys_waited_on(&self) -> usize {
-        self.waiting.len()
-    }
 }
 
 #[cfg(test)]
@@ -153,6 +139,18 @@ mod tests {
 
     fn b(s: &str) -> Bytes {
         Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    impl BlockedKeys {
+        /// The clients waiting on a key, first come first.
+        fn waiters(&self, db: usize, key: &Bytes) -> Vec<u64> {
+            (0..).map_while(|i| self.waiter_at(db, key, i)).collect()
+        }
+
+        /// How many distinct keys clients wait on.
+        fn keys_waited_on(&self) -> usize {
+            self.waiting.len()
+        }
     }
 
     #[test]

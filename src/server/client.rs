@@ -102,8 +102,6 @@ pub struct Client {
 pub struct BlockedCommand {
     /// The command, to run again.
     pub argv: Vec<Bytes>,
-    /// Its reply on timeout.
-    pub on_timeout: crate::commands::ctx::TimeoutReply,
 }
 
 impl Client {

@@ -422,10 +422,7 @@ impl Server {
             }
             clock = self.run_command(c, slot, &argv, clock);
             if c.session.block.is_some() {
-                c.blocked = Some(client::BlockedCommand {
-                    argv,
-                    on_timeout: crate::commands::ctx::TimeoutReply::Null,
-                });
+                c.blocked = Some(client::BlockedCommand { argv });
             }
         }
         if self.register_block(c, slot) {
@@ -464,7 +461,6 @@ impl Server {
                     if c.session.block.is_some() {
                         c.blocked = Some(client::BlockedCommand {
                             argv: std::mem::take(&mut argv),
-                            on_timeout: crate::commands::ctx::TimeoutReply::Null,
                         });
                         self.register_block(c, slot);
                         break;
@@ -506,10 +502,9 @@ impl Server {
         let Some(req) = c.session.block.take() else {
             return c.blocked.is_some();
         };
-        let Some(b) = c.blocked.as_mut() else {
+        if c.blocked.is_none() {
             return false;
-        };
-        b.on_timeout = req.on_timeout;
+        }
         self.core
             .dbs
             .blocked
@@ -609,8 +604,8 @@ impl Server {
             let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
                 continue;
             };
-            if let Some(b) = c.blocked.clone() {
-                write_timeout_reply(&mut c, b.on_timeout);
+            if c.blocked.is_some() {
+                write_timeout_reply(&mut c);
             }
             self.unblocked(&mut c);
             self.process_input(&mut c, slot);
@@ -950,13 +945,10 @@ enum Retry {
     WrongType,
 }
 
-/// Writes a blocked client's timeout reply: the null array or the null bulk.
-pub(crate) fn write_timeout_reply(c: &mut Client, kind: crate::commands::ctx::TimeoutReply) {
-    let mut w = RespWriter::new(&mut c.out, c.session.proto);
-    match kind {
-        crate::commands::ctx::TimeoutReply::NullArray => w.null_array(),
-        crate::commands::ctx::TimeoutReply::Null => w.null(),
-    }
+/// Writes a blocked client's timeout reply: the null array (Redis 7.0's
+/// replyToBlockedClientTimedOut for list, sorted-set and stream blocks).
+pub(crate) fn write_timeout_reply(c: &mut Client) {
+    RespWriter::new(&mut c.out, c.session.proto).null_array();
 }
 
 fn write_pidfile(config: &Config) -> io::Result<()> {

@@ -380,9 +380,9 @@ impl ServerOps for Ops<'_> {
         let Some((slot, c)) = found else {
             return false;
         };
-        let Some(b) = c.blocked.take() else {
+        if c.blocked.take().is_none() {
             return false;
-        };
+        }
         if error {
             let mut w = crate::protocol::write::RespWriter::new(&mut c.out, c.session.proto);
             crate::protocol::reply::ReplySink::error(
@@ -390,7 +390,7 @@ impl ServerOps for Ops<'_> {
                 b"UNBLOCKED client unblocked via CLIENT UNBLOCK",
             );
         } else {
-            super::write_timeout_reply(c, b.on_timeout);
+            super::write_timeout_reply(c);
         }
         c.session.flags &= !flags::BLOCKED;
         core.dbs.blocked.unblock(id);
