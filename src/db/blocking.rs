@@ -122,11 +122,6 @@ impl BlockedKeys {
         self.deadlines.iter().next().map(|&(d, _)| d)
     }
 
-    /// Whether client `id` is blocked.
-    pub fn is_blocked(&self, id: u64) -> bool {
-        self.by_client.contains_key(&id)
-    }
-
     /// How many clients are blocked (INFO blocked_clients).
     pub fn blocked_clients(&self) -> usize {
         self.by_client.len()

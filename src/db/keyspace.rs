@@ -47,11 +47,6 @@ impl Entry {
         self.meta = (self.meta & EXPIRE_BIT) | lru_clock(now_ms);
     }
 
-    /// Sets the 24-bit access field directly (RESTORE IDLETIME, OBJECT FREQ later).
-    pub fn set_lru(&mut self, lru: u32) {
-        self.meta = (self.meta & EXPIRE_BIT) | (lru & LRU_CLOCK_MAX);
-    }
-
     /// Seconds since the last access, as OBJECT IDLETIME reports it.
     pub fn idle_secs(&self, now_ms: i64) -> u64 {
         let now = lru_clock(now_ms);
@@ -256,14 +251,6 @@ impl Db {
     /// A random key, fairly enough for RANDOMKEY (Redis's dictGetFairRandomKey).
     pub fn random_key<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&CompactBytes> {
         self.keys.fair_random_entry(rng).map(|(k, _)| k)
-    }
-
-    /// A random volatile key with its expiry time.
-    pub fn random_volatile<R: rand::Rng + ?Sized>(
-        &self,
-        rng: &mut R,
-    ) -> Option<(&CompactBytes, i64)> {
-        self.expires.random_entry(rng).map(|(k, w)| (k, *w))
     }
 
     /// Runs incremental rehashing for about `micros` microseconds.

@@ -109,8 +109,6 @@ pub struct RequestParser {
     pos: usize,
     /// (start, end) of each argument seen so far, relative to the buffer's front.
     spans: Vec<(usize, usize)>,
-    /// Whether the last request was inline (MONITOR and replication care, as in Redis).
-    last_inline: bool,
 }
 
 impl Default for RequestParser {
@@ -128,7 +126,6 @@ impl RequestParser {
             bulk_len: None,
             pos: 0,
             spans: Vec::new(),
-            last_inline: false,
         }
     }
 
@@ -166,16 +163,6 @@ impl RequestParser {
         }
     }
 
-    /// Whether the last complete command arrived inline.
-    pub fn last_was_inline(&self) -> bool {
-        self.last_inline
-    }
-
-    /// Whether a partially received command is pending.
-    pub fn in_progress(&self) -> bool {
-        self.mode != Mode::Idle
-    }
-
     fn inline(&mut self, buf: &mut BytesMut, argv: &mut Vec<Bytes>) -> Result<bool, ProtocolError> {
         let Some(nl) = memchr(b'\n', buf) else {
             if buf.len() > INLINE_MAX {
@@ -191,7 +178,6 @@ impl RequestParser {
         let args = split_args(line.get(..end).unwrap_or_default())
             .ok_or(ProtocolError::UnbalancedQuotes)?;
         argv.extend(args.into_iter().map(Bytes::from));
-        self.last_inline = true;
         Ok(true)
     }
 
@@ -225,7 +211,6 @@ impl RequestParser {
             if count <= 0 {
                 let _ = buf.split_to(self.pos);
                 self.reset();
-                self.last_inline = false;
                 return Ok(true);
             }
             // Bounded above by i32::MAX, so the cast is lossless.
@@ -285,7 +270,6 @@ impl RequestParser {
         let frame = buf.split_to(self.pos).freeze();
         argv.extend(self.spans.iter().map(|&(s, e)| frame.slice(s..e)));
         self.reset();
-        self.last_inline = false;
         Ok(true)
     }
 
