@@ -242,8 +242,11 @@ impl Ctx<'_> {
         self.core.dbs.dirty += 1;
         let db = self.session.db;
         self.core.dbs.blocked.signal(db, key);
-        let exists = self.core.dbs.db(db).is_some_and(|d| d.get(key).is_some());
-        self.core.dbs.watched.touch(db, key, exists);
+        // The existence lookup is only paid when somebody watches a key at all.
+        if self.core.dbs.watched.watched_keys() > 0 {
+            let exists = self.core.dbs.db(db).is_some_and(|d| d.get(key).is_some());
+            self.core.dbs.watched.touch(db, key, exists);
+        }
     }
 
     /// Whether this command may block its client (not inside MULTI/EXEC or a script, where a

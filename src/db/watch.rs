@@ -112,7 +112,7 @@ impl WatchedKeys {
             .unwrap_or_default()
     }
 
-    /// Keys watched by anyone (INFO watching_clients and friends are 7.2; used by tests).
+    /// Keys watched by anyone (0 lets writers skip the watch bookkeeping).
     pub fn watched_keys(&self) -> usize {
         self.by_key.len()
     }
