@@ -285,4 +285,10 @@ impl Ctx<'_> {
         let db = self.session.db;
         self.core.effects.propagate(db, argv);
     }
+
+    /// Keeps the running command itself out of propagation: only what it queued through
+    /// `propagate` (or the commands it ran, for scripts) reaches the AOF and replicas.
+    pub fn prevent_propagation(&mut self) {
+        self.core.effects.prevent_as_received = true;
+    }
 }

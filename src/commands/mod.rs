@@ -190,6 +190,10 @@ pub struct Effects {
     pub notify_classes: u32,
     /// Keyspace events to publish, as (class, event, db, key).
     pub events: Vec<(u32, &'static str, usize, Bytes)>,
+    /// Set by a running command that must not be propagated as received, only through what it
+    /// queued itself (EVAL and FCALL, whose effects are propagated instead; Redis's
+    /// preventCommandPropagation). `call` clears it before each top-level command.
+    pub prevent_as_received: bool,
 }
 
 impl Effects {
