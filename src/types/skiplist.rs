@@ -36,62 +36,36 @@ const NO_LEVEL: Level = Level {
     span: 0,
 };
 
-/// A node's level links. With p = 1/4, 94% of nodes have at most two levels: those live inline
-/// in the node (no allocation, and the bottom of every search stays in the node's cache line);
-/// taller nodes keep the rest in `more`.
+/// Levels kept inside the node: with p = 1/4, 94% of nodes have at most two, so the bottom of
+/// every search stays in the node's own cache line.
+const INLINE_LEVELS: usize = 2;
+
+/// One element. Exactly one cache line (64 bytes, aligned), so visiting a node during a search
+/// costs one cache miss: member (inline when short), score, back link and the first two levels.
+/// Levels above the second live in the list's `high` pool at `high..high + len - 2`.
 #[derive(Debug, Clone, PartialEq)]
-struct Levels {
-    inline: [Level; 2],
-    more: Vec<Level>,
-    len: u8,
-}
-
-impl Levels {
-    fn new(n: usize) -> Levels {
-        let n = n.min(MAX_LEVEL);
-        Levels {
-            inline: [NO_LEVEL; 2],
-            more: vec![NO_LEVEL; n.saturating_sub(2)],
-            // MAX_LEVEL is 32, so the count fits a byte.
-            len: n as u8,
-        }
-    }
-
-    fn get(&self, i: usize) -> Option<&Level> {
-        if i >= usize::from(self.len) {
-            None
-        } else if i < 2 {
-            self.inline.get(i)
-        } else {
-            self.more.get(i - 2)
-        }
-    }
-
-    fn get_mut(&mut self, i: usize) -> Option<&mut Level> {
-        if i >= usize::from(self.len) {
-            None
-        } else if i < 2 {
-            self.inline.get_mut(i)
-        } else {
-            self.more.get_mut(i - 2)
-        }
-    }
-
-    fn first(&self) -> Option<&Level> {
-        self.get(0)
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.more.capacity() * std::mem::size_of::<Level>()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
+#[repr(align(64))]
 struct Node {
     ele: CompactBytes,
     score: f64,
     backward: u32,
-    levels: Levels,
+    high: u32,
+    inline: [Level; INLINE_LEVELS],
+    len: u8,
+}
+
+impl Node {
+    fn new(ele: CompactBytes, score: f64, backward: u32, len: usize, high: u32) -> Node {
+        Node {
+            ele,
+            score,
+            backward,
+            high,
+            inline: [NO_LEVEL; INLINE_LEVELS],
+            // MAX_LEVEL is 32, so the count fits a byte.
+            len: len.min(MAX_LEVEL) as u8,
+        }
+    }
 }
 
 /// A skiplist of (member, score) ordered by score then member, with O(log n) rank queries.
@@ -99,6 +73,10 @@ struct Node {
 pub struct SkipList {
     nodes: Vec<Node>,
     free: Vec<u32>,
+    /// Levels 3 and up of the nodes that have them, each node's run contiguous.
+    high: Vec<Level>,
+    /// Freed runs of `high`, by run length - 1 (a node of level L frees a run of L - 2).
+    free_high: Vec<Vec<u32>>,
     tail: u32,
     len: usize,
     level: usize,
@@ -123,13 +101,10 @@ impl SkipList {
     /// An empty skiplist.
     pub fn new() -> SkipList {
         SkipList {
-            nodes: vec![Node {
-                ele: CompactBytes::new(),
-                score: 0.0,
-                backward: NIL,
-                levels: Levels::new(MAX_LEVEL),
-            }],
+            nodes: vec![Node::new(CompactBytes::new(), 0.0, NIL, MAX_LEVEL, 0)],
             free: Vec::new(),
+            high: vec![NO_LEVEL; MAX_LEVEL - INLINE_LEVELS],
+            free_high: Vec::new(),
             tail: NIL,
             len: 0,
             level: 1,
@@ -150,12 +125,13 @@ impl SkipList {
     /// Heap bytes owned (approximate: node slots, level arrays and long members).
     pub fn heap_size(&self) -> usize {
         let per_node = std::mem::size_of::<Node>();
-        let levels: usize = self
-            .nodes
-            .iter()
-            .map(|n| n.levels.heap_bytes() + n.ele.heap_size())
-            .sum();
-        self.nodes.capacity() * per_node + levels + self.free.capacity() * 4
+        let members: usize = self.nodes.iter().map(|n| n.ele.heap_size()).sum();
+        let free_runs: usize = self.free_high.iter().map(|f| f.capacity() * 4).sum();
+        self.nodes.capacity() * per_node
+            + members
+            + self.free.capacity() * 4
+            + self.high.capacity() * std::mem::size_of::<Level>()
+            + free_runs
     }
 
     fn node(&self, i: u32) -> &Node {
@@ -168,18 +144,72 @@ impl SkipList {
         self.nodes.get_mut(i as usize)
     }
 
+    /// Level `lvl` of node `i`, if the node has that many.
+    fn level(&self, i: u32, lvl: usize) -> Option<&Level> {
+        let n = self.nodes.get(i as usize)?;
+        if lvl >= usize::from(n.len) {
+            None
+        } else if lvl < INLINE_LEVELS {
+            n.inline.get(lvl)
+        } else {
+            self.high.get(n.high as usize + lvl - INLINE_LEVELS)
+        }
+    }
+
     fn fwd(&self, i: u32, lvl: usize) -> u32 {
-        self.node(i).levels.get(lvl).map_or(NIL, |l| l.forward)
+        self.level(i, lvl).map_or(NIL, |l| l.forward)
     }
 
     fn span(&self, i: u32, lvl: usize) -> u32 {
-        self.node(i).levels.get(lvl).map_or(0, |l| l.span)
+        self.level(i, lvl).map_or(0, |l| l.span)
     }
 
     fn set_level(&mut self, i: u32, lvl: usize, forward: u32, span: u32) {
-        if let Some(l) = self.node_mut(i).and_then(|n| n.levels.get_mut(lvl)) {
-            l.forward = forward;
-            l.span = span;
+        let Some(n) = self.nodes.get_mut(i as usize) else {
+            return;
+        };
+        let l = if lvl >= usize::from(n.len) {
+            None
+        } else if lvl < INLINE_LEVELS {
+            n.inline.get_mut(lvl)
+        } else {
+            self.high.get_mut(n.high as usize + lvl - INLINE_LEVELS)
+        };
+        if let Some(l) = l {
+            *l = Level { forward, span };
+        }
+    }
+
+    /// Reserves a run of `n` levels in `high` (reusing a freed run of that length).
+    fn alloc_high(&mut self, n: usize) -> u32 {
+        if n == 0 {
+            return 0;
+        }
+        if let Some(at) = self.free_high.get_mut(n - 1).and_then(Vec::pop) {
+            for l in self.high.iter_mut().skip(at as usize).take(n) {
+                *l = NO_LEVEL;
+            }
+            return at;
+        }
+        let at = u32::try_from(self.high.len()).unwrap_or(0);
+        self.high.resize(self.high.len() + n, NO_LEVEL);
+        at
+    }
+
+    /// Returns node `x`'s run of high levels to the pool.
+    fn free_high_of(&mut self, x: u32) {
+        let Some(n) = self.nodes.get(x as usize) else {
+            return;
+        };
+        let run = usize::from(n.len).saturating_sub(INLINE_LEVELS);
+        if run == 0 {
+            return;
+        }
+        if self.free_high.len() < run {
+            self.free_high.resize_with(run, Vec::new);
+        }
+        if let Some(list) = self.free_high.get_mut(run - 1) {
+            list.push(n.high);
         }
     }
 
@@ -244,12 +274,8 @@ impl SkipList {
             self.level = level;
         }
         let backward = if update[0] == HEAD { NIL } else { update[0] };
-        let new = self.alloc(Node {
-            ele,
-            score,
-            backward,
-            levels: Levels::new(level),
-        });
+        let high = self.alloc_high(level.saturating_sub(INLINE_LEVELS));
+        let new = self.alloc(Node::new(ele, score, backward, level, high));
         for i in 0..level {
             let u = update[i];
             let ufwd = self.fwd(u, i);
@@ -315,15 +341,18 @@ impl SkipList {
             self.level -= 1;
         }
         self.len -= 1;
+        self.free_high_of(x);
         if let Some(n) = self.node_mut(x) {
             n.ele = CompactBytes::new();
-            n.levels = Levels::new(0);
+            n.len = 0;
         }
         self.free.push(x);
         if self.len == 0 {
-            // Give the arena back when the list empties.
+            // Give the arena back when the list empties (the header keeps its run at 0).
             self.nodes.truncate(1);
             self.free.clear();
+            self.high.truncate(MAX_LEVEL - INLINE_LEVELS);
+            self.free_high.clear();
         }
     }
 
@@ -473,7 +502,7 @@ impl<'a> Iterator for SkipIter<'a> {
         self.cur = if self.rev {
             n.backward
         } else {
-            n.levels.first().map_or(NIL, |l| l.forward)
+            n.inline[0].forward
         };
         Some((n.ele.as_slice(), n.score))
     }
@@ -505,6 +534,42 @@ mod tests {
         for (i, (s, e)) in want.iter().enumerate() {
             assert_eq!(l.rank(*s, e.as_bytes()), Some(i));
             assert_eq!(l.get(i), Some((e.as_bytes(), *s)));
+        }
+    }
+
+    #[test]
+    fn a_node_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Node>(), 64);
+        assert_eq!(std::mem::align_of::<Node>(), 64);
+    }
+
+    #[test]
+    fn freed_high_level_runs_are_reused() {
+        let mut l = SkipList::new();
+        for round in 0..5 {
+            for i in 0..2000u32 {
+                l.insert(f64::from(i), CompactBytes::from(format!("m{i}").as_str()));
+            }
+            let pool = l.high.len();
+            for i in (0..2000u32).step_by(2) {
+                assert!(l.delete(f64::from(i), format!("m{i}").as_bytes()));
+            }
+            for i in (0..2000u32).step_by(2) {
+                l.insert(f64::from(i), CompactBytes::from(format!("m{i}").as_str()));
+            }
+            // Re-inserting as many nodes mostly reuses freed runs (levels are random, so allow
+            // some growth), and the order is intact.
+            assert!(l.high.len() < pool + pool / 2 + 64, "round {round}");
+            assert_eq!(l.len(), 2000);
+            assert!(
+                l.iter_from(0, false)
+                    .map(|(_, s)| s)
+                    .eq((0..2000).map(f64::from))
+            );
+            while !l.is_empty() {
+                l.remove_at(l.len() - 1);
+            }
+            assert_eq!(l.high.len(), MAX_LEVEL - INLINE_LEVELS);
         }
     }
 
