@@ -403,6 +403,11 @@ impl SkipList {
     /// The number of leading elements for which `before` holds (it must be monotone: true for
     /// a prefix of the order, then false).
     pub fn count_while(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        self.last_while(before).0
+    }
+
+    /// The last node for which `before` holds (the header if none) and its 1-based rank.
+    fn last_while(&self, before: impl Fn(f64, &[u8]) -> bool) -> (usize, u32) {
         let mut x = HEAD;
         let mut rank = 0usize;
         for i in (0..self.level).rev() {
@@ -420,15 +425,18 @@ impl SkipList {
                 }
             }
         }
-        rank
+        (rank, x)
     }
 
-    /// The 0-based rank of (score, ele), if present.
+    /// The 0-based rank of (score, ele), if present: one descent, as Redis's zslGetRank.
     pub fn rank(&self, score: f64, ele: &[u8]) -> Option<usize> {
-        let r = self.count_while(|s, e| cmp_pair(s, e, score, ele) == Ordering::Less);
-        let x = self.at(r)?;
-        let n = self.node(x);
-        (n.ele.as_slice() == ele).then_some(r)
+        let (r, x) = self.last_while(|s, e| cmp_pair(s, e, score, ele) == Ordering::Less);
+        let next = self.fwd(x, 0);
+        if next == NIL {
+            return None;
+        }
+        let n = self.node(next);
+        (n.score == score && n.ele.as_slice() == ele).then_some(r)
     }
 
     /// The node index at 0-based rank `r`.
