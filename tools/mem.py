@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
-"""Memory per key of carmine vs redis-server: 1,000,000 string keys with 16-byte values.
+"""Memory per key of carmine vs redis-server, for one of several workloads.
+
+Workloads (--workload):
+- strings (default, 1,000,000 keys): `SET key:<n> v<15 digits>`, 16-byte values that are not
+  integers, so Redis stores them as embstr, not as shared or int-encoded numbers;
+- hash10 (100,000 keys): `HSET hash:<n> field:0 value:<n> ... field:9 value:<n>`;
+- set10 (100,000 keys): `SADD set:<n>` ten integers;
+- zset10 (100,000 keys): `ZADD zset:<n>` ten members `member:<i>` with small scores.
+All of them stay in the small encodings (listpack, intset) of both servers' defaults.
 
 Starts the release build of carmine (target/release/carmine) and redis-server, records each
 one's empty baseline (INFO memory used_memory, and RSS from /proc/<pid>/status), loads the same
-keys into both with `redis-cli --pipe` (`SET key:<n> v<15 digits>`: 16-byte values that are not
-integers, so Redis stores them as embstr, not as shared or int-encoded numbers), checks DBSIZE,
+keys into both with `redis-cli --pipe`, checks DBSIZE,
 and prints bytes per key above the baseline for used_memory and for RSS, with the ratios
 carmine/redis, as a markdown table on stdout.
 
-Usage: tools/mem.py [--keys 1000000] [--ports 7183,7184]
+Usage: tools/mem.py [--workload strings|hash10|set10|zset10] [--keys N] [--ports 7183,7184]
 """
 
 import argparse
@@ -51,24 +58,47 @@ def measure(port, pid):
     return used_memory(port), rss(pid)
 
 
+def resp(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+WORKLOADS = {
+    "strings": (1_000_000, "keys `key:<n>` with 16-byte string values",
+                lambda n: resp(b"SET", b"key:%d" % n, b"v%015d" % n)),
+    "hash10": (100_000, "hashes of 10 fields `field:<i>` -> `value:<n>`",
+               lambda n: resp(b"HSET", b"hash:%d" % n,
+                              *[x for i in range(10) for x in (b"field:%d" % i, b"value:%d" % n)])),
+    "set10": (100_000, "sets of 10 integers",
+              lambda n: resp(b"SADD", b"set:%d" % n, *[b"%d" % (n + i * 7) for i in range(10)])),
+    "zset10": (100_000, "sorted sets of 10 members `member:<i>`",
+               lambda n: resp(b"ZADD", b"zset:%d" % n,
+                              *[x for i in range(10) for x in (b"%d" % i, b"member:%d" % i)])),
+}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--carmine", default=os.path.join(ROOT, "target", "release", "carmine"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
-    ap.add_argument("--keys", type=int, default=1_000_000)
+    ap.add_argument("--workload", choices=sorted(WORKLOADS), default="strings")
+    ap.add_argument("--keys", type=int, default=None, help="default depends on the workload")
     ap.add_argument("--ports", default="7183,7184", help="redis,carmine")
     a = ap.parse_args()
     if not os.access(a.carmine, os.X_OK):
         sys.exit(f"no carmine binary at {a.carmine}: run `cargo build --release` first")
     rport, cport = (int(p) for p in a.ports.split(","))
+    default_keys, description, command = WORKLOADS[a.workload]
+    if a.keys is None:
+        a.keys = default_keys
 
     workdir = tempfile.mkdtemp(prefix="carmine-mem-")
     payload = os.path.join(workdir, "load.resp")
     with open(payload, "wb") as f:
         for n in range(a.keys):
-            key = b"key:%d" % n
-            val = b"v%015d" % n
-            f.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n" % (len(key), key, val))
+            f.write(command(n))
 
     rows = {}
     procs = []
@@ -107,7 +137,7 @@ def main():
     def fmt(x):
         return "n/a" if x is None else f"{x:.1f}"
 
-    print(f"{a.keys:,} keys `key:<n>` with 16-byte string values, loaded with redis-cli --pipe")
+    print(f"{a.keys:,} {description}, loaded with redis-cli --pipe")
     print()
     print("| server | used_memory B/key | RSS B/key | used_memory total MB | RSS total MB | "
           "load s |")
