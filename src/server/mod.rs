@@ -749,6 +749,7 @@ impl Server {
         // Expired keys become DEL effects; propagated commands are dropped here until AOF and
         // replication consume them; keyspace events are published.
         self.core.flush_expired_effects();
+        self.core.effects.commit_each();
         self.core.effects.propagated.clear();
         self.publish_events(None);
     }
