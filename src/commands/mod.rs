@@ -16,6 +16,7 @@ pub mod generic;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod persist_aof;
 pub mod pubsub;
 pub mod registry;
 #[cfg(test)]
@@ -71,6 +72,8 @@ pub struct Core {
     pub lastsave: i64,
     /// Switches DEBUG sets (active expiry, replication id, quicklist packed threshold).
     pub debug: server::debug::DebugKnobs,
+    /// The append-only file and its rewrite state.
+    pub aof: persist_aof::AofState,
 }
 
 impl Core {
@@ -87,6 +90,7 @@ impl Core {
             latency: LatencyMonitor::default(),
             effects: Effects::default(),
             debug: server::debug::DebugKnobs::new(&run_id),
+            aof: persist_aof::AofState::default(),
             run_id,
             start_ms: 0,
             lastsave: 0,
@@ -135,6 +139,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     generic::HANDLERS,
     hash::HANDLERS,
     list::HANDLERS,
+    persist_aof::HANDLERS,
     pubsub::HANDLERS,
     server::admin::HANDLERS,
     server::client::HANDLERS,
