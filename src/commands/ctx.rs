@@ -283,6 +283,7 @@ impl Ctx<'_> {
     pub fn propagate(&mut self, argv: Vec<Bytes>) {
         self.core.flush_expired_effects();
         let db = self.session.db;
+        self.core.effects.replaced = true;
         self.core.effects.propagate(db, argv);
     }
 

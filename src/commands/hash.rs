@@ -802,7 +802,13 @@ mod tests {
             p.iter()
                 .filter(|l| l.starts_with("HSET h a") || l.starts_with("HSET h e"))
                 .collect::<Vec<_>>(),
-            vec!["HSET h a 1.1", "HSET h e 16", "HSET h e 17.5", "HSET h e 0"]
+            vec![
+                "HSET h a 1",
+                "HSET h a 1.1",
+                "HSET h e 16",
+                "HSET h e 17.5",
+                "HSET h e 0"
+            ]
         );
     }
 

@@ -1109,7 +1109,13 @@ mod tests {
         );
         assert_eq!(
             h.take_propagated(),
-            Vec::<String>::new(),
+            [
+                "RPUSH src a",
+                "LMOVE src dst LEFT RIGHT",
+                "RPOPLPUSH dst dst",
+                "RPUSH dst b",
+                "RPOPLPUSH dst dst"
+            ],
             "LMOVE replicates as received"
         );
     }
@@ -1157,7 +1163,10 @@ mod tests {
                 ("LMPOP 9223372036854775807 l LEFT", err("ERR syntax error")),
             ],
         );
-        assert_eq!(h.take_propagated(), ["LPOP l2 1", "RPOP l2 2", "LPOP l2 2"]);
+        assert_eq!(
+            h.take_propagated(),
+            ["RPUSH l2 a b c d e", "LPOP l2 1", "RPOP l2 2", "LPOP l2 2"]
+        );
         let ev = h.take_events();
         assert_eq!(ev.last().map(String::as_str), Some("del l2"));
         h.resp3();

@@ -16,6 +16,7 @@ pub mod generic;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod persist_aof;
 pub mod pubsub;
 pub mod registry;
 #[cfg(test)]
@@ -71,6 +72,8 @@ pub struct Core {
     pub lastsave: i64,
     /// Switches DEBUG sets (active expiry, replication id, quicklist packed threshold).
     pub debug: server::debug::DebugKnobs,
+    /// The append-only file and its rewrite state.
+    pub aof: persist_aof::AofState,
 }
 
 impl Core {
@@ -87,6 +90,7 @@ impl Core {
             latency: LatencyMonitor::default(),
             effects: Effects::default(),
             debug: server::debug::DebugKnobs::new(&run_id),
+            aof: persist_aof::AofState::default(),
             run_id,
             start_ms: 0,
             lastsave: 0,
@@ -135,6 +139,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     generic::HANDLERS,
     hash::HANDLERS,
     list::HANDLERS,
+    persist_aof::HANDLERS,
     pubsub::HANDLERS,
     server::admin::HANDLERS,
     server::client::HANDLERS,
@@ -180,12 +185,27 @@ impl Stats {
 }
 
 /// Effects a command queued for the server to carry out after it.
+///
+/// Propagation works as Redis 7.0's alsoPropagate / propagatePendingCommands: everything one
+/// top-level execution produces (the command as received or its rewrite, the DELs of keys it
+/// found expired, the commands EXEC runs, a script's writes) collects in `pending`; when the
+/// execution ends [`Effects::commit_unit`] moves it to `propagated`, wrapped in MULTI ... EXEC
+/// when it is more than one command. `propagated` is the stream the AOF (and later replicas)
+/// consume; each consumer emits SELECT itself when the db of an entry differs from the last one
+/// it wrote.
 #[derive(Debug, Default)]
 pub struct Effects {
     /// Whether anything consumes propagated commands (AOF on, replicas attached).
     pub propagating: bool,
-    /// Commands to propagate, as (db, argv).
+    /// Commands to propagate, as (db, argv), in order, transactions already wrapped.
     pub propagated: Vec<(usize, Vec<Bytes>)>,
+    /// What the running top-level execution has queued so far (Redis's also_propagate).
+    pub pending: Vec<(usize, Vec<Bytes>)>,
+    /// Set when the running command queued its own replacement through `Ctx::propagate`; `call`
+    /// then does not propagate it as received. Saved and restored around nested calls.
+    pub replaced: bool,
+    /// Depth of nested `call`s (EXEC's commands, a script's redis.call); 0 between commands.
+    pub depth: u32,
     /// Keyspace notification classes enabled (notify-keyspace-events bits); 0 = off.
     pub notify_classes: u32,
     /// Keyspace events to publish, as (class, event, db, key).
@@ -197,11 +217,36 @@ pub struct Effects {
 }
 
 impl Effects {
-    /// Queues `argv` for propagation if anything consumes it.
+    /// Queues `argv` for propagation in the running execution if anything consumes it.
     pub fn propagate(&mut self, db: usize, argv: Vec<Bytes>) {
         if self.propagating {
-            self.propagated.push((db, argv));
+            self.pending.push((db, argv));
         }
+    }
+
+    /// Ends an execution unit: moves what it queued to `propagated`, wrapped in MULTI ... EXEC
+    /// when it is more than one command (MULTI takes the first entry's db, so a SELECT goes
+    /// before it, and EXEC the last one's, so none goes between).
+    pub fn commit_unit(&mut self) {
+        match self.pending.len() {
+            0 => {}
+            1 => self.propagated.append(&mut self.pending),
+            _ => {
+                let first = self.pending.first().map_or(0, |p| p.0);
+                let last = self.pending.last().map_or(0, |p| p.0);
+                self.propagated
+                    .push((first, vec![Bytes::from_static(b"MULTI")]));
+                self.propagated.append(&mut self.pending);
+                self.propagated
+                    .push((last, vec![Bytes::from_static(b"EXEC")]));
+            }
+        }
+    }
+
+    /// Moves what was queued outside any command (keys the active expiry cycle deleted) to
+    /// `propagated`, each entry on its own, as Redis 7.0 propagates every such deletion alone.
+    pub fn commit_each(&mut self) {
+        self.propagated.append(&mut self.pending);
     }
 
     /// Queues a keyspace event if its class is enabled.
@@ -345,6 +390,12 @@ pub fn call(
     if !session.has(ctx::flags::IN_EXEC) {
         session.last_cmd = spec.name;
     }
+    let top = core.effects.depth == 0;
+    core.effects.depth += 1;
+    let dirty_before = core.dbs.dirty;
+    let expired_before = core.dbs.stats.expired_keys;
+    let replaced_outer = std::mem::replace(&mut core.effects.replaced, false);
+    let prevented_outer = std::mem::replace(&mut core.effects.prevent_as_received, false);
     let failed = {
         let mut ctx = Ctx {
             reply,
@@ -363,6 +414,28 @@ pub fn call(
             }
         }
     };
+    core.effects.depth = core.effects.depth.saturating_sub(1);
+    let replaced = std::mem::replace(&mut core.effects.replaced, replaced_outer);
+    let prevented = std::mem::replace(&mut core.effects.prevent_as_received, prevented_outer);
+    if core.effects.propagating {
+        // Keys found expired go out before the command that found them, and their deletion
+        // is not the command's own change (Redis counts no dirty for it).
+        core.flush_expired_effects();
+        let expired = core.dbs.stats.expired_keys.wrapping_sub(expired_before);
+        let own_dirty = core
+            .dbs
+            .dirty
+            .saturating_sub(dirty_before)
+            .saturating_sub(expired);
+        // EXEC is never propagated itself: the commands it ran were, and commit_unit wraps
+        // them (Redis's call() skips execCommand the same way).
+        if own_dirty > 0 && !replaced && !prevented && spec.name != "exec" {
+            core.effects.propagate(session.db, argv.to_vec());
+        }
+        if top {
+            core.effects.commit_unit();
+        }
+    }
     let end = Instant::now();
     let usec = u64::try_from(end.saturating_duration_since(start).as_micros()).unwrap_or(u64::MAX);
     core.stats.commands_processed += 1;
@@ -424,4 +497,118 @@ pub(crate) fn random_hex40() -> String {
     (0..40)
         .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16usize)]))
         .collect()
+}
+
+#[cfg(test)]
+mod propagation_tests {
+    use super::testing::Harness;
+
+    fn recording() -> Harness {
+        let mut h = Harness::new();
+        h.core.effects.propagating = true;
+        h
+    }
+
+    fn dbs_and_lines(h: &mut Harness) -> Vec<String> {
+        std::mem::take(&mut h.core.effects.propagated)
+            .into_iter()
+            .map(|(db, argv)| {
+                let words: Vec<String> = argv
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect();
+                format!("{db}:{}", words.join(" "))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn writes_propagate_as_received_and_no_ops_do_not() {
+        let mut h = recording();
+        h.run(&["set", "a", "1"]);
+        h.run(&["SET", "a", "2", "NX"]);
+        h.run(&["DEL", "missing"]);
+        h.run(&["GET", "a"]);
+        h.run(&["set", "a", "1"]);
+        assert_eq!(h.take_propagated(), ["set a 1", "set a 1"]);
+    }
+
+    #[test]
+    fn exec_wraps_more_than_one_write_in_multi_exec() {
+        let mut h = recording();
+        for c in [
+            &["MULTI"][..],
+            &["SET", "x", "1"],
+            &["INCR", "x"],
+            &["GET", "x"],
+        ] {
+            h.run(c);
+        }
+        h.run(&["EXEC"]);
+        assert_eq!(h.take_propagated(), ["MULTI", "SET x 1", "INCR x", "EXEC"]);
+        // One write is propagated alone; a read-only transaction not at all.
+        for c in [&["MULTI"][..], &["GET", "x"], &["INCR", "x"]] {
+            h.run(c);
+        }
+        h.run(&["EXEC"]);
+        h.run(&["MULTI"]);
+        h.run(&["GET", "x"]);
+        h.run(&["EXEC"]);
+        assert_eq!(h.take_propagated(), ["INCR x"]);
+    }
+
+    #[test]
+    fn a_transaction_that_changes_db_carries_each_command_s_db() {
+        let mut h = recording();
+        for c in [
+            &["SELECT", "2"][..],
+            &["MULTI"],
+            &["SET", "k", "1"],
+            &["SELECT", "4"],
+            &["SET", "k", "2"],
+        ] {
+            h.run(c);
+        }
+        h.run(&["EXEC"]);
+        assert_eq!(
+            dbs_and_lines(&mut h),
+            ["2:MULTI", "2:SET k 1", "4:SET k 2", "4:EXEC"]
+        );
+    }
+
+    #[test]
+    fn a_key_found_expired_is_deleted_first_and_shares_the_unit() {
+        let mut h = recording();
+        h.run(&["SET", "e", "5", "PX", "20"]);
+        h.run(&["SET", "g", "5", "PX", "20"]);
+        h.take_propagated();
+        h.advance(100);
+        // A read that finds the key expired propagates only the DEL.
+        h.run(&["GET", "g"]);
+        assert_eq!(h.take_propagated(), ["DEL g"]);
+        // A write on it goes out as DEL + the write, wrapped (as redis-server 7.0.15 does).
+        h.run(&["set", "e", "6"]);
+        assert_eq!(h.take_propagated(), ["MULTI", "DEL e", "set e 6", "EXEC"]);
+    }
+
+    #[test]
+    fn rewrites_replace_the_command_as_received() {
+        let mut h = recording();
+        h.run(&["SET", "k", "1"]);
+        h.run(&["EXPIRE", "k", "100"]);
+        h.run(&["INCRBYFLOAT", "f", "1.5"]);
+        h.run(&["EXPIRE", "missing", "100"]);
+        assert_eq!(
+            h.take_propagated(),
+            ["SET k 1", "PEXPIREAT k 1100000", "SET f 1.5 KEEPTTL"]
+        );
+    }
+
+    #[test]
+    fn nothing_is_queued_when_nothing_consumes_propagation() {
+        let mut h = Harness::new();
+        h.run(&["SET", "k", "1"]);
+        assert!(h.core.effects.propagated.is_empty());
+        assert!(h.core.effects.pending.is_empty());
+    }
 }

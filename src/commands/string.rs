@@ -210,14 +210,12 @@ fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         }
         Some(when) => {
             ctx.core.dbs.set_expire(db, key, Some(when));
-            // GETEX ... PXAT replicates as received; the other forms as PEXPIREAT.
-            if opts.flags & PXAT == 0 {
-                ctx.propagate(vec![
-                    Bytes::from_static(b"PEXPIREAT"),
-                    Bytes::copy_from_slice(key),
-                    int_bytes(when),
-                ]);
-            }
+            // Every form replicates as PEXPIREAT (checked on redis-server 7.0.15).
+            ctx.propagate(vec![
+                Bytes::from_static(b"PEXPIREAT"),
+                Bytes::copy_from_slice(key),
+                int_bytes(when),
+            ]);
             ctx.touched(key);
             ctx.notify(NOTIFY_GENERIC, "expire", key);
         }
@@ -933,6 +931,7 @@ mod tests {
                 "SET d v PXAT 1005000",
                 "SET e v PXAT 1000005",
                 "SET f v PXAT 2000000",
+                "SET g v",
             ]
         );
         let ev = h.take_events();
@@ -1026,6 +1025,7 @@ mod tests {
             [
                 "PEXPIREAT k 1010000",
                 "PEXPIREAT k 1000010",
+                "PEXPIREAT k 3000000",
                 "PEXPIREAT k 3000000",
                 "PERSIST k",
             ]
@@ -1269,11 +1269,12 @@ mod tests {
         );
         let ev = h.take_events();
         assert_eq!(ev.get(..3).unwrap(), ["new k", "incrby k", "incrby k"]);
+        h.take_propagated();
         h.run(&["SET", "t", "1", "EX", "10"]);
         h.run(&["INCR", "t"]);
         assert_eq!(ttl(&h, "t"), Some(10_000));
         // INCR replicates as received.
-        assert!(h.take_propagated().iter().all(|p| !p.starts_with("INCR")));
+        assert_eq!(h.take_propagated(), ["SET t 1 PXAT 1010000", "INCR t"]);
     }
 
     #[test]

@@ -532,20 +532,20 @@ pub(crate) static TABLE: &[Directive] = &[
     nullable("bgsave_cpulist", IMMUTABLE).doc("CPU affinity of the BGSAVE child."),
     string("ignore-warnings", "", M).doc("Start-up warnings to silence."),
     // Append only file.
-    boolean("appendonly", false, M | DENY_LOADING).doc("Enable the append only file."),
-    string("appendfilename", "appendonly.aof", IMMUTABLE).check(check_aof_filename)
+    boolean("appendonly", false, M | DENY_LOADING).live().doc("Enable the append only file."),
+    string("appendfilename", "appendonly.aof", IMMUTABLE).live().check(check_aof_filename)
         .doc("Base name of AOF files."),
-    string("appenddirname", "appendonlydir", IMMUTABLE).check(check_aof_dirname)
+    string("appenddirname", "appendonlydir", IMMUTABLE).live().check(check_aof_dirname)
         .doc("Directory of AOF files (inside dir)."),
-    enumeration("appendfsync", APPENDFSYNC, 0, M).doc("fsync policy: always, everysec, no."),
+    enumeration("appendfsync", APPENDFSYNC, 0, M).live().doc("fsync policy: always, everysec, no."),
     boolean("no-appendfsync-on-rewrite", false, M).doc("Skip fsync while a rewrite or save runs."),
-    int("auto-aof-rewrite-percentage", 0, INT_MAX, 100, M)
+    int("auto-aof-rewrite-percentage", 0, INT_MAX, 100, M).live()
         .doc("Rewrite when the AOF grew by this percentage."),
-    mem("auto-aof-rewrite-min-size", 0, LONG_MAX, 64 * 1024 * 1024, M)
+    mem("auto-aof-rewrite-min-size", 0, LONG_MAX, 64 * 1024 * 1024, M).live()
         .doc("Minimum AOF size for an automatic rewrite."),
-    boolean("aof-load-truncated", true, M)
+    boolean("aof-load-truncated", true, M).live()
         .doc("Load a truncated AOF instead of refusing to start."),
-    boolean("aof-use-rdb-preamble", true, M).doc("Write the AOF base file in RDB format."),
+    boolean("aof-use-rdb-preamble", true, M).live().doc("Write the AOF base file in RDB format."),
     boolean("aof-timestamp-enabled", false, M).doc("Write timestamp annotations in the AOF."),
     boolean("aof-disable-auto-gc", false, M).doc("Keep history AOF files."),
     boolean("aof-rewrite-incremental-fsync", true, M)

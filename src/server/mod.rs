@@ -196,6 +196,12 @@ impl Server {
         for name in self.core.config.not_in_effect() {
             tracing::warn!("Config directive '{name}' is accepted but not in effect yet");
         }
+        if self.core.config.appendonly
+            && let Err(e) = commands::persist_aof::start(&mut self.core)
+        {
+            tracing::warn!("{e}");
+            return 1;
+        }
         crate::util::alloc::mark_startup();
         tracing::info!("Ready to accept connections");
         let mut events = Events::with_capacity(1024);
@@ -749,8 +755,16 @@ impl Server {
         // Expired keys become DEL effects; propagated commands are dropped here until AOF and
         // replication consume them; keyspace events are published.
         self.core.flush_expired_effects();
-        self.core.effects.propagated.clear();
+        self.core.effects.commit_each();
+        commands::persist_aof::feed(&mut self.core);
         self.publish_events(None);
+    }
+
+    /// Writes the AOF buffer; an everysec fsync that is due goes to the background thread.
+    fn flush_aof(&mut self) {
+        if let Some(f) = commands::persist_aof::flush(&mut self.core) {
+            self.bio.fsync(f);
+        }
     }
 
     /// Runs one active expiry cycle unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off.
@@ -775,6 +789,8 @@ impl Server {
         self.block_timeouts();
         self.active_expire(CycleKind::Fast);
         self.apply_effects();
+        // The AOF is written (and under appendfsync always fsynced) before any reply leaves.
+        self.flush_aof();
         let pending = std::mem::take(&mut self.pending_write);
         for slot in pending {
             self.flush_client(slot);
@@ -851,6 +867,8 @@ impl Server {
         }
         self.client_timeouts(now);
         self.apply_effects();
+        commands::persist_aof::cron(&mut self.core);
+        self.flush_aof();
         let pending = std::mem::take(&mut self.pending_write);
         for slot in pending {
             self.flush_client(slot);
@@ -884,6 +902,11 @@ impl Server {
 
     fn finish_shutdown(&mut self) -> i32 {
         tracing::warn!("User requested shutdown...");
+        if let Some(a) = self.core.aof.aof.as_mut() {
+            tracing::info!("Calling fsync() on the AOF file.");
+            let _ = a.write_buf();
+            let _ = a.fsync();
+        }
         let slots: Vec<usize> = (0..self.clients.len()).collect();
         for slot in slots {
             self.flush_client(slot);

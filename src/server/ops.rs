@@ -462,6 +462,11 @@ impl ServerOps for Ops<'_> {
         if changed.contains(&"loglevel") {
             super::log::set_level(core.config.loglevel);
         }
+        if changed.contains(&"appendonly") {
+            let on = core.config.appendonly;
+            crate::commands::persist_aof::set_enabled(core, on)
+                .map_err(|e| ("appendonly".to_string(), e))?;
+        }
         let port = changed.contains(&"port");
         if port || changed.contains(&"bind") {
             // As Redis's changeBindAddr/changeListenPort: close the TCP listeners, bind the new

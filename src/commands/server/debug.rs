@@ -98,6 +98,13 @@ fn debug(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.core.debug.replid = crate::commands::random_hex40();
         tracing::info!("Changed replication IDs after receiving DEBUG change-repl-id");
         ctx.reply.ok();
+    } else if word("LOADAOF") && argc == 2 {
+        // As Redis: a load that fails leaves nothing consistent to serve, so the server exits.
+        if let Err(e) = crate::commands::persist_aof::debug_loadaof(ctx.core) {
+            tracing::warn!("{e}");
+            std::process::exit(1);
+        }
+        ctx.reply.ok();
     } else if word("LOG") && argc == 3 {
         tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(arg(argv, 2)));
         ctx.reply.ok();

@@ -282,6 +282,7 @@ fn persistence(core: &Core, s: &mut Section) {
         .set("aof_last_cow_size", 0)
         .set("module_fork_in_progress", 0)
         .set("module_fork_last_cow_size", 0);
+    crate::commands::persist_aof::info(core, s);
 }
 
 fn stats(core: &Core, s: &mut Section) {

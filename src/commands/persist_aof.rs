@@ -1,0 +1,733 @@
+//! The AOF's life cycle: loading at start-up, feeding propagated commands, the write and fsync
+//! policy, rewrites (BGREWRITEAOF, automatic, scheduled), turning it on and off at run time
+//! (CONFIG SET appendonly), DEBUG LOADAOF and the INFO persistence `aof_*` fields.
+//!
+//! State: [`AofState`] in `Core::aof`. `aof` is `Some` while appendonly is on, including the
+//! wait for the first rewrite after CONFIG SET appendonly yes (Redis's AOF_WAIT_REWRITE: the
+//! commands then go to `temp-<appendfilename>.incr`, which is not in the manifest and becomes
+//! the first incremental file when the rewrite succeeds). The file format lives in
+//! `persist::aof`; the server calls [`feed`] after every command, [`flush`] before replies
+//! leave (it runs the background fsync of appendfsync everysec) and [`cron`].
+//!
+//! Loading runs each command through the dispatcher as a client of its own (Redis's fake AOF
+//! client), with propagation off so nothing loaded is appended again.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::ctx::{ClientInfo, ShutdownOpts, flags};
+use super::{CmdError, Core, Ctx, Handler, ServerOps, Session, dispatch};
+use crate::config::AppendFsync;
+use crate::persist::aof::{self, Aof, CommandReader, Manifest, ReadError};
+use crate::protocol::reply::ReplySink;
+use crate::protocol::value::ValueSink;
+
+/// Handlers of this group.
+pub const HANDLERS: &[(&str, Handler)] = &[("bgrewriteaof", bgrewriteaof)];
+
+/// What the server keeps about the AOF between commands.
+#[derive(Debug)]
+pub struct AofState {
+    /// The open AOF while appendonly is on.
+    pub aof: Option<Aof>,
+    /// Turned on at run time and waiting for the rewrite that writes its first base.
+    pub wait_rewrite: bool,
+    /// A rewrite asked for while another child ran (aof_rewrite_scheduled).
+    pub rewrite_scheduled: bool,
+    /// The rewrite in progress.
+    pub rewrite: Option<Rewrite>,
+    /// Rewrites that succeeded (aof_rewrites).
+    pub rewrites: u64,
+    /// Failed rewrites since the last success (aof_rewrites_consecutive_failures).
+    pub consecutive_failures: u64,
+    /// Whether the last rewrite succeeded (aof_last_bgrewrite_status).
+    pub last_rewrite_ok: bool,
+    /// Seconds the last rewrite took, -1 before the first (aof_last_rewrite_time_sec).
+    pub last_rewrite_secs: i64,
+    /// When the last fsync was handed out (appendfsync everysec).
+    pub last_fsync: Option<Instant>,
+}
+
+impl Default for AofState {
+    fn default() -> Self {
+        AofState {
+            aof: None,
+            wait_rewrite: false,
+            rewrite_scheduled: false,
+            rewrite: None,
+            rewrites: 0,
+            consecutive_failures: 0,
+            last_rewrite_ok: true,
+            last_rewrite_secs: -1,
+            last_fsync: None,
+        }
+    }
+}
+
+/// A rewrite in progress: the child writes `temp` (a file in the AOF directory).
+#[derive(Debug, Clone)]
+pub struct Rewrite {
+    /// When it started.
+    pub started: Instant,
+    /// The temporary base file name.
+    pub temp: String,
+    /// Whether the base is an RDB (aof-use-rdb-preamble) or commands.
+    pub rdb: bool,
+}
+
+/// Start-up with appendonly yes: loads the AOF the manifest describes (upgrading an old
+/// single-file `appendonly.aof` first), then creates the directory, a base and an incremental
+/// file as needed and opens the incremental file for appending. The error is the log line
+/// Redis exits with.
+pub fn start(core: &mut Core) -> Result<(), String> {
+    let filename = core.config.appendfilename.clone();
+    let dir = PathBuf::from(&core.config.appenddirname);
+    let manifest = match aof::read_manifest(&dir, &filename)? {
+        Some(m) => m,
+        None => upgrade_old_aof(&dir, &filename)?,
+    };
+    load(core, &dir, &manifest)?;
+    fs::create_dir_all(&dir)
+        .map_err(|e| format!("Can't create AOF directory {}: {e}", dir.display()))?;
+    let mut a = Aof::new(dir, &filename, manifest);
+    if a.manifest.base.is_none() && a.manifest.incrs.is_empty() {
+        let rdb = base_is_rdb(core);
+        let name = a.manifest.new_base(&filename, rdb);
+        write_base_file(core, &a.path(&name), rdb)
+            .map_err(|e| format!("Can't create AOF base file {name}: {e}"))?;
+        tracing::info!("Creating AOF base file {name} on server start");
+    }
+    let incr = match a.manifest.incrs.last() {
+        Some(f) => f.name.clone(),
+        None => {
+            let n = a.manifest.new_incr(&filename);
+            tracing::info!("Creating AOF incr file {n} on server start");
+            n
+        }
+    };
+    a.open_incr(&incr)
+        .map_err(|e| format!("Can't open the append-only file {incr}: {e}"))?;
+    aof::persist_manifest(&a.dir, &filename, &a.manifest)
+        .map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
+    delete_history(&mut a);
+    a.measure();
+    a.rewrite_base_size = a.current_size;
+    core.aof.aof = Some(a);
+    core.effects.propagating = true;
+    Ok(())
+}
+
+/// Moves a pre-7.0 `appendonly.aof` (in the working directory) into the AOF directory as its
+/// base file, as Redis's aofUpgradePrepare does; an empty manifest when there is none.
+fn upgrade_old_aof(dir: &Path, filename: &str) -> Result<Manifest, String> {
+    let old = Path::new(filename);
+    if !old.is_file() {
+        return Ok(Manifest::default());
+    }
+    fs::create_dir_all(dir).map_err(|e| format!("Can't create AOF directory: {e}"))?;
+    let m = Manifest {
+        base: Some(aof::AofFile {
+            name: filename.to_string(),
+            seq: 1,
+            kind: aof::FileKind::Base,
+        }),
+        base_seq: 1,
+        ..Manifest::default()
+    };
+    fs::rename(old, dir.join(filename))
+        .map_err(|e| format!("Error trying to rename the old AOF file {filename}: {e}"))?;
+    aof::persist_manifest(dir, filename, &m)
+        .map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
+    tracing::info!("Successfully migrated an old-style AOF into the AOF directory");
+    Ok(m)
+}
+
+/// Loads every file of `manifest` (base, then the incremental files) into the databases.
+fn load(core: &mut Core, dir: &Path, manifest: &Manifest) -> Result<(), String> {
+    let files: Vec<&aof::AofFile> = manifest.base.iter().chain(&manifest.incrs).collect();
+    if files.is_empty() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let propagating = std::mem::replace(&mut core.effects.propagating, false);
+    let mut res = Ok(());
+    for (i, f) in files.iter().enumerate() {
+        let last = i + 1 == files.len();
+        let t = Instant::now();
+        res = load_file(core, &dir.join(&f.name), &f.name, last);
+        if res.is_err() {
+            break;
+        }
+        let kind = if f.kind == aof::FileKind::Base {
+            "base"
+        } else {
+            "incr"
+        };
+        tracing::info!(
+            "DB loaded from {kind} file {}: {:.3} seconds",
+            f.name,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    core.effects.propagating = propagating;
+    core.effects.pending.clear();
+    core.effects.propagated.clear();
+    core.effects.events.clear();
+    let _ = core.dbs.take_expired();
+    res?;
+    core.dbs.dirty = 0;
+    tracing::info!(
+        "DB loaded from append only file: {:.3} seconds",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Loads one file: an optional RDB preamble, then commands. A truncated tail of the last file
+/// is cut off when aof-load-truncated allows it; anything else wrong is fatal.
+fn load_file(core: &mut Core, path: &Path, name: &str, last: bool) -> Result<(), String> {
+    let data = match fs::read(path) {
+        Ok(d) => Bytes::from(d),
+        Err(e) => {
+            return Err(format!(
+                "Fatal error: can't open the append log file {name} for reading: {e}"
+            ));
+        }
+    };
+    if data.is_empty() {
+        return Ok(());
+    }
+    let start = if data.starts_with(b"REDIS") {
+        load_rdb_preamble(core, &data, name)?
+    } else {
+        0
+    };
+    let bad_format = || {
+        format!(
+            "Bad file format reading the append only file {name}: make a backup of your AOF \
+             file, then use ./redis-check-aof --fix <filename.manifest>"
+        )
+    };
+    let mut session = Session::new(u64::MAX, true);
+    session.flags |= flags::DENY_BLOCKING;
+    let mut ops = LoaderOps;
+    let mut reader = CommandReader::new(data, start);
+    let now = crate::server::unix_ms();
+    while let Some(next) = reader.next_command() {
+        match next {
+            Ok(argv) => {
+                let cmd = argv.first().map(|a| a.as_ref()).unwrap_or_default();
+                if core.registry.find(cmd).is_none() {
+                    return Err(format!(
+                        "Unknown command '{}' reading the append only file {name}",
+                        String::from_utf8_lossy(cmd)
+                    ));
+                }
+                let mut sink = ValueSink::new(session.proto);
+                dispatch(core, &mut session, &mut ops, &mut sink, &argv, now);
+                session.block = None;
+                core.flush_expired_effects();
+                core.effects.events.clear();
+            }
+            Err(ReadError::BadFormat) => return Err(bad_format()),
+            Err(ReadError::Truncated) => {
+                if !last {
+                    return Err(format!(
+                        "Fatal error: the truncated file is not the last file ({name})"
+                    ));
+                }
+                if !core.config.aof_load_truncated {
+                    return Err(format!(
+                        "Unexpected end of file reading the append only file {name}. You can: \
+                         1) Make a backup of your AOF file, then use ./redis-check-aof --fix \
+                         <filename.manifest>. 2) Alternatively you can set the \
+                         'aof-load-truncated' configuration option to yes and restart the server."
+                    ));
+                }
+                tracing::warn!("!!! Warning: short read while loading the AOF file {name}!!!");
+                tracing::warn!(
+                    "!!! Truncating the AOF {name} at offset {} !!!",
+                    reader.valid_up_to
+                );
+                let cut = OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .and_then(|f| f.set_len(reader.valid_up_to as u64));
+                if let Err(e) = cut {
+                    return Err(format!("Error truncating the AOF file {name}: {e}"));
+                }
+                tracing::warn!("AOF {name} loaded anyway because aof-load-truncated is enabled");
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Loads the RDB at the start of an AOF file; returns where the commands after it begin.
+fn load_rdb_preamble(_core: &mut Core, _data: &Bytes, name: &str) -> Result<usize, String> {
+    Err(format!(
+        "Bad file format reading the append only file {name}: RDB preambles are not readable \
+         by this build"
+    ))
+}
+
+/// Whether new base files are RDB snapshots (aof-use-rdb-preamble, when RDB writing exists).
+fn base_is_rdb(_core: &Core) -> bool {
+    false
+}
+
+/// Writes a base file for the current dataset to `path` and fsyncs it.
+fn write_base_file(core: &Core, path: &Path, rdb: bool) -> io::Result<()> {
+    let _ = rdb;
+    let f = File::create(path)?;
+    let mut w = BufWriter::with_capacity(64 * 1024, f);
+    aof::write_commands_base(&core.dbs, &mut w)?;
+    let f = w.into_inner().map_err(|e| e.into_error())?;
+    f.sync_all()
+}
+
+/// Appends the commands propagated since the last call to the AOF buffer (drops them when the
+/// AOF is off).
+pub fn feed(core: &mut Core) {
+    match core.aof.aof.as_mut() {
+        Some(a) => {
+            for (db, argv) in core.effects.propagated.drain(..) {
+                a.feed(db, &argv);
+            }
+        }
+        None => core.effects.propagated.clear(),
+    }
+}
+
+/// Writes the AOF buffer and fsyncs per appendfsync: at once for `always`; for `everysec` it
+/// returns a handle on the file when a second has passed since the last fsync, for the caller
+/// to fsync on a background thread. Runs before replies are written, so under `always` no
+/// reply leaves before its command is on disk.
+pub fn flush(core: &mut Core) -> Option<File> {
+    let policy = core.config.appendfsync;
+    let state = &mut core.aof;
+    let a = state.aof.as_mut()?;
+    if a.buf.is_empty() && !a.unsynced {
+        return None;
+    }
+    if let Err(e) = a.write_buf() {
+        tracing::warn!("Error writing to the AOF file: {e}");
+        return None;
+    }
+    match policy {
+        AppendFsync::Always => {
+            if a.unsynced
+                && let Err(e) = a.fsync()
+            {
+                tracing::warn!(
+                    "Can't persist AOF for fsync error when the AOF fsync policy is 'always': \
+                     {e}."
+                );
+            }
+            None
+        }
+        AppendFsync::Everysec => {
+            let due = state
+                .last_fsync
+                .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1));
+            if a.unsynced && due {
+                state.last_fsync = Some(Instant::now());
+                a.unsynced = false;
+                a.file_handle()
+            } else {
+                None
+            }
+        }
+        AppendFsync::No => None,
+    }
+}
+
+/// The AOF part of the cron: a scheduled rewrite starts once nothing else runs, and an
+/// automatic one when the file grew past auto-aof-rewrite-percentage (and -min-size).
+pub fn cron(core: &mut Core) {
+    if core.aof.rewrite.is_some() {
+        return;
+    }
+    if core.aof.rewrite_scheduled {
+        core.aof.rewrite_scheduled = false;
+        if let Err(e) = start_rewrite(core) {
+            tracing::warn!("{e}");
+        }
+        return;
+    }
+    let Some(a) = core.aof.aof.as_ref() else {
+        return;
+    };
+    if core.aof.wait_rewrite {
+        return;
+    }
+    let perc = config_u64(core, "auto-aof-rewrite-percentage");
+    let min = config_u64(core, "auto-aof-rewrite-min-size");
+    if perc == 0 || a.current_size <= min {
+        return;
+    }
+    let base = a.rewrite_base_size.max(1);
+    let growth = (a.current_size.saturating_mul(100) / base).saturating_sub(100);
+    if growth >= perc {
+        tracing::info!("Starting automatic rewriting of AOF on {growth}% growth");
+        if let Err(e) = start_rewrite(core) {
+            tracing::warn!("{e}");
+        }
+    }
+}
+
+fn config_u64(core: &Core, name: &str) -> u64 {
+    core.config
+        .value(name)
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Starts a rewrite: the buffer is written, a new incremental file takes the commands from now
+/// on, and a new base is written from the dataset as it is now. The error is the log line.
+pub fn start_rewrite(core: &mut Core) -> Result<(), String> {
+    if core.aof.rewrite.is_some() {
+        return Err("Background append only file rewriting already in progress".into());
+    }
+    let filename = core.config.appendfilename.clone();
+    let dir = PathBuf::from(&core.config.appenddirname);
+    fs::create_dir_all(&dir).map_err(|e| format!("Can't create AOF directory: {e}"))?;
+    if let Some(a) = core.aof.aof.as_mut() {
+        let _ = a.write_buf();
+        // The commands from now on go to a new incremental file (a temporary one while
+        // waiting for the first base, which is not in the manifest yet).
+        let name = if core.aof.wait_rewrite {
+            temp_incr_name(&filename)
+        } else {
+            a.manifest.new_incr(&filename)
+        };
+        if core.aof.wait_rewrite {
+            let _ = fs::remove_file(a.path(&name));
+        }
+        a.open_incr(&name)
+            .map_err(|e| format!("Can't open new incr AOF {name}: {e}"))?;
+        if !core.aof.wait_rewrite {
+            aof::persist_manifest(&a.dir, &filename, &a.manifest)
+                .map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
+        }
+    }
+    let rdb = base_is_rdb(core);
+    let temp = format!("temp-rewriteaof-bg-{}.aof", std::process::id());
+    let job = Rewrite {
+        started: Instant::now(),
+        temp: temp.clone(),
+        rdb,
+    };
+    core.aof.rewrite = Some(job);
+    tracing::info!(
+        "Background append only file rewriting started by pid {}",
+        std::process::id()
+    );
+    // The base is written here, from the dataset as it is at this point (a fork child's
+    // snapshot once the fork machinery is merged).
+    let ok = match write_base_file(core, &dir.join(&temp), rdb) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!("Error writing the AOF base file: {e}");
+            false
+        }
+    };
+    rewrite_done(core, ok);
+    Ok(())
+}
+
+/// Finishes a rewrite: on success the new base replaces the old one in the manifest, the
+/// incremental files it covers become history and are deleted.
+pub fn rewrite_done(core: &mut Core, ok: bool) {
+    let Some(job) = core.aof.rewrite.take() else {
+        return;
+    };
+    let filename = core.config.appendfilename.clone();
+    let dir = PathBuf::from(&core.config.appenddirname);
+    core.aof.last_rewrite_secs = i64::try_from(job.started.elapsed().as_secs()).unwrap_or(0);
+    let res = if ok {
+        install_base(core, &dir, &filename, &job)
+    } else {
+        Err("Background AOF rewrite terminated with error".into())
+    };
+    match res {
+        Ok(()) => {
+            core.aof.rewrites += 1;
+            core.aof.consecutive_failures = 0;
+            core.aof.last_rewrite_ok = true;
+            core.aof.wait_rewrite = false;
+            tracing::info!("Background AOF rewrite terminated with success");
+            tracing::info!("Background AOF rewrite finished successfully");
+        }
+        Err(e) => {
+            let _ = fs::remove_file(dir.join(&job.temp));
+            core.aof.consecutive_failures += 1;
+            core.aof.last_rewrite_ok = false;
+            tracing::warn!("{e}");
+        }
+    }
+}
+
+/// Renames the rewritten base into place and swaps the manifest.
+fn install_base(core: &mut Core, dir: &Path, filename: &str, job: &Rewrite) -> Result<(), String> {
+    let wait = core.aof.wait_rewrite;
+    let on = core.aof.aof.is_some();
+    let mut m = match &core.aof.aof {
+        Some(a) => a.manifest.clone(),
+        None => aof::read_manifest(dir, filename)?.unwrap_or_default(),
+    };
+    let base = m.new_base(filename, job.rdb);
+    fs::rename(dir.join(&job.temp), dir.join(&base))
+        .map_err(|e| format!("Error trying to rename the temporary AOF base file: {e}"))?;
+    if wait && on {
+        let incr = m.new_incr(filename);
+        fs::rename(dir.join(temp_incr_name(filename)), dir.join(&incr))
+            .map_err(|e| format!("Error trying to rename the temporary AOF incr file: {e}"))?;
+    }
+    if on {
+        m.retire_rewritten_incrs();
+    } else {
+        // With the AOF off no incremental file follows the new base.
+        for mut f in m.incrs.drain(..) {
+            f.kind = aof::FileKind::History;
+            m.history.push(f);
+        }
+    }
+    aof::persist_manifest(dir, filename, &m)
+        .map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
+    fs::create_dir_all(dir).ok();
+    let mut standalone = Aof::new(dir.to_path_buf(), filename, Manifest::default());
+    let a = match core.aof.aof.as_mut() {
+        Some(a) => a,
+        None => &mut standalone,
+    };
+    a.manifest = m;
+    delete_history(a);
+    a.measure();
+    a.rewrite_base_size = a.current_size;
+    Ok(())
+}
+
+/// Deletes the history files and drops them from the manifest.
+fn delete_history(a: &mut Aof) {
+    if a.manifest.history.is_empty() {
+        return;
+    }
+    for f in std::mem::take(&mut a.manifest.history) {
+        if fs::remove_file(a.path(&f.name)).is_ok() {
+            tracing::info!("Removing the history file {} in the background", f.name);
+        }
+    }
+    let _ = aof::persist_manifest(&a.dir, &a.filename, &a.manifest);
+}
+
+/// The temporary incremental file used while waiting for the first base.
+fn temp_incr_name(filename: &str) -> String {
+    format!("temp-{filename}.incr")
+}
+
+/// CONFIG SET appendonly: turns the AOF on (a rewrite writes its first base; the commands
+/// from now on go to a temporary incremental file until it is done) or off (written, fsynced
+/// and closed). The error is the reason the change failed.
+pub fn set_enabled(core: &mut Core, on: bool) -> Result<(), String> {
+    if on == core.aof.aof.is_some() {
+        return Ok(());
+    }
+    if !on {
+        if let Some(mut a) = core.aof.aof.take() {
+            let _ = a.write_buf();
+            let _ = a.fsync();
+            a.close();
+        }
+        core.aof.wait_rewrite = false;
+        core.effects.propagating = false;
+        return Ok(());
+    }
+    let filename = core.config.appendfilename.clone();
+    let dir = PathBuf::from(&core.config.appenddirname);
+    let manifest = aof::read_manifest(&dir, &filename)?.unwrap_or_default();
+    core.aof.aof = Some(Aof::new(dir, &filename, manifest));
+    core.aof.wait_rewrite = true;
+    core.effects.propagating = true;
+    if let Err(e) = start_rewrite(core) {
+        core.aof.aof = None;
+        core.aof.wait_rewrite = false;
+        core.effects.propagating = false;
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// DEBUG LOADAOF: writes the buffer, empties the databases and loads the AOF again.
+pub fn debug_loadaof(core: &mut Core) -> Result<(), String> {
+    let Some(a) = core.aof.aof.as_mut() else {
+        // With the AOF off Redis loads whatever the manifest on disk names.
+        let filename = core.config.appendfilename.clone();
+        let dir = PathBuf::from(&core.config.appenddirname);
+        let m = aof::read_manifest(&dir, &filename)?.unwrap_or_default();
+        core.dbs.flush_all(false);
+        load(core, &dir, &m)?;
+        return Ok(());
+    };
+    let _ = a.write_buf();
+    let (dir, manifest) = (a.dir.clone(), a.manifest.clone());
+    core.dbs.flush_all(false);
+    load(core, &dir, &manifest)?;
+    tracing::warn!("Append Only File loaded by DEBUG LOADAOF");
+    Ok(())
+}
+
+/// Sets the INFO persistence `aof_*` fields (and the extra ones shown while the AOF is on).
+pub fn info(core: &Core, s: &mut crate::info::Section) {
+    let st = &core.aof;
+    let current = st.rewrite.as_ref().map_or(-1, |r| {
+        i64::try_from(r.started.elapsed().as_secs()).unwrap_or(0)
+    });
+    s.set("aof_enabled", u8::from(st.aof.is_some()))
+        .set("aof_rewrite_in_progress", u8::from(st.rewrite.is_some()))
+        .set("aof_rewrite_scheduled", u8::from(st.rewrite_scheduled))
+        .set("aof_last_rewrite_time_sec", st.last_rewrite_secs)
+        .set("aof_current_rewrite_time_sec", current)
+        .set(
+            "aof_last_bgrewrite_status",
+            if st.last_rewrite_ok { "ok" } else { "err" },
+        )
+        .set("aof_rewrites", st.rewrites)
+        .set("aof_rewrites_consecutive_failures", st.consecutive_failures)
+        .set(
+            "aof_last_write_status",
+            if st.aof.as_ref().is_none_or(|a| a.last_write_ok) {
+                "ok"
+            } else {
+                "err"
+            },
+        );
+    if let Some(a) = &st.aof {
+        s.set("aof_current_size", a.current_size + a.buf.len() as u64)
+            .set("aof_base_size", a.base_size)
+            .set("aof_pending_rewrite", u8::from(st.rewrite_scheduled))
+            .set("aof_buffer_length", a.buf.len())
+            .set("aof_pending_bio_fsync", 0)
+            .set("aof_delayed_fsync", 0);
+    }
+}
+
+/// BGREWRITEAOF: starts a rewrite, or schedules it when another child runs or inside EXEC.
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
+    if ctx.core.aof.rewrite.is_some() {
+        return Err(CmdError::Static(
+            "ERR Background append only file rewriting already in progress",
+        ));
+    }
+    if ctx.session.has(flags::IN_EXEC) {
+        ctx.core.aof.rewrite_scheduled = true;
+        ctx.reply
+            .simple(b"Background append only file rewriting scheduled");
+        return Ok(());
+    }
+    match start_rewrite(ctx.core) {
+        Ok(()) => {
+            ctx.reply
+                .simple(b"Background append only file rewriting started");
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!("{e}");
+            Err(CmdError::Static(
+                "ERR Can't execute an AOF background rewriting. Please check the server logs \
+                 for more information.",
+            ))
+        }
+    }
+}
+
+/// The `ServerOps` the loader's client runs with: nothing an AOF holds reaches the server.
+struct LoaderOps;
+
+impl ServerOps for LoaderOps {
+    fn client_list(&self, _me: &Session, _keep: &dyn Fn(&ClientInfo) -> bool) -> Vec<u8> {
+        Vec::new()
+    }
+    fn kill_clients(&mut self, _me: &mut Session, _kill: &dyn Fn(&ClientInfo) -> bool) -> usize {
+        0
+    }
+    fn pause_clients(&mut self, _until_ms: i64, _writes_only: bool) {}
+    fn unpause_clients(&mut self) {}
+    fn unblock_client(&mut self, _core: &mut Core, _id: u64, _error: bool) -> bool {
+        false
+    }
+    fn shutdown(&mut self, _core: &mut Core, _opts: ShutdownOpts) -> Result<(), String> {
+        Err("ERR not allowed while loading the AOF".into())
+    }
+    fn abort_shutdown(&mut self) -> bool {
+        false
+    }
+    fn reset_stats(&mut self) {}
+    fn feed_monitors(&mut self, _me: &Session, _argv: &[Bytes]) {}
+    fn start_monitor(&mut self, _me: &mut Session) {}
+    fn apply_config(
+        &mut self,
+        _core: &mut Core,
+        _changed: &[&'static str],
+    ) -> Result<(), (String, String)> {
+        Ok(())
+    }
+    fn info_section(&self, _core: &Core, _section: &str, _out: &mut String) -> bool {
+        false
+    }
+    fn publish(
+        &mut self,
+        _core: &Core,
+        _shard: bool,
+        _channel: &[u8],
+        _message: &[u8],
+        _own: &mut dyn ReplySink,
+    ) -> usize {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testing::Harness;
+
+    #[test]
+    fn commands_base_rebuilds_every_type() {
+        let mut h = Harness::new();
+        h.run(&["SET", "s", "v"]);
+        h.run(&["SET", "n", "12"]);
+        h.run(&["RPUSH", "l", "a", "b", "3"]);
+        h.run(&["SADD", "st", "x", "1"]);
+        h.run(&["ZADD", "z", "1.5", "m", "-inf", "n"]);
+        h.run(&["HSET", "h", "f", "v"]);
+        h.run(&["SELECT", "3"]);
+        h.run(&["SET", "t", "v", "PXAT", "5000000"]);
+        let mut out = Vec::new();
+        aof::write_commands_base(&h.core.dbs, &mut out).unwrap();
+        let mut r = CommandReader::new(Bytes::from(out), 0);
+        let mut h2 = Harness::new();
+        while let Some(c) = r.next_command() {
+            h2.run_argv(&c.unwrap());
+        }
+        for cmd in [
+            &["GET", "s"][..],
+            &["OBJECT", "ENCODING", "n"],
+            &["LRANGE", "l", "0", "-1"],
+            &["SMISMEMBER", "st", "x", "1"],
+            &["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+            &["HGETALL", "h"],
+        ] {
+            assert_eq!(h2.run(cmd), h.run(cmd), "{cmd:?} differs");
+        }
+        h2.run(&["SELECT", "3"]);
+        assert_eq!(h2.run(&["PTTL", "t"]), h.run(&["PTTL", "t"]));
+        assert_eq!(h2.run(&["GET", "t"]), h.run(&["GET", "t"]));
+    }
+}
