@@ -12,6 +12,7 @@ pub mod info;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;
+pub mod tracking;
 pub mod types;
 pub mod util;
 

@@ -16,6 +16,7 @@ pub mod listen;
 pub mod log;
 pub mod ops;
 pub mod pubsub;
+pub mod tracking;
 
 use std::io;
 use std::sync::Arc;
@@ -732,6 +733,9 @@ impl Server {
         // Keyspace events go out now, the caller's own ahead of its reply (as Redis 7.0; after
         // settling it, since CLIENT REPLY OFF does not silence pushes).
         self.core.flush_expired_effects();
+        // Invalidations first: Redis sends them from signalModifiedKey, ahead of the keyspace
+        // event the same change raises.
+        self.deliver_invalidations(Some((&mut *c, mark)));
         self.publish_events(Some((slot, c, mark)));
         if let Some(line) = self_feed {
             c.out.extend_from_slice(&line);
@@ -750,6 +754,7 @@ impl Server {
         // replication consume them; keyspace events are published.
         self.core.flush_expired_effects();
         self.core.effects.propagated.clear();
+        self.deliver_invalidations(None);
         self.publish_events(None);
     }
 
@@ -774,6 +779,9 @@ impl Server {
         self.resume_unblocked();
         self.block_timeouts();
         self.active_expire(CycleKind::Fast);
+        if self.core.tracking.client_count() > 0 {
+            self.core.tracking.broadcast();
+        }
         self.apply_effects();
         let pending = std::mem::take(&mut self.pending_write);
         for slot in pending {
@@ -827,6 +835,7 @@ impl Server {
         self.core.dbs.blocked.unblock(c.session.id);
         self.slot_of_id.remove(&c.session.id);
         self.pubsub.remove_client(c.session.id);
+        self.core.tracking.disable(c.session.id);
         self.pending_read.retain(|&m| m != slot);
         self.free_slots.push(slot);
     }
