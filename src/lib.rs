@@ -13,6 +13,7 @@ pub mod persist;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;
+pub mod tracking;
 pub mod types;
 pub mod util;
 

@@ -190,6 +190,7 @@ fn reset(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
 /// its monitor list when it sees the flag is gone.
 pub(crate) fn reset_session(core: &mut Core, session: &mut Session) {
     super::transactions::reset_transaction(core, session);
+    super::server::client::disable_tracking(core, session);
     session.flags &= !(flags::MONITOR | flags::REPLY_OFF | flags::REPLY_SKIP_NEXT);
     session.db = 0;
     session.proto = Protocol::Resp2;

@@ -36,6 +36,28 @@ pub mod flags {
     pub const BLOCKED: u32 = 1 << 9;
     /// EXEC is running the queued commands (they don't become the client's last command).
     pub const IN_EXEC: u32 = 1 << 10;
+    /// CLIENT TRACKING ON (CLIENT LIST flag `t`).
+    pub const TRACKING: u32 = 1 << 11;
+    /// The tracking redirect client is gone (CLIENT LIST flag `R`).
+    pub const TRACKING_BROKEN_REDIR: u32 = 1 << 12;
+    /// Tracking in BCAST mode (CLIENT LIST flag `B`).
+    pub const TRACKING_BCAST: u32 = 1 << 13;
+    /// Tracking in OPTIN mode: only reads after CLIENT CACHING YES are tracked.
+    pub const TRACKING_OPTIN: u32 = 1 << 14;
+    /// Tracking in OPTOUT mode: reads after CLIENT CACHING NO are not tracked.
+    pub const TRACKING_OPTOUT: u32 = 1 << 15;
+    /// CLIENT CACHING YES/NO given for the next command (or transaction).
+    pub const TRACKING_CACHING: u32 = 1 << 16;
+    /// Tracking with NOLOOP: no invalidations for the client's own writes.
+    pub const TRACKING_NOLOOP: u32 = 1 << 17;
+    /// Every tracking flag: what turning tracking off clears.
+    pub const TRACKING_ALL: u32 = TRACKING
+        | TRACKING_BROKEN_REDIR
+        | TRACKING_BCAST
+        | TRACKING_OPTIN
+        | TRACKING_OPTOUT
+        | TRACKING_CACHING
+        | TRACKING_NOLOOP;
 }
 
 /// The command-visible state of one client.
@@ -69,6 +91,8 @@ pub struct Session {
     pub pubsub: crate::pubsub::Counts,
     /// The open transaction, between MULTI and EXEC/DISCARD.
     pub multi: Option<MultiState>,
+    /// CLIENT TRACKING REDIRECT id (0: none; meaningful while TRACKING is set).
+    pub tracking_redirect: u64,
 }
 
 /// A transaction being queued.
@@ -108,12 +132,23 @@ impl Session {
             block: None,
             pubsub: crate::pubsub::Counts::default(),
             multi: None,
+            tracking_redirect: 0,
         }
     }
 
     /// Whether a flag from [`flags`] is set.
     pub fn has(&self, flag: u32) -> bool {
         self.flags & flag != 0
+    }
+
+    /// The tracking redirect as CLIENT GETREDIR and CLIENT LIST `redir=` show it: the
+    /// redirect id (0 for none) while tracking is on, -1 when it is off.
+    pub fn redir(&self) -> i64 {
+        if self.has(flags::TRACKING) {
+            i64::try_from(self.tracking_redirect).unwrap_or(i64::MAX)
+        } else {
+            -1
+        }
     }
 }
 
@@ -164,6 +199,12 @@ pub trait ServerOps {
     /// Appends the INFO sections the server owns (server, clients, stats network fields) for
     /// `section` (lowercase) to `out`; returns false if it owns no such section.
     fn info_section(&self, core: &Core, section: &str, out: &mut String) -> bool;
+    /// The slot of client `id` in the client table (`me`'s own when it is the caller), or
+    /// `None` if no such client is connected (CLIENT TRACKING REDIRECT).
+    fn client_slot(&self, me: &Session, id: u64) -> Option<usize> {
+        let _ = (me, id);
+        None
+    }
     /// The pub/sub registry and the token the calling client is delivered to through, or
     /// `None` where there is no registry (benchmarks).
     fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {
@@ -240,6 +281,9 @@ impl Ctx<'_> {
     /// hook (Redis's signalModifiedKey). Counts one change toward the save points.
     pub fn touched(&mut self, key: &[u8]) {
         self.core.dbs.dirty += 1;
+        if self.core.tracking.is_active() {
+            self.core.tracking.invalidate(key, Some(self.session.id));
+        }
         let db = self.session.db;
         self.core.dbs.blocked.signal(db, key);
         // The existence lookup is only paid when somebody watches a key at all.

@@ -74,6 +74,8 @@ pub struct Core {
     pub debug: server::debug::DebugKnobs,
     /// The append-only file and its rewrite state.
     pub aof: persist_aof::AofState,
+    /// Client-side caching: tracked keys, BCAST prefixes, invalidations to deliver.
+    pub tracking: crate::tracking::Tracking,
 }
 
 impl Core {
@@ -94,6 +96,7 @@ impl Core {
             run_id,
             start_ms: 0,
             lastsave: 0,
+            tracking: crate::tracking::Tracking::new(),
         };
         core.sync_config();
         core
@@ -124,6 +127,9 @@ impl Core {
             b"DEL"
         };
         for (db, key) in expired {
+            if self.tracking.is_active() {
+                self.tracking.invalidate(&key, None);
+            }
             self.effects
                 .notify(crate::config::NOTIFY_EXPIRED, "expired", db, &key);
             self.effects
@@ -210,6 +216,11 @@ pub struct Effects {
     pub notify_classes: u32,
     /// Keyspace events to publish, as (class, event, db, key).
     pub events: Vec<(u32, &'static str, usize, Bytes)>,
+    /// Where the running client's own copies of `events` go in its output buffer, as (index
+    /// of the first event, buffer position): each command `call` runs starts a run of events
+    /// that goes where that command's reply starts. Redis writes keyspace messages to the
+    /// running client as they happen, so inside EXEC they land between the commands' replies.
+    pub event_marks: Vec<(usize, usize)>,
     /// Set by a running command that must not be propagated as received, only through what it
     /// queued itself (EVAL and FCALL, whose effects are propagated instead; Redis's
     /// preventCommandPropagation). `call` clears it before each top-level command.
@@ -281,12 +292,28 @@ pub fn dispatch_at(
     now_ms: i64,
     start: Instant,
 ) -> Instant {
-    match resolve(core, session, argv) {
+    if core.tracking.client_count() > 0 {
+        // Before the command, as Redis's processCommand: the running client is not "current"
+        // yet, so what this evicts reaches it ahead of its reply.
+        core.tracking.limit(core.config.tracking_table_max_keys);
+    }
+    let resolved = resolve(core, session, argv);
+    // CLIENT CACHING lasts for the next command, or the next transaction (resetClient).
+    let keeps_caching = session.multi.is_some()
+        || resolved
+            .as_ref()
+            .ok()
+            .and_then(|&i| core.registry.entry(i))
+            .is_some_and(|e| e.spec.name.starts_with("client"));
+    let end = match resolved {
         Ok(idx) => {
             if transactions::queue_if_in_multi(core, session, reply, argv, idx) {
                 return start;
             }
-            call(core, session, server, reply, argv, now_ms, start, idx)
+            core.tracking.current = Some(session.id);
+            let end = call(core, session, server, reply, argv, now_ms, start, idx);
+            core.tracking.current = None;
+            end
         }
         Err(e) => {
             // A command refused while a transaction is open dooms it (EXECABORT).
@@ -299,7 +326,11 @@ pub fn dispatch_at(
             reply.error(&line);
             start
         }
+    };
+    if !keeps_caching && session.multi.is_none() {
+        session.flags &= !ctx::flags::TRACKING_CACHING;
     }
+    end
 }
 
 /// Finds the command and runs the checks that come before execution; returns its registry
@@ -396,6 +427,12 @@ pub fn call(
     let expired_before = core.dbs.stats.expired_keys;
     let replaced_outer = std::mem::replace(&mut core.effects.replaced, false);
     let prevented_outer = std::mem::replace(&mut core.effects.prevent_as_received, false);
+    if core.effects.notify_classes != 0
+        && let Some(pos) = reply.position()
+    {
+        let first = core.effects.events.len();
+        core.effects.event_marks.push((first, pos));
+    }
     let failed = {
         let mut ctx = Ctx {
             reply,
@@ -436,6 +473,9 @@ pub fn call(
             core.effects.commit_unit();
         }
     }
+    if spec.flags & spec::CMD_READONLY != 0 && session.has(ctx::flags::TRACKING) {
+        track_read_keys(core, session, spec, argv);
+    }
     let end = Instant::now();
     let usec = u64::try_from(end.saturating_duration_since(start).as_micros()).unwrap_or(u64::MAX);
     core.stats.commands_processed += 1;
@@ -460,6 +500,40 @@ pub fn call(
         server.feed_monitors(session, argv);
     }
     end
+}
+
+/// Remembers the keys a read-only command of a tracking client read (Redis's call() ->
+/// trackingRememberKeys): keys come from the command's key specs, whether or not it
+/// succeeded. Not in BCAST mode, not for pub/sub commands (shard channels are keys to
+/// COMMAND, not to tracking), not for the read-only script commands (the commands a script
+/// runs are tracked instead), and per OPTIN/OPTOUT and CLIENT CACHING.
+fn track_read_keys(
+    core: &mut Core,
+    session: &Session,
+    spec: &'static spec::CommandSpec,
+    argv: &[Bytes],
+) {
+    use ctx::flags::{TRACKING_BCAST, TRACKING_CACHING, TRACKING_OPTIN, TRACKING_OPTOUT};
+    if session.has(TRACKING_BCAST) || spec.flags & spec::CMD_PUBSUB != 0 {
+        return;
+    }
+    if matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro") {
+        return;
+    }
+    let caching = session.has(TRACKING_CACHING);
+    if (session.has(TRACKING_OPTIN) && !caching) || (session.has(TRACKING_OPTOUT) && caching) {
+        return;
+    }
+    let Ok(keys) = keys::key_positions(spec, argv) else {
+        return;
+    };
+    // Keys that expired while the command looked them up are invalidated first, so the read
+    // that found them gone is what the table remembers.
+    core.flush_expired_effects();
+    let keys = keys
+        .iter()
+        .filter_map(|k| argv.get(k.pos).map(|a| a.as_ref()));
+    core.tracking.remember(session.id, keys);
 }
 
 /// Whether `enable-debug-command` / `enable-module-command` lets this client run a protected

@@ -87,6 +87,12 @@ pub trait ReplySink {
     /// Fills in a deferred length: `n` elements (pairs, for a map) were written after it.
     fn set_deferred(&mut self, d: Deferred, n: usize);
 
+    /// Where the next byte goes in the client's output buffer, for a sink that writes there
+    /// (so out-of-band messages can be placed between the replies of EXEC's commands); `None`
+    /// for sinks that build values.
+    fn position(&self) -> Option<usize> {
+        None
+    }
     /// `+OK`.
     fn ok(&mut self) {
         self.simple(b"OK");

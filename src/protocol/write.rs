@@ -57,6 +57,10 @@ impl ReplySink for RespWriter<'_> {
         self.proto
     }
 
+    fn position(&self) -> Option<usize> {
+        Some(self.out.len())
+    }
+
     fn set_protocol(&mut self, proto: Protocol) {
         self.proto = proto;
     }

@@ -34,10 +34,12 @@ pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> b
                 .max(ops.current.qbuf);
             let max_out = others.map(|c| c.pending_out()).max().unwrap_or(0);
             let blocked = core.dbs.blocked.blocked_clients();
+            let tracking = core.tracking.client_count();
             let _ = write!(
                 out,
                 "connected_clients:{n}\r\nclient_recent_max_input_buffer:{max_in}\r\n\
-                 client_recent_max_output_buffer:{max_out}\r\nblocked_clients:{blocked}\r\n"
+                 client_recent_max_output_buffer:{max_out}\r\nblocked_clients:{blocked}\r\n\
+                 tracking_clients:{tracking}\r\n"
             );
             true
         }

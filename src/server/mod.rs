@@ -16,6 +16,7 @@ pub mod listen;
 pub mod log;
 pub mod ops;
 pub mod pubsub;
+pub mod tracking;
 
 use std::io;
 use std::sync::Arc;
@@ -738,6 +739,9 @@ impl Server {
         // Keyspace events go out now, the caller's own ahead of its reply (as Redis 7.0; after
         // settling it, since CLIENT REPLY OFF does not silence pushes).
         self.core.flush_expired_effects();
+        // Invalidations first: Redis sends them from signalModifiedKey, ahead of the keyspace
+        // event the same change raises.
+        self.deliver_invalidations(Some((&mut *c, mark)));
         self.publish_events(Some((slot, c, mark)));
         if let Some(line) = self_feed {
             c.out.extend_from_slice(&line);
@@ -752,11 +756,12 @@ impl Server {
         if !garbage.is_empty() {
             self.bio.free(garbage);
         }
-        // Expired keys become DEL effects; propagated commands are dropped here until AOF and
-        // replication consume them; keyspace events are published.
+        // Expired keys become DEL effects; propagated commands go to the AOF; invalidations and
+        // keyspace events are delivered.
         self.core.flush_expired_effects();
         self.core.effects.commit_each();
         commands::persist_aof::feed(&mut self.core);
+        self.deliver_invalidations(None);
         self.publish_events(None);
     }
 
@@ -788,6 +793,9 @@ impl Server {
         self.resume_unblocked();
         self.block_timeouts();
         self.active_expire(CycleKind::Fast);
+        if self.core.tracking.client_count() > 0 {
+            self.core.tracking.broadcast();
+        }
         self.apply_effects();
         // The AOF is written (and under appendfsync always fsynced) before any reply leaves.
         self.flush_aof();
@@ -843,6 +851,7 @@ impl Server {
         self.core.dbs.blocked.unblock(c.session.id);
         self.slot_of_id.remove(&c.session.id);
         self.pubsub.remove_client(c.session.id);
+        self.core.tracking.disable(c.session.id);
         self.pending_read.retain(|&m| m != slot);
         self.free_slots.push(slot);
     }

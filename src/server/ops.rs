@@ -174,7 +174,7 @@ fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
     let line = format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
          multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll={} \
-         omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}\n",
+         omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}\n",
         s.id,
         s.addr,
         f.laddr,
@@ -200,6 +200,7 @@ fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
         if f.writable { "rw" } else { "r" },
         s.last_cmd,
         s.user,
+        s.redir(),
         s.proto.version(),
     );
     out.extend_from_slice(line.as_bytes());
@@ -271,6 +272,9 @@ pub fn flag_letters(s: &Session) -> String {
     }
     for (flag, letter) in [
         (flags::BLOCKED, 'b'),
+        (flags::TRACKING, 't'),
+        (flags::TRACKING_BROKEN_REDIR, 'R'),
+        (flags::TRACKING_BCAST, 'B'),
         (flags::CLOSE_AFTER_REPLY, 'c'),
         (flags::UNIX_SOCKET, 'U'),
         (flags::NO_EVICT, 'e'),
@@ -511,6 +515,15 @@ impl ServerOps for Ops<'_> {
 
     fn info_section(&self, core: &Core, section: &str, out: &mut String) -> bool {
         super::info_fields::section(self, core, section, out)
+    }
+
+    fn client_slot(&self, me: &Session, id: u64) -> Option<usize> {
+        if me.id == id {
+            return Some(self.current.slot);
+        }
+        self.clients
+            .iter()
+            .position(|c| c.as_ref().is_some_and(|c| c.session.id == id && !c.closing))
     }
 
     fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {

@@ -10,7 +10,8 @@
 //!
 //! The client running the command is out of the client table while it runs: its own copies go
 //! through a reply sink instead (PUBLISH writes them ahead of its count; keyspace events are
-//! spliced in ahead of the command's reply, where Redis 7.0 writes them).
+//! spliced in ahead of the reply of the command that raised them, where Redis 7.0 writes them:
+//! inside EXEC, between the replies of the transaction's commands).
 
 use super::Server;
 use super::client::Client;
@@ -134,6 +135,7 @@ impl Server {
     /// client that ran the command, out of the table: (its slot, the client, where its reply
     /// starts in its output buffer); its own event messages go in ahead of that reply.
     pub(super) fn publish_events(&mut self, current: Option<(usize, &mut Client, usize)>) {
+        let marks = std::mem::take(&mut self.core.effects.event_marks);
         if self.core.effects.events.is_empty() {
             return;
         }
@@ -147,25 +149,41 @@ impl Server {
             pending_write: &mut self.pending_write,
             limits: &self.core.config.client_output_buffer_limit,
         };
-        let mut own_buf = Vec::new();
-        let (own_slot, proto) = match &current {
-            Some((slot, c, _)) => (Some(*slot), c.session.proto),
-            None => (None, Protocol::Resp2),
+        let (own_slot, proto, reply_at) = match &current {
+            Some((slot, c, mark)) => (Some(*slot), c.session.proto, *mark),
+            None => (None, Protocol::Resp2, 0),
         };
-        {
-            let mut w = RespWriter::new(&mut own_buf, proto);
-            for (_class, event, db, key) in &events {
-                for (channel, message) in crate::pubsub::keyspace_messages(flags, event, *db, key) {
-                    let own = own_slot.map(|s| (s, &mut w as &mut dyn ReplySink));
-                    deliver(&self.pubsub, &mut out, false, &channel, &message, own);
-                }
+        // The running client's own messages, in runs that each go to one buffer position.
+        let mut runs: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut next_mark = marks.iter().peekable();
+        let mut at = reply_at;
+        for (i, (_class, event, db, key)) in events.iter().enumerate() {
+            while let Some(&&(first, pos)) = next_mark.peek()
+                && first <= i
+            {
+                at = pos.max(reply_at);
+                next_mark.next();
+            }
+            if runs.last().is_none_or(|(p, _)| *p != at) {
+                runs.push((at, Vec::new()));
+            }
+            let Some((_, buf)) = runs.last_mut() else {
+                continue;
+            };
+            let mut w = RespWriter::new(buf, proto);
+            for (channel, message) in crate::pubsub::keyspace_messages(flags, event, *db, key) {
+                let own = own_slot.map(|s| (s, &mut w as &mut dyn ReplySink));
+                deliver(&self.pubsub, &mut out, false, &channel, &message, own);
             }
         }
-        if let Some((_, c, mark)) = current
-            && !own_buf.is_empty()
-        {
-            let at = mark.min(c.out.len());
-            c.out.splice(at..at, own_buf);
+        if let Some((_, c, _)) = current {
+            // From the last position back, so earlier positions stay valid.
+            for (pos, buf) in runs.into_iter().rev() {
+                if !buf.is_empty() {
+                    let at = pos.min(c.out.len());
+                    c.out.splice(at..at, buf);
+                }
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
 //! CLIENT subcommands: ID, INFO, LIST, KILL, SETNAME, GETNAME, PAUSE, UNPAUSE, REPLY, NO-EVICT,
-//! GETREDIR, TRACKINGINFO and HELP, as Redis 7.0.15 has them (no SETINFO, NO-TOUCH or MAXAGE:
+//! TRACKING, CACHING, GETREDIR, TRACKINGINFO and HELP, as Redis 7.0.15 has them (no SETINFO, NO-TOUCH or MAXAGE:
 //! those came with 7.2).
 //!
 //! Subcommands about the caller alone work on its [`Session`]; the others reach the other
@@ -12,7 +12,7 @@ use bytes::Bytes;
 use crate::commands::args::{Args, arg, is, parse_i64};
 use crate::commands::connection::set_name;
 use crate::commands::ctx::{ClientInfo, flags};
-use crate::commands::{CmdError, Ctx, Handler};
+use crate::commands::{CmdError, Ctx, Handler, Session};
 
 /// Handlers in this file.
 pub const HANDLERS: &[(&str, Handler)] = &[
@@ -27,6 +27,8 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("client|unpause", client_unpause),
     ("client|reply", client_reply),
     ("client|no-evict", client_no_evict),
+    ("client|tracking", client_tracking),
+    ("client|caching", client_caching),
     ("client|getredir", client_getredir),
     ("client|trackinginfo", client_trackinginfo),
     ("client|help", client_help),
@@ -233,22 +235,240 @@ fn client_no_evict(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// CLIENT GETREDIR: the tracking redirection id; -1 as tracking is never on.
-fn client_getredir(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
-    ctx.reply.int(-1);
+/// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP]:
+/// turns client-side caching on or off for the caller; OK.
+///
+/// Options are parsed (and REDIRECT's client looked up) for OFF too. ON refuses, in Redis's
+/// order: PREFIX without BCAST, switching BCAST or OPTIN/OPTOUT while tracking is on, BCAST
+/// with OPTIN/OPTOUT, OPTIN with OPTOUT, and BCAST prefixes that overlap each other or the
+/// client's existing ones.
+fn client_tracking(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    let mut redirect = 0u64;
+    let mut opts = 0u32;
+    let mut prefixes: Vec<Bytes> = Vec::new();
+    let mut j = 3;
+    while let Some(opt) = argv.get(j) {
+        let value = argv.get(j + 1);
+        if is(opt, "REDIRECT") && value.is_some() {
+            j += 1;
+            if redirect != 0 {
+                return Err(CmdError::Static(
+                    "ERR A client can only redirect to a single other client",
+                ));
+            }
+            let id = parse_i64(arg(argv, j))?;
+            // Redis keeps the id as a long long and looks it up as a client id (unsigned).
+            redirect = id as u64;
+            if ctx.server.client_slot(ctx.session, redirect).is_none() {
+                return Err(CmdError::Static(
+                    "ERR The client ID you want redirect to does not exist",
+                ));
+            }
+        } else if is(opt, "BCAST") {
+            opts |= flags::TRACKING_BCAST;
+        } else if is(opt, "OPTIN") {
+            opts |= flags::TRACKING_OPTIN;
+        } else if is(opt, "OPTOUT") {
+            opts |= flags::TRACKING_OPTOUT;
+        } else if is(opt, "NOLOOP") {
+            opts |= flags::TRACKING_NOLOOP;
+        } else if let (true, Some(p)) = (is(opt, "PREFIX"), value) {
+            j += 1;
+            prefixes.push(p.clone());
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 1;
+    }
+    let mode = arg(argv, 2);
+    if is(mode, "ON") {
+        check_tracking_options(ctx, opts, &prefixes)?;
+        enable_tracking(ctx, redirect, opts, &prefixes);
+    } else if is(mode, "OFF") {
+        disable_tracking(ctx.core, ctx.session);
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    ctx.reply.ok();
     Ok(())
 }
 
-/// CLIENT TRACKINGINFO: `flags` (a set: `off`), `redirect` -1, `prefixes` empty.
+/// CLIENT TRACKING ON's consistency checks, in Redis's order.
+fn check_tracking_options(ctx: &Ctx<'_>, opts: u32, prefixes: &[Bytes]) -> Result<(), CmdError> {
+    let s = &*ctx.session;
+    let bcast = opts & flags::TRACKING_BCAST != 0;
+    let (optin, optout) = (
+        opts & flags::TRACKING_OPTIN != 0,
+        opts & flags::TRACKING_OPTOUT != 0,
+    );
+    if !bcast && !prefixes.is_empty() {
+        return Err(CmdError::Static(
+            "ERR PREFIX option requires BCAST mode to be enabled",
+        ));
+    }
+    if s.has(flags::TRACKING) && s.has(flags::TRACKING_BCAST) != bcast {
+        return Err(CmdError::Static(
+            "ERR You can't switch BCAST mode on/off before disabling tracking for this client, \
+             and then re-enabling it with a different mode.",
+        ));
+    }
+    if bcast && (optin || optout) {
+        return Err(CmdError::Static(
+            "ERR OPTIN and OPTOUT are not compatible with BCAST",
+        ));
+    }
+    if optin && optout {
+        return Err(CmdError::Static("ERR You can't use both OPTIN and OPTOUT"));
+    }
+    if (optin && s.has(flags::TRACKING_OPTOUT)) || (optout && s.has(flags::TRACKING_OPTIN)) {
+        return Err(CmdError::Static(
+            "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, \
+             and then re-enabling it with a different mode.",
+        ));
+    }
+    if bcast {
+        use crate::tracking::PrefixError;
+        let (fmt, new, old) = match ctx.core.tracking.check_prefixes(s.id, prefixes) {
+            Ok(()) => return Ok(()),
+            Err(PrefixError::Existing(new, old)) => ("an existing", new, old),
+            Err(PrefixError::Provided(new, old)) => ("another provided", new, old),
+        };
+        return Err(CmdError::Other(format!(
+            "ERR Prefix '{}' overlaps with {fmt} prefix '{}'. Prefixes for a single client \
+             must not overlap.",
+            c_string(&new),
+            c_string(&old)
+        )));
+    }
+    Ok(())
+}
+
+/// The text `%s` prints for a binary-safe string: up to its first NUL byte.
+fn c_string(b: &[u8]) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(b.get(..end).unwrap_or_default()).into_owned()
+}
+
+/// Redis's enableTracking: the mode flags are replaced (CACHING survives), the redirect set.
+fn enable_tracking(ctx: &mut Ctx<'_>, redirect: u64, opts: u32, prefixes: &[Bytes]) {
+    let slot = ctx
+        .server
+        .client_slot(ctx.session, ctx.session.id)
+        .unwrap_or(0);
+    let redirect_slot = ctx.server.client_slot(ctx.session, redirect).unwrap_or(0);
+    let s = &mut *ctx.session;
+    s.flags &= !(flags::TRACKING_BROKEN_REDIR
+        | flags::TRACKING_BCAST
+        | flags::TRACKING_OPTIN
+        | flags::TRACKING_OPTOUT
+        | flags::TRACKING_NOLOOP);
+    s.flags |= flags::TRACKING
+        | (opts
+            & (flags::TRACKING_BCAST
+                | flags::TRACKING_OPTIN
+                | flags::TRACKING_OPTOUT
+                | flags::TRACKING_NOLOOP));
+    s.tracking_redirect = redirect;
+    let state = crate::tracking::TrackedClient {
+        slot,
+        redirect,
+        redirect_slot,
+        bcast: opts & flags::TRACKING_BCAST != 0,
+        noloop: opts & flags::TRACKING_NOLOOP != 0,
+        prefixes: Default::default(),
+    };
+    ctx.core.tracking.enable(s.id, state, prefixes);
+}
+
+/// Turns tracking off for `session` (CLIENT TRACKING OFF, RESET): Redis's disableTracking.
+pub(crate) fn disable_tracking(core: &mut crate::commands::Core, session: &mut Session) {
+    core.tracking.disable(session.id);
+    if session.has(flags::TRACKING) {
+        session.flags &= !flags::TRACKING_ALL;
+    }
+}
+
+/// CLIENT CACHING YES|NO: in OPTIN mode YES tracks the next command's reads (or the next
+/// transaction's); in OPTOUT mode NO leaves them untracked. OK.
+fn client_caching(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    let s = &mut *ctx.session;
+    if !s.has(flags::TRACKING) {
+        return Err(CmdError::Static(
+            "ERR CLIENT CACHING can be called only when the client is in tracking mode with \
+             OPTIN or OPTOUT mode enabled",
+        ));
+    }
+    let opt = arg(argv, 2);
+    if is(opt, "YES") {
+        if !s.has(flags::TRACKING_OPTIN) {
+            return Err(CmdError::Static(
+                "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.",
+            ));
+        }
+    } else if is(opt, "NO") {
+        if !s.has(flags::TRACKING_OPTOUT) {
+            return Err(CmdError::Static(
+                "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.",
+            ));
+        }
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    s.flags |= flags::TRACKING_CACHING;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// CLIENT GETREDIR: the tracking redirect id (0 for none), or -1 when tracking is off.
+fn client_getredir(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
+    ctx.reply.int(ctx.session.redir());
+    Ok(())
+}
+
+/// CLIENT TRACKINGINFO: a map of `flags` (a set: on/off, bcast, optin, caching-yes, optout,
+/// caching-no, noloop, broken_redirect), `redirect` (as GETREDIR) and `prefixes` (the BCAST
+/// prefixes in byte order).
 fn client_trackinginfo(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
+    let s = &*ctx.session;
+    let caching = s.has(flags::TRACKING_CACHING);
+    let on: &[u8] = if s.has(flags::TRACKING) {
+        b"on"
+    } else {
+        b"off"
+    };
+    let mut names: Vec<&[u8]> = vec![on];
+    for (flag, name, caching_name) in [
+        (flags::TRACKING_BCAST, &b"bcast"[..], None),
+        (flags::TRACKING_OPTIN, b"optin", Some(&b"caching-yes"[..])),
+        (flags::TRACKING_OPTOUT, b"optout", Some(b"caching-no")),
+        (flags::TRACKING_NOLOOP, b"noloop", None),
+        (flags::TRACKING_BROKEN_REDIR, b"broken_redirect", None),
+    ] {
+        if s.has(flag) {
+            names.push(name);
+            if let (true, Some(c)) = (caching, caching_name) {
+                names.push(c);
+            }
+        }
+    }
     ctx.reply.map_len(3);
     ctx.reply.bulk(b"flags");
-    ctx.reply.set_len(1);
-    ctx.reply.bulk(b"off");
+    ctx.reply.set_len(names.len());
+    for n in names {
+        ctx.reply.bulk(n);
+    }
     ctx.reply.bulk(b"redirect");
-    ctx.reply.int(-1);
+    ctx.reply.int(ctx.session.redir());
     ctx.reply.bulk(b"prefixes");
-    ctx.reply.array_len(0);
+    match ctx.core.tracking.client(ctx.session.id) {
+        Some(c) => {
+            ctx.reply.array_len(c.prefixes.len());
+            for p in &c.prefixes {
+                ctx.reply.bulk(p);
+            }
+        }
+        None => ctx.reply.array_len(0),
+    }
     Ok(())
 }
 

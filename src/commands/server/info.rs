@@ -120,7 +120,7 @@ fn clients(core: &Core, s: &mut Section) {
         .set("client_recent_max_input_buffer", 0)
         .set("client_recent_max_output_buffer", 0)
         .set("blocked_clients", 0)
-        .set("tracking_clients", 0)
+        .set("tracking_clients", core.tracking.client_count())
         .set("clients_in_timeout_table", 0);
 }
 
@@ -335,9 +335,9 @@ fn stats(core: &Core, s: &mut Section) {
         .set("active_defrag_key_misses", 0)
         .set("total_active_defrag_time", 0)
         .set("current_active_defrag_time", 0)
-        .set("tracking_total_keys", 0)
-        .set("tracking_total_items", 0)
-        .set("tracking_total_prefixes", 0)
+        .set("tracking_total_keys", core.tracking.key_count())
+        .set("tracking_total_items", core.tracking.item_count())
+        .set("tracking_total_prefixes", core.tracking.prefix_count())
         .set("unexpected_error_replies", 0)
         .set("total_error_replies", st.error_replies)
         .set("dump_payload_sanitizations", 0)

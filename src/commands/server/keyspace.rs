@@ -30,6 +30,7 @@ fn flushdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let lazy = flush_mode(ctx, argv)?;
     let db = ctx.db();
     let removed = ctx.core.dbs.flush_db(db, lazy);
+    ctx.core.tracking.flush();
     ctx.core.dbs.dirty = ctx.core.dbs.dirty.saturating_add(removed as u64);
     ctx.propagate(argv.to_vec());
     ctx.reply.ok();
@@ -40,6 +41,7 @@ fn flushdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 fn flushall(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let lazy = flush_mode(ctx, argv)?;
     let removed = ctx.core.dbs.flush_all(lazy);
+    ctx.core.tracking.flush();
     // One more than the keys removed, so even an empty FLUSHALL counts as a change.
     ctx.core.dbs.dirty = ctx
         .core
