@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod evict;
 pub mod info;
 pub mod persist;
 pub mod protocol;

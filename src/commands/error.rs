@@ -51,6 +51,8 @@ pub enum CmdError {
     Static(&'static str),
     /// Any other fully formatted error line (without the leading '-').
     Other(String),
+    /// `OOM command not allowed when used memory > 'maxmemory'.`
+    Oom,
 }
 
 impl CmdError {
@@ -107,6 +109,7 @@ impl fmt::Display for CmdError {
             CmdError::NotPositive => f.write_str("ERR value is out of range, must be positive"),
             CmdError::Static(s) => f.write_str(s),
             CmdError::Other(s) => f.write_str(s),
+            CmdError::Oom => f.write_str("OOM command not allowed when used memory > 'maxmemory'."),
         }
     }
 }

@@ -229,9 +229,8 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         return Ok(());
     }
     let lazy = ctx.core.config.lazyfree_lazy_server_del;
-    ctx.core
-        .dbs
-        .insert_entry(dst, dst_key, crate::db::Entry::new(value, now), when, lazy);
+    let entry = ctx.core.dbs.new_entry(value, now);
+    ctx.core.dbs.insert_entry(dst, dst_key, entry, when, lazy);
     ctx.touched(dst_key);
     ctx.core
         .effects

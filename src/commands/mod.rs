@@ -76,6 +76,8 @@ pub struct Core {
     pub aof: persist_aof::AofState,
     /// Client-side caching: tracked keys, BCAST prefixes, invalidations to deliver.
     pub tracking: crate::tracking::Tracking,
+    /// maxmemory eviction state (pool, pending eviction proc, INFO figures).
+    pub evict: crate::evict::Evictor,
 }
 
 impl Core {
@@ -97,6 +99,7 @@ impl Core {
             start_ms: 0,
             lastsave: 0,
             tracking: crate::tracking::Tracking::new(),
+            evict: crate::evict::Evictor::default(),
         };
         core.sync_config();
         core
@@ -106,6 +109,12 @@ impl Core {
     /// after every CONFIG SET).
     pub fn sync_config(&mut self) {
         self.dbs.lazy_expire = self.config.lazyfree_lazy_expire;
+        let access = crate::evict::access_mode(&self.config);
+        if access != self.dbs.access {
+            // Scores of the old policy mean nothing to the new one.
+            self.evict.pool.clear();
+        }
+        self.dbs.access = access;
         self.effects.notify_classes = self.config.notify_keyspace_events;
         self.latency.tracking = self
             .config
@@ -113,10 +122,18 @@ impl Core {
             .is_none_or(|v| v != b"no");
     }
 
-    /// Turns the keys the db layer expired into their effects: an `expired` event and a
-    /// propagated DEL (UNLINK under lazyfree-lazy-expire). Runs before anything else is
-    /// propagated, so a replica deletes the key before it sees the command that found it gone.
+    /// Turns the keys the db layer evicted and expired into their effects: an `evicted` or
+    /// `expired` event and a propagated DEL (UNLINK under lazyfree-lazy-eviction / -expire).
+    /// Runs before anything else is propagated, so a replica deletes the key before it sees the
+    /// command that found it gone.
     pub fn flush_expired_effects(&mut self) {
+        for (db, key, lazy) in self.dbs.take_evicted() {
+            self.effects
+                .notify(crate::config::NOTIFY_EVICTED, "evicted", db, &key);
+            let verb: &'static [u8] = if lazy { b"UNLINK" } else { b"DEL" };
+            self.effects
+                .propagate(db, vec![Bytes::from_static(verb), key]);
+        }
         let expired = self.dbs.take_expired();
         if expired.is_empty() {
             return;
@@ -297,7 +314,12 @@ pub fn dispatch_at(
         // yet, so what this evicts reaches it ahead of its reply.
         core.tracking.limit(core.config.tracking_table_max_keys);
     }
-    let resolved = resolve(core, session, argv);
+    let resolved = resolve(core, session, argv).and_then(|idx| {
+        if core.config.maxmemory != 0 {
+            oom_check(core, session, idx, now_ms)?;
+        }
+        Ok(idx)
+    });
     // CLIENT CACHING lasts for the next command, or the next transaction (resetClient).
     let keeps_caching = session.multi.is_some()
         || resolved
@@ -316,11 +338,20 @@ pub fn dispatch_at(
             end
         }
         Err(e) => {
-            // A command refused while a transaction is open dooms it (EXECABORT).
-            if let Some(m) = session.multi.as_mut() {
+            let mut line = e.render();
+            let is_exec = argv
+                .first()
+                .is_some_and(|n| n.eq_ignore_ascii_case(b"exec"));
+            if is_exec && session.multi.is_some() {
+                // EXEC refused: the transaction is discarded (execCommandAbort).
+                transactions::reset_transaction(core, session);
+                let mut l = b"EXECABORT Transaction discarded because of: ".to_vec();
+                l.extend_from_slice(&line);
+                line = l;
+            } else if let Some(m) = session.multi.as_mut() {
+                // A command refused while a transaction is open dooms it (EXECABORT).
                 m.aborted = true;
             }
-            let line = e.render();
             core.stats.count_error(&line);
             core.stats.rejected_calls += 1;
             reply.error(&line);
@@ -390,6 +421,44 @@ pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usi
         return Err(reject(&mut core.registry, idx, e));
     }
     Ok(idx)
+}
+
+/// processCommand's maxmemory step: evict, then refuse a DENYOOM command (EXEC counts as one
+/// if a queued command is; inside MULTI every command but EXEC, DISCARD, QUIT and RESET) if
+/// memory is still over the limit. Records the verdict for scripts (server.script_oom).
+///
+/// Runs right after [`resolve`]'s checks (Redis runs it just before the pub/sub context check,
+/// so a RESP2 subscriber sending a write while out of memory gets that error instead of -OOM).
+fn oom_check(core: &mut Core, session: &Session, idx: usize, now: i64) -> Result<(), CmdError> {
+    let Some(spec) = core.registry.entry(idx).map(|e| e.spec) else {
+        return Ok(());
+    };
+    let out_of_memory =
+        crate::evict::out_of_memory(&mut core.dbs, &core.config, &mut core.evict, now);
+    let name = spec.name;
+    let mut deny = spec.flags & spec::CMD_DENYOOM != 0;
+    if name == "exec"
+        && let Some(m) = &session.multi
+    {
+        deny |= m.queued.iter().any(|&(i, _)| {
+            core.registry
+                .entry(i)
+                .is_some_and(|e| e.spec.flags & spec::CMD_DENYOOM != 0)
+        });
+    }
+    if session.multi.is_some() && !matches!(name, "exec" | "discard" | "quit" | "reset") {
+        deny = true;
+    }
+    if out_of_memory && deny {
+        return Err(reject(&mut core.registry, idx, CmdError::Oom));
+    }
+    if matches!(
+        name,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    ) {
+        core.evict.script_oom = out_of_memory;
+    }
+    Ok(())
 }
 
 /// Counts a rejected call of the command at `idx` and passes the error through.

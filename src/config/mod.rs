@@ -421,6 +421,10 @@ pub struct Config {
     pub maxmemory_policy: MaxmemoryPolicy,
     /// `maxmemory-samples`.
     pub maxmemory_samples: u32,
+    /// `maxmemory-eviction-tenacity` (0..100).
+    pub maxmemory_eviction_tenacity: u32,
+    /// `replica-ignore-maxmemory`.
+    pub replica_ignore_maxmemory: bool,
     /// `active-expire-effort` (1..=10).
     pub active_expire_effort: u32,
     /// `lazyfree-lazy-eviction`.
@@ -553,6 +557,8 @@ impl Default for Config {
             maxmemory: 0,
             maxmemory_policy: MaxmemoryPolicy::NoEviction,
             maxmemory_samples: 0,
+            maxmemory_eviction_tenacity: 0,
+            replica_ignore_maxmemory: false,
             active_expire_effort: 0,
             lazyfree_lazy_eviction: false,
             lazyfree_lazy_expire: false,
@@ -1040,6 +1046,8 @@ impl Config {
             _ => MaxmemoryPolicy::NoEviction,
         };
         self.maxmemory_samples = to(self.num("maxmemory-samples"));
+        self.maxmemory_eviction_tenacity = to(self.num("maxmemory-eviction-tenacity"));
+        self.replica_ignore_maxmemory = self.flag("replica-ignore-maxmemory");
         self.active_expire_effort = to(self.num("active-expire-effort"));
         self.lazyfree_lazy_eviction = self.flag("lazyfree-lazy-eviction");
         self.lazyfree_lazy_expire = self.flag("lazyfree-lazy-expire");

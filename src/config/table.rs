@@ -501,11 +501,11 @@ pub(crate) static TABLE: &[Directive] = &[
         .doc("Default channel permissions of new users: allchannels, resetchannels."),
     // Clients and memory.
     uint("maxclients", 1, UINT_MAX, 10000, M).live().doc("Maximum simultaneous clients."),
-    umem("maxmemory", 0, ULLONG_MAX, 0, M).doc("Memory limit in bytes (0 = none)."),
-    enumeration("maxmemory-policy", MAXMEMORY_POLICY, 7, M)
+    umem("maxmemory", 0, ULLONG_MAX, 0, M).live().doc("Memory limit in bytes (0 = none)."),
+    enumeration("maxmemory-policy", MAXMEMORY_POLICY, 7, M).live()
         .doc("Eviction policy when maxmemory is reached."),
-    int("maxmemory-samples", 1, INT_MAX, 5, M).doc("Keys sampled per eviction."),
-    int("maxmemory-eviction-tenacity", 0, 100, 10, M).doc("Eviction effort per command (0-100)."),
+    int("maxmemory-samples", 1, INT_MAX, 5, M).live().doc("Keys sampled per eviction."),
+    int("maxmemory-eviction-tenacity", 0, 100, 10, M).live().doc("Eviction effort per command (0-100)."),
     num("maxmemory-clients", (-100, LONG_MAX, 0), NumFormat::MemoryOrPercent, false, M)
         .doc("Memory limit for all clients together, in bytes or N% of maxmemory."),
     // Lazy freeing.
@@ -643,8 +643,8 @@ pub(crate) static TABLE: &[Directive] = &[
     int("active-defrag-max-scan-fields", 1, LONG_MAX, 1000, M)
         .doc("Fields per step of the main dictionary scan."),
     boolean("jemalloc-bg-thread", true, M).doc("Let jemalloc purge in a background thread."),
-    int("lfu-log-factor", 0, INT_MAX, 10, M).doc("LFU counter logarithm factor."),
-    int("lfu-decay-time", 0, INT_MAX, 1, M).doc("Minutes per LFU counter decay."),
+    int("lfu-log-factor", 0, INT_MAX, 10, M).live().doc("LFU counter logarithm factor."),
+    int("lfu-decay-time", 0, INT_MAX, 1, M).live().doc("Minutes per LFU counter decay."),
     // Hidden testing knobs: CONFIG GET shows them only by exact name.
     boolean("use-exit-on-panic", false, HIDDEN).doc("Exit instead of abort on a panic (testing)."),
     int("rdb-key-save-delay", INT_MIN, INT_MAX, 0, HIDDEN)

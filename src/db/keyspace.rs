@@ -5,6 +5,7 @@
 //! with its 24-bit LRU clock / LFU counter and a flag saying whether the key is in `expires`, so a
 //! read of a key without a TTL never touches the second dict.
 
+use crate::evict::lfu;
 use crate::types::value::Value;
 use crate::util::cbytes::CompactBytes;
 use crate::util::dict::Dict;
@@ -13,6 +14,22 @@ use crate::util::dict::Dict;
 pub const LRU_CLOCK_RESOLUTION: i64 = 1000;
 /// The LRU clock wraps at 24 bits (LRU_CLOCK_MAX).
 pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+/// How entries record accesses: Redis's LRU clock, or the LFU counter under an LFU
+/// maxmemory-policy (the server keeps [`crate::db::Databases::access`] in step with the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// 24-bit LRU clock in seconds.
+    Lru,
+    /// LFU data (16-bit minutes, 8-bit logarithmic counter) with `lfu-log-factor` and
+    /// `lfu-decay-time` (minutes).
+    Lfu {
+        /// `lfu-log-factor`.
+        log_factor: u32,
+        /// `lfu-decay-time` in minutes (0 = never decay).
+        decay_minutes: u32,
+    },
+}
 
 /// A stored value with its access metadata.
 #[derive(Debug, Clone)]
@@ -30,6 +47,34 @@ impl Entry {
             value,
             meta: lru_clock(now_ms),
         }
+    }
+
+    /// A new entry whose access field starts as `access` wants (createObject): the LRU clock
+    /// now, or LFU data with the counter at LFU_INIT_VAL.
+    pub fn with_access(value: Value, now_ms: i64, access: Access) -> Self {
+        let meta = match access {
+            Access::Lru => lru_clock(now_ms),
+            Access::Lfu { .. } => lfu::initial(now_ms),
+        };
+        Entry { value, meta }
+    }
+
+    /// Records an access under `access` (lookupKey): the LRU clock now, or the LFU counter
+    /// decayed and incremented with the uniform draw `r` in [0, 1).
+    pub fn accessed(&mut self, now_ms: i64, access: Access, r: f64) {
+        let data = match access {
+            Access::Lru => lru_clock(now_ms),
+            Access::Lfu {
+                log_factor,
+                decay_minutes,
+            } => lfu::on_access(self.lru(), now_ms, log_factor, decay_minutes, r),
+        };
+        self.meta = (self.meta & EXPIRE_BIT) | data;
+    }
+
+    /// Overwrites the 24 access bits (DEBUG OBJECT-style tooling, OBJECT FREQ tests).
+    pub fn set_access_bits(&mut self, data: u32) {
+        self.meta = (self.meta & EXPIRE_BIT) | (data & LRU_CLOCK_MAX);
     }
 
     /// Whether the key has an expiry time.
@@ -63,16 +108,7 @@ impl Entry {
     /// minutes of the last decrement, 8-bit logarithmic counter): the counter less one per
     /// `decay_minutes` elapsed since then, as Redis's LFUDecrAndReturn.
     pub fn lfu_freq(&self, now_ms: i64, decay_minutes: u32) -> u32 {
-        let ldt = (self.lru() >> 8) & 0xFFFF;
-        let counter = self.lru() & 0xFF;
-        let now_min = ((now_ms / 60_000) as u64 & 0xFFFF) as u32;
-        let elapsed = if now_min >= ldt {
-            now_min - ldt
-        } else {
-            0xFFFF - ldt + now_min
-        };
-        let periods = elapsed.checked_div(decay_minutes).unwrap_or(0);
-        counter.saturating_sub(periods)
+        lfu::decayed(self.lru(), now_ms, decay_minutes)
     }
 
     fn set_expire_flag(&mut self, on: bool) {
@@ -138,18 +174,23 @@ impl Db {
         self.keys.get_mut(key)
     }
 
-    /// Stores a value; returns whether the key existed and the value it replaced.
+    /// Stores a value; returns whether the key existed and the value it replaced. A new key's
+    /// access field starts as `access` wants; an overwritten key keeps its LFU data under LFU
+    /// (dbOverwrite) and gets the LRU clock now otherwise.
     pub fn set(
         &mut self,
         key: &[u8],
         value: Value,
         keep_ttl: bool,
         now_ms: i64,
+        access: Access,
     ) -> (bool, Option<Value>) {
         match self.keys.get_mut(key) {
             Some(e) => {
                 let old = std::mem::replace(&mut e.value, value);
-                e.touch(now_ms);
+                if access == Access::Lru {
+                    e.touch(now_ms);
+                }
                 if !keep_ttl && e.has_expire() {
                     e.set_expire_flag(false);
                     self.expires.remove(key);
@@ -157,8 +198,10 @@ impl Db {
                 (true, Some(old))
             }
             None => {
-                self.keys
-                    .insert(CompactBytes::from(key), Entry::new(value, now_ms));
+                self.keys.insert(
+                    CompactBytes::from(key),
+                    Entry::with_access(value, now_ms, access),
+                );
                 (false, None)
             }
         }
@@ -246,6 +289,38 @@ impl Db {
     /// Every entry (KEYS, SAVE). Visiting all keys is O(n): callers accept that as Redis does.
     pub fn iter(&self) -> impl Iterator<Item = (&CompactBytes, &Entry)> {
         self.keys.iter()
+    }
+
+    /// Calls `f` for up to `n` keys near a random spot of the main dict (dictGetSomeKeys on
+    /// db->dict, for the eviction pool).
+    pub fn sample_keys<'a, R: rand::Rng + ?Sized>(
+        &'a self,
+        n: usize,
+        rng: &mut R,
+        f: impl FnMut(&'a CompactBytes, &'a Entry),
+    ) -> usize {
+        self.keys.sample(n, rng, f)
+    }
+
+    /// Calls `f` for up to `n` volatile keys with their expiry times (dictGetSomeKeys on
+    /// db->expires).
+    pub fn sample_expires<'a, R: rand::Rng + ?Sized>(
+        &'a self,
+        n: usize,
+        rng: &mut R,
+        f: impl FnMut(&'a CompactBytes, &'a i64),
+    ) -> usize {
+        self.expires.sample(n, rng, f)
+    }
+
+    /// A random volatile key (dictGetRandomKey on db->expires, volatile-random).
+    pub fn random_volatile_key<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&CompactBytes> {
+        self.expires.random_entry(rng).map(|(k, _)| k)
+    }
+
+    /// A random key (dictGetRandomKey on db->dict, allkeys-random).
+    pub fn any_random_key<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&CompactBytes> {
+        self.keys.random_entry(rng).map(|(k, _)| k)
     }
 
     /// A random key, fairly enough for RANDOMKEY (Redis's dictGetFairRandomKey).

@@ -16,7 +16,7 @@ pub mod watch;
 
 use bytes::Bytes;
 
-pub use keyspace::{Db, Entry};
+pub use keyspace::{Access, Db, Entry};
 
 use crate::types::value::Value;
 
@@ -49,6 +49,8 @@ pub struct KeyspaceStats {
     pub expire_cycle_cpu_milliseconds: u64,
     /// Values handed to the background thread to free.
     pub lazyfreed_objects: u64,
+    /// Keys removed by maxmemory eviction (INFO evicted_keys).
+    pub evicted_keys: u64,
 }
 
 /// All numbered databases and the effects their operations produced.
@@ -59,12 +61,19 @@ pub struct Databases {
     /// `lazyfree-lazy-expire`: values of expired keys are freed off the loop and the deletion is
     /// propagated as UNLINK rather than DEL. The server keeps this in step with the config.
     pub lazy_expire: bool,
+    /// How lookups record accesses (LRU clock, or LFU counter under an LFU policy); the server
+    /// keeps this in step with maxmemory-policy, lfu-log-factor and lfu-decay-time.
+    pub access: Access,
+    /// State of the xorshift generator behind the LFU increment draws.
+    rng: u64,
     /// Counters for INFO.
     pub stats: KeyspaceStats,
     /// Changes since the last save (Redis's server.dirty).
     pub dirty: u64,
     /// Keys expired since the last drain, as (db, key).
     expired: Vec<(usize, Bytes)>,
+    /// Keys evicted since the last drain, as (db, key, lazily freed).
+    evicted: Vec<(usize, Bytes, bool)>,
     /// Values and whole databases to free off the loop.
     lazy_frees: Vec<Garbage>,
     /// Clients blocked on keys (BLPOP and friends).
@@ -80,9 +89,12 @@ impl Databases {
             dbs: (0..n).map(Db::new).collect(),
             is_replica: false,
             lazy_expire: false,
+            access: Access::Lru,
+            rng: 0x2545_F491_4F6C_DD1D,
             stats: KeyspaceStats::default(),
             dirty: 0,
             expired: Vec::new(),
+            evicted: Vec::new(),
             lazy_frees: Vec::new(),
             blocked: blocking::BlockedKeys::default(),
             watched: watch::WatchedKeys::default(),
@@ -123,8 +135,9 @@ impl Databases {
             self.stats.misses += 1;
             return None;
         }
+        let (access, r) = (self.access, self.draw());
         let e = self.dbs.get_mut(db)?.get_mut(key)?;
-        e.touch(now_ms);
+        e.accessed(now_ms, access, r);
         Some(e)
     }
 
@@ -144,8 +157,9 @@ impl Databases {
         if !self.expire_if_needed(db, key, now_ms) {
             return None;
         }
+        let (access, r) = (self.access, self.draw());
         let e = self.dbs.get_mut(db)?.get_mut(key)?;
-        e.touch(now_ms);
+        e.accessed(now_ms, access, r);
         Some(e)
     }
 
@@ -168,7 +182,7 @@ impl Databases {
         let Some(d) = self.dbs.get_mut(db) else {
             return false;
         };
-        let (existed, old) = d.set(key, value, keep_ttl, now_ms);
+        let (existed, old) = d.set(key, value, keep_ttl, now_ms, self.access);
         if let Some(old) = old {
             self.drop_value(old, false);
         }
@@ -311,6 +325,56 @@ impl Databases {
     /// Drains the keys expired since the last call.
     pub fn take_expired(&mut self) -> Vec<(usize, Bytes)> {
         std::mem::take(&mut self.expired)
+    }
+
+    /// Drains the keys evicted since the last call, as (db, key, freed lazily).
+    pub fn take_evicted(&mut self) -> Vec<(usize, Bytes, bool)> {
+        std::mem::take(&mut self.evicted)
+    }
+
+    /// Whether values are waiting to be handed to the background thread.
+    pub fn has_lazy_frees(&self) -> bool {
+        !self.lazy_frees.is_empty()
+    }
+
+    /// A new entry whose access field starts as the current policy wants (COPY's new object).
+    pub fn new_entry(&self, value: Value, now_ms: i64) -> Entry {
+        Entry::with_access(value, now_ms, self.access)
+    }
+
+    /// Evicts a key for maxmemory (dbSyncDelete / dbAsyncDelete, then signalModifiedKey) and
+    /// records it for the `evicted` event and a propagated DEL or UNLINK. Returns the bytes
+    /// this released or will release: the allocator's delta, plus the size of a value handed
+    /// to the background thread (it is freed after the command, not during the delete).
+    pub fn evict_key(&mut self, db: usize, key: &[u8], lazy: bool) -> Option<usize> {
+        let before = crate::util::alloc::used();
+        let queued = self.lazy_frees.len();
+        if !self.delete(db, key, lazy) {
+            return None;
+        }
+        let mut freed = before.saturating_sub(crate::util::alloc::used());
+        if self.lazy_frees.len() > queued
+            && let Some(Garbage::Value(v)) = self.lazy_frees.last()
+        {
+            freed = freed.saturating_add(v.heap_size());
+        }
+        self.watched.touch(db, key, false);
+        self.stats.evicted_keys += 1;
+        self.evicted.push((db, Bytes::copy_from_slice(key), lazy));
+        Some(freed)
+    }
+
+    /// A uniform draw in [0, 1) from a xorshift generator (the LFU increment's rand()).
+    fn draw(&mut self) -> f64 {
+        if !matches!(self.access, Access::Lfu { .. }) {
+            return 0.0;
+        }
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        (x >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Drains the values waiting to be freed off the loop.

@@ -207,7 +207,7 @@ impl Server {
         tracing::info!("Ready to accept connections");
         let mut events = Events::with_capacity(1024);
         while self.stop.is_none() {
-            let timeout = if self.pending_read.is_empty() {
+            let timeout = if self.pending_read.is_empty() && !self.core.evict.proc_running {
                 self.poll_timeout()
             } else {
                 Duration::ZERO
@@ -772,6 +772,17 @@ impl Server {
         }
     }
 
+    /// Keeps evicting while an eviction cycle ran out of its time budget (Redis's
+    /// evictionTimeProc, a 0 ms timer: one budget-limited cycle per loop turn), and not at all
+    /// while clients are paused.
+    fn evict_proc(&mut self) {
+        self.core.evict.suspended = self.pause.active(unix_ms());
+        if self.core.evict.proc_running {
+            let core = &mut self.core;
+            crate::evict::time_proc(&mut core.dbs, &core.config, &mut core.evict, unix_ms());
+        }
+    }
+
     /// Runs one active expiry cycle unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off.
     fn active_expire(&mut self, kind: CycleKind) {
         if !self.core.debug.active_expire {
@@ -788,6 +799,7 @@ impl Server {
     }
 
     fn before_sleep(&mut self) {
+        self.evict_proc();
         self.resume_paused();
         self.serve_blocked();
         self.resume_unblocked();

@@ -179,6 +179,15 @@ impl Hash {
         self.len() == 0
     }
 
+    /// Buckets of the hashtable encoding, both tables while rehashing (Redis's dictSlots);
+    /// `None` for a listpack (MEMORY USAGE).
+    pub fn table_buckets(&self) -> Option<usize> {
+        match &self.repr {
+            Repr::Listpack(_) => None,
+            Repr::Table(d) => Some(d.bucket_counts().iter().sum()),
+        }
+    }
+
     /// Heap bytes owned.
     pub fn heap_size(&self) -> usize {
         match &self.repr {

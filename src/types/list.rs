@@ -258,6 +258,17 @@ impl List {
         self.len == 0
     }
 
+    /// Per node, head to tail, the bytes of its element allocation as Redis allocates it: the
+    /// listpack, the quicklistLZF (4-byte size + compressed bytes), or the plain element
+    /// (MEMORY USAGE).
+    pub fn node_entry_sizes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.nodes.iter().map(|n| match n {
+            Node::Packed(lp) => lp.bytes(),
+            Node::Lzf { data, .. } => 4 + data.len(),
+            Node::Plain(b) => b.len(),
+        })
+    }
+
     /// Heap bytes owned.
     pub fn heap_size(&self) -> usize {
         let nodes: usize = self.nodes.iter().map(Node::heap_size).sum();

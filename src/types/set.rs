@@ -402,6 +402,15 @@ impl Set {
         self.len() == 0
     }
 
+    /// Buckets of the hashtable encoding, both tables while rehashing (Redis's dictSlots);
+    /// `None` for an intset (MEMORY USAGE).
+    pub fn table_buckets(&self) -> Option<usize> {
+        match &self.repr {
+            Repr::Int(_) => None,
+            Repr::Hash(d) => Some(d.bucket_counts().iter().sum()),
+        }
+    }
+
     /// Heap bytes owned.
     pub fn heap_size(&self) -> usize {
         match &self.repr {

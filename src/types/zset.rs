@@ -288,6 +288,22 @@ impl ZSet {
         self.len() == 0
     }
 
+    /// The listpack of the listpack encoding (MEMORY USAGE).
+    pub fn as_listpack(&self) -> Option<&Listpack> {
+        match &self.repr {
+            Repr::Listpack(lp) => Some(lp),
+            Repr::Skiplist(_) => None,
+        }
+    }
+
+    /// Buckets of the skiplist encoding's dict, both tables while rehashing (dictSlots).
+    pub fn table_buckets(&self) -> Option<usize> {
+        match &self.repr {
+            Repr::Listpack(_) => None,
+            Repr::Skiplist(s) => Some(s.dict.bucket_counts().iter().sum()),
+        }
+    }
+
     /// Heap bytes owned.
     pub fn heap_size(&self) -> usize {
         match &self.repr {

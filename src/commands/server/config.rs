@@ -60,6 +60,8 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ));
     }
     ctx.core.sync_config();
+    let core = &mut *ctx.core;
+    crate::evict::apply_maxmemory(&mut core.dbs, &core.config, &mut core.evict, ctx.now_ms);
     ctx.reply.ok();
     Ok(())
 }
@@ -77,6 +79,7 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> 
 pub(crate) fn reset_stats(core: &mut crate::commands::Core) {
     core.stats = crate::commands::Stats::default();
     core.dbs.stats = Default::default();
+    core.evict.reset_stats();
     for e in core.registry.iter_mut() {
         e.stats = Default::default();
     }

@@ -238,7 +238,10 @@ fn memory(core: &Core, s: &mut Section) {
             format!("{:.2}", ratio(m.rss, m.used)),
         )
         .set("mem_fragmentation_bytes", m.rss as i64 - m.used as i64)
-        .set("mem_not_counted_for_evict", 0)
+        .set(
+            "mem_not_counted_for_evict",
+            crate::evict::not_counted_for_evict(),
+        )
         .set("mem_replication_backlog", 0)
         .set("mem_total_replication_buffers", 0)
         .set("mem_clients_slaves", 0)
@@ -316,10 +319,16 @@ fn stats(core: &Core, s: &mut Section) {
             "expire_cycle_cpu_milliseconds",
             ks.expire_cycle_cpu_milliseconds,
         )
-        .set("evicted_keys", 0)
+        .set("evicted_keys", ks.evicted_keys)
         .set("evicted_clients", 0)
-        .set("total_eviction_exceeded_time", 0)
-        .set("current_eviction_exceeded_time", 0)
+        .set(
+            "total_eviction_exceeded_time",
+            core.evict.total_exceeded_ms(),
+        )
+        .set(
+            "current_eviction_exceeded_time",
+            core.evict.current_exceeded_ms(),
+        )
         .set("keyspace_hits", ks.hits)
         .set("keyspace_misses", ks.misses)
         .set("pubsub_channels", 0)

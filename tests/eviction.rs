@@ -1,0 +1,265 @@
+//! maxmemory against the real binary: each policy filled past its limit (which keys survive),
+//! the -OOM refusal under noeviction, used_memory staying near the limit after every command,
+//! and CONFIG SET maxmemory lowering the limit at run time (evicted incrementally by the loop
+//! while PINGs keep being answered).
+
+mod common;
+
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use redis::{Commands, Connection};
+
+    use super::common::Server;
+
+    const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+    fn info_field(c: &mut Connection, section: &str, field: &str) -> u64 {
+        let text: String = redis::cmd("INFO").arg(section).query(c).unwrap();
+        let prefix = format!("{field}:");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in INFO {section}"))
+    }
+
+    fn used(c: &mut Connection) -> u64 {
+        info_field(c, "memory", "used_memory")
+    }
+
+    /// Sets maxmemory to what is used now plus `headroom` bytes; returns the limit.
+    fn limit_above_current(c: &mut Connection, headroom: u64) -> u64 {
+        let limit = used(c) + headroom;
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("maxmemory")
+            .arg(limit)
+            .query(c)
+            .unwrap();
+        limit
+    }
+
+    fn set_config(c: &mut Connection, name: &str, value: &str) {
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(name)
+            .arg(value)
+            .query(c)
+            .unwrap();
+    }
+
+    fn exists(c: &mut Connection, key: &str) -> bool {
+        c.exists(key).unwrap()
+    }
+
+    #[test]
+    fn noeviction_answers_oom_to_writes_and_serves_reads() {
+        let s = Server::start();
+        let mut c = s.client();
+        let mut raw = s.raw();
+        limit_above_current(&mut c, 1 << 20);
+        let value = "x".repeat(1000);
+        let mut refused = None;
+        for i in 0..5000 {
+            let r = raw.cmd(&["SET", &format!("k{i}"), &value]);
+            if r != b"+OK\r\n" {
+                refused = Some(r);
+                break;
+            }
+        }
+        let r = refused.expect("writes were never refused");
+        assert_eq!(r, format!("-{OOM}\r\n").into_bytes());
+        assert_eq!(raw.cmd(&["GET", "k0"]).len(), 1000 + 9);
+        assert_eq!(raw.cmd(&["DEL", "k0"]), b":1\r\n");
+        assert_eq!(info_field(&mut c, "stats", "evicted_keys"), 0);
+        // Inside MULTI even a read is refused, and EXEC then aborts.
+        assert_eq!(
+            raw.cmd(&["SET", "k1", &"y".repeat(100_000)]),
+            format!("-{OOM}\r\n").as_bytes()
+        );
+        assert_eq!(raw.cmd(&["MULTI"]), b"+OK\r\n");
+        assert_eq!(raw.cmd(&["GET", "k1"]), format!("-{OOM}\r\n").as_bytes());
+        assert_eq!(
+            raw.cmd(&["EXEC"]),
+            b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+        );
+    }
+
+    #[test]
+    fn allkeys_lru_keeps_recently_read_keys() {
+        let s = Server::start_with(&["--maxmemory-policy", "allkeys-lru"]);
+        let mut c = s.client();
+        let value = "v".repeat(500);
+        let limit = limit_above_current(&mut c, 4 << 20);
+        // Fill to about half of the headroom, let a few LRU seconds pass, read the even keys.
+        let n = 3000;
+        let mut p = redis::pipe();
+        for i in 0..n {
+            p.set(format!("old:{i}"), &value).ignore();
+        }
+        let _: () = p.query(&mut c).unwrap();
+        std::thread::sleep(Duration::from_millis(2200));
+        let mut p = redis::pipe();
+        for i in (0..n).step_by(2) {
+            p.get(format!("old:{i}")).ignore();
+        }
+        let _: () = p.query(&mut c).unwrap();
+        // Now write as much again: about half of the old keys must go.
+        for chunk in 0..30 {
+            let mut p = redis::pipe();
+            for i in 0..200 {
+                p.set(format!("new:{chunk}:{i}"), &value).ignore();
+            }
+            let _: () = p.query(&mut c).unwrap();
+        }
+        assert!(used(&mut c) <= limit + 64 * 1024);
+        let evicted = info_field(&mut c, "stats", "evicted_keys");
+        assert!(evicted > 500, "evicted {evicted}");
+        let (mut hot, mut cold) = (0, 0);
+        for i in 0..n {
+            if exists(&mut c, &format!("old:{i}")) {
+                if i % 2 == 0 {
+                    hot += 1;
+                } else {
+                    cold += 1;
+                }
+            }
+        }
+        // Approximated LRU: the untouched half goes first, far more often than the read half.
+        assert!(
+            hot > 2 * cold + 100,
+            "hot survivors {hot}, cold survivors {cold}"
+        );
+    }
+
+    #[test]
+    fn volatile_ttl_evicts_shortest_ttls_and_volatile_policies_spare_persistent_keys() {
+        for policy in [
+            "volatile-ttl",
+            "volatile-lru",
+            "volatile-lfu",
+            "volatile-random",
+        ] {
+            let s = Server::start_with(&["--maxmemory-policy", policy]);
+            let mut c = s.client();
+            let mut raw = s.raw();
+            let value = "v".repeat(500);
+            limit_above_current(&mut c, 3 << 20);
+            let mut p = redis::pipe();
+            for i in 0..2000 {
+                p.set(format!("persist:{i}"), &value).ignore();
+            }
+            for i in 0..2000u64 {
+                p.set_ex(format!("vol:{i}"), &value, 10_000 + i).ignore();
+            }
+            let _: () = p.query(&mut c).unwrap();
+            // Keep writing persistent keys until the policy runs out of volatile ones.
+            let mut refused = false;
+            let mut written = 0;
+            for i in 0..20_000 {
+                let r = raw.cmd(&["SET", &format!("more:{i}"), &value]);
+                if r != b"+OK\r\n" {
+                    assert_eq!(r, format!("-{OOM}\r\n").into_bytes(), "{policy}");
+                    refused = true;
+                    break;
+                }
+                written += 1;
+                if policy == "volatile-ttl" && i == 1000 {
+                    // Part of the way in: the shortest TTLs went first.
+                    let survivors: Vec<u64> = (0..2000)
+                        .filter(|i| exists(&mut c, &format!("vol:{i}")))
+                        .collect();
+                    let gone = 2000 - survivors.len() as u64;
+                    assert!(gone > 100, "{gone} evicted");
+                    let mean = survivors.iter().sum::<u64>() as f64 / survivors.len() as f64;
+                    assert!(
+                        mean > 1000.0 + gone as f64 / 4.0,
+                        "survivor mean index {mean}"
+                    );
+                }
+            }
+            assert!(refused, "{policy}: never ran out of volatile keys");
+            for i in 0..2000 {
+                assert!(
+                    exists(&mut c, &format!("persist:{i}")),
+                    "{policy}: persist:{i} evicted"
+                );
+            }
+            for i in 0..written {
+                assert!(
+                    exists(&mut c, &format!("more:{i}")),
+                    "{policy}: more:{i} evicted"
+                );
+            }
+            let vol = (0..2000)
+                .filter(|i| exists(&mut c, &format!("vol:{i}")))
+                .count();
+            assert_eq!(vol, 0, "{policy}: volatile keys left while refusing writes");
+            assert!(info_field(&mut c, "stats", "evicted_keys") > 0);
+        }
+    }
+
+    #[test]
+    fn used_memory_stays_near_the_limit_after_each_command() {
+        let s = Server::start_with(&["--maxmemory-policy", "allkeys-random"]);
+        let mut c = s.client();
+        let limit = limit_above_current(&mut c, 2 << 20);
+        let value = "r".repeat(2000);
+        for i in 0..4000 {
+            let _: () = c.set(format!("k{i}"), &value).unwrap();
+            if i % 50 == 0 {
+                let u = used(&mut c);
+                assert!(u <= limit + 32 * 1024, "used {u} over limit {limit} at {i}");
+            }
+        }
+        assert!(info_field(&mut c, "stats", "evicted_keys") > 1000);
+        let text: String = redis::cmd("INFO").arg("memory").query(&mut c).unwrap();
+        assert!(text.contains(&format!("maxmemory:{limit}\r\n")));
+        assert!(text.contains("maxmemory_policy:allkeys-random\r\n"));
+        assert!(text.contains("mem_not_counted_for_evict:0\r\n"));
+    }
+
+    #[test]
+    fn lowering_maxmemory_evicts_incrementally_without_blocking() {
+        let s = Server::start_with(&["--maxmemory-policy", "allkeys-lru"]);
+        let mut c = s.client();
+        let value = "z".repeat(100);
+        for chunk in 0..40 {
+            let mut p = redis::pipe();
+            for i in 0..5000 {
+                p.set(format!("k{chunk}:{i}"), &value).ignore();
+            }
+            let _: () = p.query(&mut c).unwrap();
+        }
+        let before = used(&mut c);
+        let base = info_field(&mut c, "memory", "used_memory_startup");
+        let target = base + (before - base) / 4;
+        set_config(&mut c, "maxmemory-eviction-tenacity", "10");
+        let t = Instant::now();
+        set_config(&mut c, "maxmemory", &target.to_string());
+        // The CONFIG SET itself only spends one time-boxed cycle.
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+        let mut pinger = s.raw();
+        let mut worst = Duration::ZERO;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let p = Instant::now();
+            assert_eq!(pinger.cmd(&["PING"]), b"+PONG\r\n");
+            worst = worst.max(p.elapsed());
+            if used(&mut c) <= target || Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(used(&mut c) <= target, "still over the new limit");
+        let keys: u64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+        assert!(keys > 0 && keys < 200_000, "{keys} keys left");
+        assert!(worst < Duration::from_millis(250), "slowest PING {worst:?}");
+        assert_eq!(info_field(&mut c, "stats", "evicted_keys"), 200_000 - keys);
+    }
+}
