@@ -2,7 +2,8 @@
 # Runs carmine's whole test suite: unit, harness, integration and differential tests.
 # The differential tests compare replies with real Redis 7.0, so redis-server must be on PATH;
 # redis-cli's interactive hints are tested under tmux; this script installs what is missing
-# from Debian's packages (root or sudo needed).
+# from Debian's packages (root or sudo needed). Then the real-client suite (tools/node-tests.sh:
+# ioredis, node-redis, connect-redis against carmine; needs node and npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v tmux >/dev/null 2>&1; then
@@ -14,3 +15,4 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v tmux >/dev/null 2>&
 fi
 redis-server --version
 cargo test --all-targets "$@"
+./tools/node-tests.sh
