@@ -33,6 +33,8 @@ MAIN=(
   node-redis-resp3.test.mjs
   node-redis-pubsub.test.mjs
   connect-redis-session.test.mjs
+  node-redis-client-side-cache.test.mjs
+  raw-resp3-tracking.test.mjs
 )
 
 # Files that need features not merged into carmine yet (Lua scripting, streams, client-side
@@ -42,8 +44,6 @@ PENDING=(
   ioredis-streams.test.mjs
   ioredis-lua.test.mjs
   node-redis-scripting.test.mjs
-  node-redis-client-side-cache.test.mjs
-  raw-resp3-tracking.test.mjs
   bullmq-queue.test.mjs
   bullmq-advanced.test.mjs
 )
