@@ -1,6 +1,6 @@
-//! Criterion benchmarks for the sorted set's "skiplist" encoding (a counted B+tree) across sizes: ZADD (a new score
-//! for an existing member, which moves it), ZRANK and a 10-element ZRANGE at a random rank, on
-//! sets of 1,000 to 1,000,000 members. Each should grow with log(n): the time per operation at
+//! Criterion benchmarks for the sorted set's "skiplist" encoding (a counted B+tree here) across
+//! sizes: ZADD (a new score for an existing member, which moves it), ZRANK and a 10-element
+//! ZRANGE at a random rank, on sets of 1,000 to 1,000,000 members. Each should grow with log(n): the time per operation at
 //! 1 M members stays within a small factor of the time at 1 k (cache misses, not element
 //! counts, make up the difference).
 //!
