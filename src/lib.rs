@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod info;
+pub mod persist;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;

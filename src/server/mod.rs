@@ -196,6 +196,12 @@ impl Server {
         for name in self.core.config.not_in_effect() {
             tracing::warn!("Config directive '{name}' is accepted but not in effect yet");
         }
+        if !self.core.config.appendonly
+            && let Err(e) = commands::persist::load_at_startup(&mut self.core, unix_ms())
+        {
+            tracing::warn!("{e}");
+            return 1;
+        }
         crate::util::alloc::mark_startup();
         tracing::info!("Ready to accept connections");
         let mut events = Events::with_capacity(1024);
@@ -839,9 +845,17 @@ impl Server {
         let now = unix_ms();
         if self.shutdown_signal.swap(false, Ordering::SeqCst) {
             tracing::warn!("Received SIGTERM scheduling shutdown...");
-            self.stop = Some(0);
-            return;
+            if commands::persist::shutdown_save(&mut self.core, false, false, now).is_ok() {
+                self.stop = Some(0);
+                return;
+            }
+            tracing::warn!(
+                "SIGTERM received but errors trying to shut down the server, check the logs \
+                 for more information"
+            );
         }
+        // An AOF rewrite child's end is the AOF's business; nothing else forks yet.
+        let _ = commands::persist::cron(&mut self.core, now);
         self.active_expire(CycleKind::Slow);
         for db in self.core.dbs.iter_mut() {
             db.shrink_if_needed();
