@@ -256,14 +256,14 @@ fn restart_with_appendonly_reloads_every_type() {
     assert_eq!(
         files_in(&aofdir),
         [
-            "appendonly.aof.1.base.aof",
+            "appendonly.aof.1.base.rdb",
             "appendonly.aof.1.incr.aof",
             "appendonly.aof.manifest"
         ]
     );
     assert_eq!(
         std::fs::read_to_string(aofdir.join("appendonly.aof.manifest")).unwrap(),
-        "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
     );
     let p = Proc::carmine(&dir, &["--appendonly", "yes"]);
     let mut c = p.raw();
@@ -283,12 +283,12 @@ fn restart_with_appendonly_reloads_every_type() {
     let m = std::fs::read_to_string(aofdir.join("appendonly.aof.manifest")).unwrap();
     assert_eq!(
         m,
-        "file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
     );
     assert_eq!(
         files_in(&aofdir),
         [
-            "appendonly.aof.2.base.aof",
+            "appendonly.aof.2.base.rdb",
             "appendonly.aof.2.incr.aof",
             "appendonly.aof.manifest"
         ]
@@ -341,26 +341,49 @@ fn redis_check_aof_accepts_carmine_s_files() {
 
 #[test]
 fn redis_loads_carmine_s_aof_directory() {
+    for preamble in ["yes", "no"] {
+        redis_loads_carmine_s_aof_directory_with(preamble);
+    }
+}
+
+fn redis_loads_carmine_s_aof_directory_with(preamble: &str) {
     let t = TempDir::new("to-redis");
     let dir = t.sub("data");
-    let p = Proc::carmine(&dir, &["--appendonly", "yes"]);
+    let p = Proc::carmine(
+        &dir,
+        &["--appendonly", "yes", "--aof-use-rdb-preamble", preamble],
+    );
     let mut c = p.raw();
     write_dataset(&mut c);
     let before = read_dataset(&mut c);
+    // A rewrite (forked child) puts the first half in the new base, the rest in an incr file.
+    cmd(&mut c, &["BGREWRITEAOF"]);
+    wait_for_rewrite(&mut c);
+    cmd(&mut c, &["SET", "after", "rewrite"]);
+    let digest = cmd(&mut c, &["DEBUG", "DIGEST"]);
+    assert_eq!(digest.len(), 43, "{digest}");
     p.stop();
     let r = Proc::redis(&dir, &["--appendonly", "yes"]);
     let mut c = r.raw();
+    assert_eq!(cmd(&mut c, &["DEBUG", "DIGEST"]), digest);
+    assert_eq!(cmd(&mut c, &["GETDEL", "after"]), "$7\r\nrewrite\r\n");
     assert_eq!(read_dataset(&mut c), before);
     r.stop();
 }
 
 #[test]
 fn carmine_loads_redis_s_aof_directory() {
+    for preamble in ["yes", "no"] {
+        carmine_loads_redis_s_aof_directory_with(preamble);
+    }
+}
+
+fn carmine_loads_redis_s_aof_directory_with(preamble: &str) {
     let t = TempDir::new("from-redis");
     let dir = t.sub("data");
     let r = Proc::redis(
         &dir,
-        &["--appendonly", "yes", "--aof-use-rdb-preamble", "no"],
+        &["--appendonly", "yes", "--aof-use-rdb-preamble", preamble],
     );
     let mut c = r.raw();
     write_dataset(&mut c);

@@ -16,6 +16,7 @@ pub mod generic;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod persist;
 pub mod persist_aof;
 pub mod pubsub;
 pub mod registry;
@@ -74,6 +75,8 @@ pub struct Core {
     pub debug: server::debug::DebugKnobs,
     /// The append-only file and its rewrite state.
     pub aof: persist_aof::AofState,
+    /// Save state: the fork child, bgsave status, load counters.
+    pub persist: crate::persist::SaveState,
 }
 
 impl Core {
@@ -94,6 +97,7 @@ impl Core {
             run_id,
             start_ms: 0,
             lastsave: 0,
+            persist: crate::persist::SaveState::default(),
         };
         core.sync_config();
         core
@@ -140,6 +144,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     hash::HANDLERS,
     list::HANDLERS,
     persist_aof::HANDLERS,
+    persist::HANDLERS,
     pubsub::HANDLERS,
     server::admin::HANDLERS,
     server::client::HANDLERS,
@@ -354,6 +359,13 @@ pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usi
     if session.multi.is_some() && spec.flags & spec::CMD_NO_MULTI != 0 {
         let e = CmdError::Static("ERR Command not allowed inside a transaction");
         return Err(reject(&mut core.registry, idx, e));
+    }
+    if (spec.flags & spec::CMD_WRITE != 0 || spec.name == "ping") && persist::writes_denied(core) {
+        return Err(reject(
+            &mut core.registry,
+            idx,
+            CmdError::Static(persist::MISCONF),
+        ));
     }
     if let Err(e) = pubsub::subscribed_context_check(session, spec) {
         return Err(reject(&mut core.registry, idx, e));

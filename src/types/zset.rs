@@ -308,6 +308,37 @@ impl ZSet {
         }
     }
 
+    /// The listpack of a listpack-encoded set (the RDB writer copies its bytes).
+    pub(crate) fn as_listpack(&self) -> Option<&Listpack> {
+        match &self.repr {
+            Repr::Listpack(lp) => Some(lp),
+            Repr::Skiplist(_) => None,
+        }
+    }
+
+    /// Adopts a listpack read from an RDB file or RESTORE payload: `None` unless it holds
+    /// member, score pairs with parseable, non-NaN scores and no member twice.
+    pub(crate) fn from_listpack(lp: Listpack) -> Option<ZSet> {
+        if !lp.len().is_multiple_of(2) {
+            return None;
+        }
+        let mut seen = std::collections::HashSet::with_capacity(lp.len() / 2);
+        let mut it = lp.iter();
+        while let Some(m) = it.next() {
+            let s = it.next()?;
+            let score = match s {
+                LpValue::Int(_) => 0.0,
+                LpValue::Str(b) => num::parse_f64_strtod(b)?,
+            };
+            if score.is_nan() || !seen.insert(m.to_vec()) {
+                return None;
+            }
+        }
+        Some(ZSet {
+            repr: Repr::Listpack(lp),
+        })
+    }
+
     /// Converts to the skiplist encoding (no-op if already there).
     pub fn convert_to_skiplist(&mut self) {
         if let Repr::Listpack(v) = &self.repr {
