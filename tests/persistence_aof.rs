@@ -765,3 +765,25 @@ fn incremental_file_matches_redis_byte_for_byte() {
         String::from_utf8_lossy(&redis)
     );
 }
+
+#[test]
+fn a_rewrite_asked_for_during_bgsave_is_scheduled_and_runs_after_it() {
+    let t = TempDir::new("sched");
+    let dir = t.sub("data");
+    let p = Proc::carmine(&dir, &["--appendonly", "yes"]);
+    let mut c = p.raw();
+    assert_eq!(cmd(&mut c, &["DEBUG", "POPULATE", "300000"]), "+OK\r\n");
+    assert_eq!(cmd(&mut c, &["BGSAVE"]), "+Background saving started\r\n");
+    assert_eq!(
+        cmd(&mut c, &["BGREWRITEAOF"]),
+        "+Background append only file rewriting scheduled\r\n"
+    );
+    assert_eq!(info_field(&mut c, "aof_rewrite_scheduled"), "1");
+    wait_for_rewrite(&mut c);
+    assert_eq!(info_field(&mut c, "aof_rewrites"), "1");
+    cmd(&mut c, &["SET", "after", "1"]);
+    p.stop();
+    let p = Proc::carmine(&dir, &["--appendonly", "yes"]);
+    let mut c = p.raw();
+    assert_eq!(cmd(&mut c, &["DBSIZE"]), ":300001\r\n");
+}

@@ -617,6 +617,29 @@ mod propagation_tests {
     }
 
     #[test]
+    fn keys_the_active_cycle_expires_go_out_as_one_del_each() {
+        let mut h = recording();
+        for k in ["a", "b", "c"] {
+            h.run(&["SET", k, "v", "PX", "10"]);
+        }
+        h.take_propagated();
+        let params = crate::db::expire::ExpireParams::from_effort(1);
+        let now = h.now_ms + 100;
+        crate::db::expire::active_expire_cycle(
+            &mut h.core.dbs,
+            crate::db::expire::CycleKind::Slow,
+            &params,
+            10,
+            now,
+        );
+        h.core.flush_expired_effects();
+        h.core.effects.commit_each();
+        let mut p = h.take_propagated();
+        p.sort();
+        assert_eq!(p, ["DEL a", "DEL b", "DEL c"]);
+    }
+
+    #[test]
     fn nothing_is_queued_when_nothing_consumes_propagation() {
         let mut h = Harness::new();
         h.run(&["SET", "k", "1"]);
