@@ -367,6 +367,11 @@ pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usi
             CmdError::Static(persist::MISCONF),
         ));
     }
+    if (spec.flags & spec::CMD_WRITE != 0 || spec.name == "ping")
+        && let Some(e) = persist_aof::write_error(core)
+    {
+        return Err(reject(&mut core.registry, idx, e));
+    }
     if let Err(e) = pubsub::subscribed_context_check(session, spec) {
         return Err(reject(&mut core.registry, idx, e));
     }

@@ -54,6 +54,8 @@ pub struct AofState {
     pub last_rewrite_secs: i64,
     /// When the last fsync was handed out (appendfsync everysec).
     pub last_fsync: Option<Instant>,
+    /// no-appendfsync-on-rewrite, as read by the last flush.
+    pub no_fsync_on_rewrite: bool,
 }
 
 impl Default for AofState {
@@ -68,6 +70,7 @@ impl Default for AofState {
             last_rewrite_ok: true,
             last_rewrite_secs: -1,
             last_fsync: None,
+            no_fsync_on_rewrite: false,
         }
     }
 }
@@ -348,13 +351,33 @@ pub fn feed(core: &mut Core) {
 /// reply leaves before its command is on disk.
 pub fn flush(core: &mut Core) -> Option<File> {
     let policy = core.config.appendfsync;
+    core.aof.no_fsync_on_rewrite = core
+        .config
+        .value("no-appendfsync-on-rewrite")
+        .is_some_and(|v| v == b"yes");
     let state = &mut core.aof;
     let a = state.aof.as_mut()?;
     if a.buf.is_empty() && !a.unsynced {
         return None;
     }
+    let failed_before = !a.last_write_ok;
     if let Err(e) = a.write_buf() {
-        tracing::warn!("Error writing to the AOF file: {e}");
+        if policy == AppendFsync::Always {
+            // The reply of a command that may not be on disk must never leave.
+            tracing::warn!(
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'. \
+                 Exiting..."
+            );
+            std::process::exit(1);
+        }
+        tracing::warn!("Error writing to the AOF file: {}", aof::strerror(&e));
+        return None;
+    }
+    if failed_before {
+        tracing::warn!("AOF write error looks solved, Redis can write again.");
+    }
+    // no-appendfsync-on-rewrite: no fsync while a child writes to the same disk.
+    if state.no_fsync_on_rewrite && core.persist.children.active().is_some() {
         return None;
     }
     match policy {
@@ -663,6 +686,18 @@ pub fn debug_loadaof(core: &mut Core) -> Result<(), String> {
     Ok(())
 }
 
+/// The -MISCONF error write commands (and PING) get while the last AOF write failed, as
+/// Redis's writeCommandsDeniedByDiskError with an AOF error.
+pub fn write_error(core: &Core) -> Option<CmdError> {
+    let a = core.aof.aof.as_ref()?;
+    (!a.last_write_ok).then(|| {
+        CmdError::Other(format!(
+            "MISCONF Errors writing to the AOF file: {}",
+            a.last_write_error
+        ))
+    })
+}
+
 /// Sets the INFO persistence `aof_*` fields (and the extra ones shown while the AOF is on).
 pub fn info(core: &Core, s: &mut crate::info::Section) {
     let st = &core.aof;
@@ -776,7 +811,29 @@ impl ServerOps for LoaderOps {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::testing::Harness;
+    use crate::commands::testing::{Harness, err};
+    use crate::protocol::value::Reply;
+
+    #[test]
+    fn a_failed_aof_write_refuses_writes_and_ping_with_misconf() {
+        let mut h = Harness::new();
+        let mut a = Aof::new(
+            PathBuf::from("/nonexistent"),
+            "appendonly.aof",
+            Manifest::default(),
+        );
+        a.last_write_ok = false;
+        a.last_write_error = "No space left on device".into();
+        h.core.aof.aof = Some(a);
+        let misconf = err("MISCONF Errors writing to the AOF file: No space left on device");
+        assert_eq!(h.run(&["SET", "k", "v"]), misconf);
+        assert_eq!(h.run(&["PING"]), misconf);
+        assert_eq!(h.run(&["GET", "k"]), Reply::Null);
+        if let Some(a) = h.core.aof.aof.as_mut() {
+            a.last_write_ok = true;
+        }
+        assert_eq!(h.run(&["SET", "k", "v"]), Reply::simple("OK"));
+    }
 
     #[test]
     fn commands_base_rebuilds_every_type() {
