@@ -676,17 +676,40 @@ fn incr_after(bin_is_redis: bool, script: &[&str]) -> Vec<u8> {
         Proc::carmine(&dir, &["--appendonly", "yes"])
     };
     let mut c = p.raw();
+    let mut other = p.raw();
     cmd(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     for line in script {
         if let Some(ms) = line.strip_prefix("@sleep ") {
             std::thread::sleep(Duration::from_millis(ms.parse().unwrap()));
             continue;
         }
+        // `@send CMD` sends on a second connection without reading (a command that blocks);
+        // `@recv` reads its reply.
+        if let Some(rest) = line.strip_prefix("@send ") {
+            let words: Vec<&[u8]> = rest.split(' ').map(str::as_bytes).collect();
+            other.send_cmd(&words);
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        }
+        if *line == "@recv" {
+            other.read_reply();
+            continue;
+        }
         let words: Vec<&str> = line.split(' ').collect();
         cmd(&mut c, &words);
     }
     p.stop();
-    std::fs::read(incr_path(&dir)).unwrap()
+    let bytes = std::fs::read(incr_path(&dir)).unwrap();
+    // CARMINE_AOF_DUMP=<dir> keeps both files for a closer look when they differ.
+    if let Some(d) = std::env::var_os("CARMINE_AOF_DUMP") {
+        let name = if bin_is_redis {
+            "redis.aof"
+        } else {
+            "carmine.aof"
+        };
+        let _ = std::fs::write(Path::new(&d).join(name), &bytes);
+    }
+    bytes
 }
 
 #[test]
@@ -746,6 +769,79 @@ fn incremental_file_matches_redis_byte_for_byte() {
         "set e 2",
         "FLUSHALL",
         "SET last 1",
+        "@send BLPOP q 0",
+        "RPUSH q x y",
+        "@recv",
+        "@send BLMOVE q2 dst LEFT RIGHT 0",
+        "LPUSH q2 a",
+        "@recv",
+        "@send BZPOPMIN zq 0",
+        "ZADD zq 1 a 2 b",
+        "@recv",
+        "RPUSH l2 a b c d",
+        "LMPOP 1 l2 LEFT COUNT 2",
+        "LREM l2 1 c",
+        "LINSERT l2 BEFORE d z",
+        "LPUSHX nolist a",
+        "ZADD zs 1 a 2 b 3 c",
+        "ZADD zs INCR 5 a",
+        "ZPOPMIN zs",
+        "ZPOPMAX zs 2",
+        "ZADD zs 1 a 2 b 3 c",
+        "ZMPOP 1 zs MIN COUNT 2",
+        "ZMPOP 1 zs MAX COUNT 5",
+        "@send BZMPOP 0 1 zw MIN COUNT 5",
+        "ZADD zw 1 a 2 b",
+        "@recv",
+        "@send BLMPOP 0 1 lw LEFT COUNT 5",
+        "RPUSH lw 1 2 3",
+        "@recv",
+        "@send BRPOPLPUSH bq bq2 0",
+        "RPUSH bq 1",
+        "@recv",
+        "SADD s1 a b c",
+        "SADD s2 b c d",
+        "SINTERSTORE s3 s1 s2",
+        "SMOVE s1 s2 a",
+        "SREM s1 nope",
+        "GETSET gs 1",
+        "SETNX gs 2",
+        "SETNX gs2 2",
+        "APPEND gs 0",
+        "SETRANGE gs 5 x",
+        "MSET m1 1 m2 2",
+        "MSETNX m1 1 m3 3",
+        "DEL m1 m2 nokey",
+        "UNLINK gs2",
+        "RENAME gs gs3",
+        "COPY gs3 gs4",
+        "MOVE gs4 2",
+        "SWAPDB 0 2",
+        "SELECT 2",
+        "FLUSHDB",
+        "SELECT 0",
+        "EXPIRE gs4 -1",
+        "SET p 1",
+        "PEXPIREAT p 99999999999999",
+        "PERSIST p",
+        "PERSIST p",
+        "INCRBY p 5",
+        "DECR p",
+        "SET p2 1 KEEPTTL",
+        "HSET h2 a 1 b 2",
+        "HDEL h2 a zz",
+        "HSETNX h2 b 3",
+        "HINCRBY h2 b 3",
+        "RPUSH srt 3 1 2",
+        "SORT srt STORE srtd",
+        "LSET srt 0 9",
+        "LTRIM srt 0 1",
+        "RPOPLPUSH srt srt",
+        "ZADD za 1 a 2 b",
+        "ZADD zb 1 a 3 c",
+        "ZUNIONSTORE zc 2 za zb",
+        "ZREMRANGEBYSCORE zc 0 1",
+        "ZINCRBY zc 1 b",
     ];
     let redis = incr_after(true, &script);
     let carmine = incr_after(false, &script);
