@@ -82,6 +82,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--tests", default="ping_mbulk,set,get,incr,mset")
     ap.add_argument("--ports", default="7181,7182", help="redis,carmine")
+    ap.add_argument("--server-args", default="",
+                    help="extra directives for both servers, e.g. '--appendonly yes'")
     a = ap.parse_args()
     if not os.access(a.carmine, os.X_OK):
         sys.exit(f"no carmine binary at {a.carmine}: run `cargo build --release` first")
@@ -94,8 +96,9 @@ def main():
     workdir = tempfile.mkdtemp(prefix="carmine-bench-")
     servers = {}
     try:
-        servers["redis"] = (start("redis", a.redis, rport, workdir), rport)
-        servers["carmine"] = (start("carmine", a.carmine, cport, workdir), cport)
+        extra = a.server_args.split()
+        servers["redis"] = (start("redis", a.redis, rport, workdir, extra), rport)
+        servers["carmine"] = (start("carmine", a.carmine, cport, workdir, extra), cport)
         results = {}  # (test, pipeline) -> {"carmine": [..], "redis": [..]}
         for test in tests:
             for pl in pipelines:

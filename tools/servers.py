@@ -23,12 +23,14 @@ def wait_ready(port, proc, timeout=10.0):
     return False
 
 
-def start(kind, binary, port, workdir):
+def start(kind, binary, port, workdir, extra=()):
     d = os.path.join(workdir, kind)
     os.makedirs(d, exist_ok=True)
     args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", d]
     if kind == "redis":
         args += ["--appendonly", "no"]
+    # Extra directives go to both servers, last, so they override the defaults above.
+    args += list(extra)
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not wait_ready(port, proc):
         proc.kill()

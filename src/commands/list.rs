@@ -449,7 +449,8 @@ fn blmove_generic(
 ) -> Result<(), CmdError> {
     let (src, dst) = (arg(argv, 1), arg(argv, 2));
     if lmove_generic(ctx, src, dst, from, to)? {
-        let word = |e: End| Bytes::from_static(if e == End::Head { b"LEFT" } else { b"RIGHT" });
+        // Lowercase, as Redis's shared.left / shared.right (checked on redis-server 7.0.15).
+        let word = |e: End| Bytes::from_static(if e == End::Head { b"left" } else { b"right" });
         let (s, d) = (Bytes::copy_from_slice(src), Bytes::copy_from_slice(dst));
         let argv = if argv.len() == 4 {
             vec![Bytes::from_static(b"RPOPLPUSH"), s, d]

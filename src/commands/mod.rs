@@ -16,6 +16,7 @@ pub mod generic;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod persist;
 pub mod persist_aof;
 pub mod pubsub;
 pub mod registry;
@@ -78,6 +79,8 @@ pub struct Core {
     pub tracking: crate::tracking::Tracking,
     /// maxmemory eviction state (pool, pending eviction proc, INFO figures).
     pub evict: crate::evict::Evictor,
+    /// Save state: the fork child, bgsave status, load counters.
+    pub persist: crate::persist::SaveState,
 }
 
 impl Core {
@@ -100,6 +103,7 @@ impl Core {
             lastsave: 0,
             tracking: crate::tracking::Tracking::new(),
             evict: crate::evict::Evictor::default(),
+            persist: crate::persist::SaveState::default(),
         };
         core.sync_config();
         core
@@ -163,6 +167,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     hash::HANDLERS,
     list::HANDLERS,
     persist_aof::HANDLERS,
+    persist::HANDLERS,
     pubsub::HANDLERS,
     server::admin::HANDLERS,
     server::client::HANDLERS,
@@ -415,6 +420,18 @@ pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usi
     }
     if session.multi.is_some() && spec.flags & spec::CMD_NO_MULTI != 0 {
         let e = CmdError::Static("ERR Command not allowed inside a transaction");
+        return Err(reject(&mut core.registry, idx, e));
+    }
+    if (spec.flags & spec::CMD_WRITE != 0 || spec.name == "ping") && persist::writes_denied(core) {
+        return Err(reject(
+            &mut core.registry,
+            idx,
+            CmdError::Static(persist::MISCONF),
+        ));
+    }
+    if (spec.flags & spec::CMD_WRITE != 0 || spec.name == "ping")
+        && let Some(e) = persist_aof::write_error(core)
+    {
         return Err(reject(&mut core.registry, idx, e));
     }
     if let Err(e) = pubsub::subscribed_context_check(session, spec) {
@@ -745,6 +762,29 @@ mod propagation_tests {
             h.take_propagated(),
             ["SET k 1", "PEXPIREAT k 1100000", "SET f 1.5 KEEPTTL"]
         );
+    }
+
+    #[test]
+    fn keys_the_active_cycle_expires_go_out_as_one_del_each() {
+        let mut h = recording();
+        for k in ["a", "b", "c"] {
+            h.run(&["SET", k, "v", "PX", "10"]);
+        }
+        h.take_propagated();
+        let params = crate::db::expire::ExpireParams::from_effort(1);
+        let now = h.now_ms + 100;
+        crate::db::expire::active_expire_cycle(
+            &mut h.core.dbs,
+            crate::db::expire::CycleKind::Slow,
+            &params,
+            10,
+            now,
+        );
+        h.core.flush_expired_effects();
+        h.core.effects.commit_each();
+        let mut p = h.take_propagated();
+        p.sort();
+        assert_eq!(p, ["DEL a", "DEL b", "DEL c"]);
     }
 
     #[test]

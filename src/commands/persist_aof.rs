@@ -22,7 +22,11 @@ use bytes::Bytes;
 use super::ctx::{ClientInfo, ShutdownOpts, flags};
 use super::{CmdError, Core, Ctx, Handler, ServerOps, Session, dispatch};
 use crate::config::AppendFsync;
+use crate::db::Databases;
 use crate::persist::aof::{self, Aof, CommandReader, Manifest, ReadError};
+use crate::persist::child::{ChildKind, Finished};
+use crate::persist::rdb::load::{LoadOptions, load_dataset};
+use crate::persist::rdb::write::{SaveOptions, write_dataset};
 use crate::protocol::reply::ReplySink;
 use crate::protocol::value::ValueSink;
 
@@ -50,6 +54,8 @@ pub struct AofState {
     pub last_rewrite_secs: i64,
     /// When the last fsync was handed out (appendfsync everysec).
     pub last_fsync: Option<Instant>,
+    /// no-appendfsync-on-rewrite, as read by the last flush.
+    pub no_fsync_on_rewrite: bool,
 }
 
 impl Default for AofState {
@@ -64,6 +70,7 @@ impl Default for AofState {
             last_rewrite_ok: true,
             last_rewrite_secs: -1,
             last_fsync: None,
+            no_fsync_on_rewrite: false,
         }
     }
 }
@@ -97,7 +104,7 @@ pub fn start(core: &mut Core) -> Result<(), String> {
     if a.manifest.base.is_none() && a.manifest.incrs.is_empty() {
         let rdb = base_is_rdb(core);
         let name = a.manifest.new_base(&filename, rdb);
-        write_base_file(core, &a.path(&name), rdb)
+        write_base_file(&core.dbs, &base_options(core), &a.path(&name), rdb)
             .map_err(|e| format!("Can't create AOF base file {name}: {e}"))?;
         tracing::info!("Creating AOF base file {name} on server start");
     }
@@ -269,38 +276,72 @@ fn load_file(core: &mut Core, path: &Path, name: &str, last: bool) -> Result<(),
 }
 
 /// Loads the RDB at the start of an AOF file; returns where the commands after it begin.
-fn load_rdb_preamble(_core: &mut Core, _data: &Bytes, name: &str) -> Result<usize, String> {
-    Err(format!(
-        "Bad file format reading the append only file {name}: RDB preambles are not readable \
-         by this build"
-    ))
+fn load_rdb_preamble(core: &mut Core, data: &Bytes, name: &str) -> Result<usize, String> {
+    tracing::info!("Reading RDB base file on AOF loading...");
+    let opts = LoadOptions::from_config(&core.config, crate::server::unix_ms());
+    let mut rest: &[u8] = data;
+    match load_dataset(&mut rest, &mut core.dbs, &opts) {
+        Ok(info) => {
+            if let Some(v) = &info.redis_ver {
+                tracing::info!("Loading RDB produced by version {v}");
+            }
+            tracing::info!(
+                "Done loading RDB, keys loaded: {}, keys expired: {}.",
+                info.keys,
+                info.expired_skipped
+            );
+            Ok(data.len() - rest.len())
+        }
+        Err(e) => {
+            tracing::warn!("{e}");
+            Err(format!(
+                "Error reading the RDB base file {name}, AOF loading aborted"
+            ))
+        }
+    }
 }
 
-/// Whether new base files are RDB snapshots (aof-use-rdb-preamble, when RDB writing exists).
-fn base_is_rdb(_core: &Core) -> bool {
-    false
+/// Whether new base files are RDB snapshots (aof-use-rdb-preamble).
+fn base_is_rdb(core: &Core) -> bool {
+    core.config.aof_use_rdb_preamble
 }
 
-/// Writes a base file for the current dataset to `path` and fsyncs it.
-fn write_base_file(core: &Core, path: &Path, rdb: bool) -> io::Result<()> {
-    let _ = rdb;
+/// Writes a base file for `dbs` to `path` (an RDB with the `aof-base` aux field, or commands)
+/// and fsyncs it.
+fn write_base_file(dbs: &Databases, opts: &SaveOptions, path: &Path, rdb: bool) -> io::Result<()> {
     let f = File::create(path)?;
-    let mut w = BufWriter::with_capacity(64 * 1024, f);
-    aof::write_commands_base(&core.dbs, &mut w)?;
+    let w = BufWriter::with_capacity(64 * 1024, f);
+    let w = if rdb {
+        write_dataset(w, dbs, opts)?
+    } else {
+        let mut w = w;
+        aof::write_commands_base(dbs, &mut w)?;
+        w
+    };
     let f = w.into_inner().map_err(|e| e.into_error())?;
     f.sync_all()
+}
+
+/// Save options for a base file written now.
+fn base_options(core: &Core) -> SaveOptions {
+    let mut opts = SaveOptions::from_config(&core.config, crate::server::unix_ms());
+    opts.aof_base = true;
+    opts
 }
 
 /// Appends the commands propagated since the last call to the AOF buffer (drops them when the
 /// AOF is off).
 pub fn feed(core: &mut Core) {
+    // Turned on but its first rewrite has not started (another child runs): the base it will
+    // write holds these changes, so nothing is buffered (Redis's AOF_WAIT_REWRITE).
+    let waiting = core.aof.wait_rewrite && core.aof.rewrite.is_none();
     match core.aof.aof.as_mut() {
-        Some(a) => {
+        Some(a) if !waiting => {
             for (db, argv) in core.effects.propagated.drain(..) {
                 a.feed(db, &argv);
             }
         }
-        None => core.effects.propagated.clear(),
+        _ => core.effects.propagated.clear(),
     }
 }
 
@@ -310,13 +351,33 @@ pub fn feed(core: &mut Core) {
 /// reply leaves before its command is on disk.
 pub fn flush(core: &mut Core) -> Option<File> {
     let policy = core.config.appendfsync;
+    core.aof.no_fsync_on_rewrite = core
+        .config
+        .value("no-appendfsync-on-rewrite")
+        .is_some_and(|v| v == b"yes");
     let state = &mut core.aof;
     let a = state.aof.as_mut()?;
     if a.buf.is_empty() && !a.unsynced {
         return None;
     }
+    let failed_before = !a.last_write_ok;
     if let Err(e) = a.write_buf() {
-        tracing::warn!("Error writing to the AOF file: {e}");
+        if policy == AppendFsync::Always {
+            // The reply of a command that may not be on disk must never leave.
+            tracing::warn!(
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'. \
+                 Exiting..."
+            );
+            std::process::exit(1);
+        }
+        tracing::warn!("Error writing to the AOF file: {}", aof::strerror(&e));
+        return None;
+    }
+    if failed_before {
+        tracing::warn!("AOF write error looks solved, Redis can write again.");
+    }
+    // no-appendfsync-on-rewrite: no fsync while a child writes to the same disk.
+    if state.no_fsync_on_rewrite && core.persist.children.active().is_some() {
         return None;
     }
     match policy {
@@ -351,6 +412,9 @@ pub fn flush(core: &mut Core) -> Option<File> {
 /// automatic one when the file grew past auto-aof-rewrite-percentage (and -min-size).
 pub fn cron(core: &mut Core) {
     if core.aof.rewrite.is_some() {
+        return;
+    }
+    if core.persist.children.active().is_some() {
         return;
     }
     if core.aof.rewrite_scheduled {
@@ -395,6 +459,9 @@ pub fn start_rewrite(core: &mut Core) -> Result<(), String> {
     if core.aof.rewrite.is_some() {
         return Err("Background append only file rewriting already in progress".into());
     }
+    if core.persist.children.active().is_some() {
+        return Err("Can't rewrite append only file in background: another child runs".into());
+    }
     let filename = core.config.appendfilename.clone();
     let dir = PathBuf::from(&core.config.appenddirname);
     fs::create_dir_all(&dir).map_err(|e| format!("Can't create AOF directory: {e}"))?;
@@ -418,28 +485,55 @@ pub fn start_rewrite(core: &mut Core) -> Result<(), String> {
         }
     }
     let rdb = base_is_rdb(core);
-    let temp = format!("temp-rewriteaof-bg-{}.aof", std::process::id());
-    let job = Rewrite {
-        started: Instant::now(),
-        temp: temp.clone(),
-        rdb,
-    };
-    core.aof.rewrite = Some(job);
-    tracing::info!(
-        "Background append only file rewriting started by pid {}",
-        std::process::id()
-    );
-    // The base is written here, from the dataset as it is at this point (a fork child's
-    // snapshot once the fork machinery is merged).
-    let ok = match write_base_file(core, &dir.join(&temp), rdb) {
-        Ok(()) => true,
+    let opts = base_options(core);
+    let dbs = &core.dbs;
+    let temp_of = |pid: u32| format!("temp-rewriteaof-bg-{pid}.aof");
+    let res = core.persist.children.spawn(ChildKind::Aof, || {
+        let path = dir.join(temp_of(std::process::id()));
+        write_base_file(dbs, &opts, &path, rdb).is_ok()
+    });
+    let pid = match res {
+        Ok(pid) => pid,
         Err(e) => {
-            tracing::warn!("Error writing the AOF base file: {e}");
-            false
+            core.aof.last_rewrite_ok = false;
+            core.aof.consecutive_failures += 1;
+            return Err(format!(
+                "Can't rewrite append only file in background: fork: {e}"
+            ));
         }
     };
-    rewrite_done(core, ok);
+    core.aof.rewrite = Some(Rewrite {
+        started: Instant::now(),
+        temp: temp_of(u32::try_from(pid).unwrap_or(0)),
+        rdb,
+    });
+    tracing::info!("Background append only file rewriting started by pid {pid}");
     Ok(())
+}
+
+/// Handles the end of the rewrite child (reaped by the persistence cron).
+pub fn child_done(core: &mut Core, f: &Finished) {
+    if f.ok() {
+        rewrite_done(core, true);
+        return;
+    }
+    match f.signal {
+        Some(sig) => tracing::warn!("Background AOF rewrite terminated by signal {sig}"),
+        None => tracing::warn!("Background AOF rewrite signal handler took too long"),
+    }
+    rewrite_done(core, false);
+}
+
+/// Stops a running rewrite child (SHUTDOWN, CONFIG SET appendonly no) and removes its file.
+pub fn kill_rewrite(core: &mut Core) {
+    if core.persist.children.active() != Some(ChildKind::Aof) {
+        return;
+    }
+    let _ = core.persist.children.kill();
+    if let Some(job) = core.aof.rewrite.take() {
+        let _ = fs::remove_file(Path::new(&core.config.appenddirname).join(job.temp));
+        tracing::info!("Killing running AOF rewrite child");
+    }
 }
 
 /// Finishes a rewrite: on success the new base replaces the old one in the manifest, the
@@ -540,6 +634,7 @@ pub fn set_enabled(core: &mut Core, on: bool) -> Result<(), String> {
         return Ok(());
     }
     if !on {
+        kill_rewrite(core);
         if let Some(mut a) = core.aof.aof.take() {
             let _ = a.write_buf();
             let _ = a.fsync();
@@ -555,6 +650,14 @@ pub fn set_enabled(core: &mut Core, on: bool) -> Result<(), String> {
     core.aof.aof = Some(Aof::new(dir, &filename, manifest));
     core.aof.wait_rewrite = true;
     core.effects.propagating = true;
+    if core.persist.children.active().is_some() {
+        core.aof.rewrite_scheduled = true;
+        tracing::warn!(
+            "AOF was enabled but there is already another background operation. An AOF \
+             background was scheduled to start when possible."
+        );
+        return Ok(());
+    }
     if let Err(e) = start_rewrite(core) {
         core.aof.aof = None;
         core.aof.wait_rewrite = false;
@@ -581,6 +684,18 @@ pub fn debug_loadaof(core: &mut Core) -> Result<(), String> {
     load(core, &dir, &manifest)?;
     tracing::warn!("Append Only File loaded by DEBUG LOADAOF");
     Ok(())
+}
+
+/// The -MISCONF error write commands (and PING) get while the last AOF write failed, as
+/// Redis's writeCommandsDeniedByDiskError with an AOF error.
+pub fn write_error(core: &Core) -> Option<CmdError> {
+    let a = core.aof.aof.as_ref()?;
+    (!a.last_write_ok).then(|| {
+        CmdError::Other(format!(
+            "MISCONF Errors writing to the AOF file: {}",
+            a.last_write_error
+        ))
+    })
 }
 
 /// Sets the INFO persistence `aof_*` fields (and the extra ones shown while the AOF is on).
@@ -625,7 +740,7 @@ fn bgrewriteaof(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
             "ERR Background append only file rewriting already in progress",
         ));
     }
-    if ctx.session.has(flags::IN_EXEC) {
+    if ctx.session.has(flags::IN_EXEC) || ctx.core.persist.children.active().is_some() {
         ctx.core.aof.rewrite_scheduled = true;
         ctx.reply
             .simple(b"Background append only file rewriting scheduled");
@@ -696,7 +811,29 @@ impl ServerOps for LoaderOps {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::testing::Harness;
+    use crate::commands::testing::{Harness, err};
+    use crate::protocol::value::Reply;
+
+    #[test]
+    fn a_failed_aof_write_refuses_writes_and_ping_with_misconf() {
+        let mut h = Harness::new();
+        let mut a = Aof::new(
+            PathBuf::from("/nonexistent"),
+            "appendonly.aof",
+            Manifest::default(),
+        );
+        a.last_write_ok = false;
+        a.last_write_error = "No space left on device".into();
+        h.core.aof.aof = Some(a);
+        let misconf = err("MISCONF Errors writing to the AOF file: No space left on device");
+        assert_eq!(h.run(&["SET", "k", "v"]), misconf);
+        assert_eq!(h.run(&["PING"]), misconf);
+        assert_eq!(h.run(&["GET", "k"]), Reply::Null);
+        if let Some(a) = h.core.aof.aof.as_mut() {
+            a.last_write_ok = true;
+        }
+        assert_eq!(h.run(&["SET", "k", "v"]), Reply::simple("OK"));
+    }
 
     #[test]
     fn commands_base_rebuilds_every_type() {

@@ -943,15 +943,42 @@ pub(crate) fn parse_zmpop(
 
 fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (keys, max, count) = parse_zmpop(argv, 1)?;
+    zmpop_generic(ctx, keys, max, count)
+}
+
+/// ZMPOP / BZMPOP once a key is known to hold members: pops and propagates
+/// `ZPOPMIN|ZPOPMAX key <members popped>` (as redis-server 7.0.15 does).
+fn zmpop_generic(ctx: &mut Ctx<'_>, keys: &[Bytes], max: bool, count: i64) -> Result<(), CmdError> {
+    let db = ctx.db();
+    let cards: Vec<usize> = keys
+        .iter()
+        .map(|k| match ctx.core.dbs.db(db).and_then(|d| d.get(k)) {
+            Some(e) => match &e.value {
+                crate::types::value::Value::ZSet(z) => z.len(),
+                _ => 0,
+            },
+            None => 0,
+        })
+        .collect();
     if let Some(key) = pop_generic(ctx, keys, max, true, Some(count), true, true)? {
-        let name = if max { "zpopmax" } else { "zpopmin" };
+        let card = keys
+            .iter()
+            .position(|k| *k == key)
+            .and_then(|i| cards.get(i).copied())
+            .unwrap_or(0);
+        let popped = usize::try_from(count).unwrap_or(usize::MAX).min(card);
         ctx.propagate(vec![
-            Bytes::from_static(name.as_bytes()),
+            Bytes::from_static(pop_word(max)),
             key,
-            Bytes::from(count.to_string()),
+            Bytes::from(popped.to_string()),
         ]);
     }
     Ok(())
+}
+
+/// The command a pop replicates as.
+fn pop_word(max: bool) -> &'static [u8] {
+    if max { b"ZPOPMAX" } else { b"ZPOPMIN" }
 }
 
 /// BZPOPMIN key [key ...] timeout: ZPOPMIN of the first non-empty key as [key, member, score],
@@ -976,8 +1003,7 @@ fn bzpop_minmax(ctx: &mut Ctx<'_>, argv: &[Bytes], max: bool) -> Result<(), CmdE
     }
     if let Some(key) = pop_generic(ctx, keys, max, true, None, false, true)? {
         // Served at once or on wake-up: replicas and the AOF see the non-blocking pop.
-        let name: &'static [u8] = if max { b"zpopmax" } else { b"zpopmin" };
-        ctx.propagate(vec![Bytes::from_static(name), key]);
+        ctx.propagate(vec![Bytes::from_static(pop_word(max)), key]);
     }
     Ok(())
 }
@@ -990,14 +1016,7 @@ fn bzmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.block_or_timeout(keys, deadline);
         return Ok(());
     }
-    if let Some(key) = pop_generic(ctx, keys, max, true, Some(count), true, true)? {
-        let name: &'static [u8] = if max { b"zpopmax" } else { b"zpopmin" };
-        ctx.propagate(vec![
-            Bytes::from_static(name),
-            key,
-            Bytes::from(count.to_string()),
-        ]);
-    }
+    zmpop_generic(ctx, keys, max, count)?;
     Ok(())
 }
 

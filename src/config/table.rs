@@ -538,7 +538,7 @@ pub(crate) static TABLE: &[Directive] = &[
     string("appenddirname", "appendonlydir", IMMUTABLE).live().check(check_aof_dirname)
         .doc("Directory of AOF files (inside dir)."),
     enumeration("appendfsync", APPENDFSYNC, 0, M).live().doc("fsync policy: always, everysec, no."),
-    boolean("no-appendfsync-on-rewrite", false, M).doc("Skip fsync while a rewrite or save runs."),
+    boolean("no-appendfsync-on-rewrite", false, M).live().doc("Skip fsync while a rewrite or save runs."),
     int("auto-aof-rewrite-percentage", 0, INT_MAX, 100, M).live()
         .doc("Rewrite when the AOF grew by this percentage."),
     mem("auto-aof-rewrite-min-size", 0, LONG_MAX, 64 * 1024 * 1024, M).live()

@@ -111,6 +111,24 @@ impl Entry {
         lfu::decayed(self.lru(), now_ms, decay_minutes)
     }
 
+    /// Sets the access clock to `idle_secs` before `now_ms` (RESTORE IDLETIME, RDB IDLE opcode;
+    /// Redis's objectSetLRUOrLFU: an underflowing clock lands half a period in the future).
+    pub fn set_idle(&mut self, idle_secs: u64, now_ms: i64) {
+        let clock = i64::from(lru_clock(now_ms));
+        let idle = i64::try_from(idle_secs).unwrap_or(i64::MAX);
+        let mut abs = clock.saturating_sub(idle);
+        if abs < 0 {
+            abs = (clock + i64::from(LRU_CLOCK_MAX / 2)) % i64::from(LRU_CLOCK_MAX);
+        }
+        self.meta = (self.meta & EXPIRE_BIT) | (abs as u32 & LRU_CLOCK_MAX);
+    }
+
+    /// Sets the LFU data to counter `freq` as of now (RESTORE FREQ, RDB FREQ opcode).
+    pub fn set_lfu(&mut self, freq: u8, now_ms: i64) {
+        let minutes = ((now_ms / 60_000) as u64 & 0xFFFF) as u32;
+        self.meta = (self.meta & EXPIRE_BIT) | (minutes << 8) | u32::from(freq);
+    }
+
     fn set_expire_flag(&mut self, on: bool) {
         if on {
             self.meta |= EXPIRE_BIT;

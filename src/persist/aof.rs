@@ -282,6 +282,11 @@ pub struct Aof {
     pub rewrite_base_size: u64,
     /// Whether the last write succeeded (aof_last_write_status).
     pub last_write_ok: bool,
+    /// Why the last write failed (strerror text, for -MISCONF).
+    pub last_write_error: String,
+    /// Length of the incremental file up to the last whole write (a failed write is cut back
+    /// to it, so a retry never duplicates a partly written command).
+    incr_size: u64,
     /// Bytes written and not yet fsynced.
     pub unsynced: bool,
 }
@@ -300,6 +305,8 @@ impl Aof {
             base_size: 0,
             rewrite_base_size: 0,
             last_write_ok: true,
+            last_write_error: String::new(),
+            incr_size: 0,
             unsynced: false,
         }
     }
@@ -328,6 +335,7 @@ impl Aof {
             .create(true)
             .append(true)
             .open(self.dir.join(name))?;
+        self.incr_size = f.metadata()?.len();
         self.file = Some(f);
         self.selected_db = None;
         Ok(())
@@ -345,13 +353,18 @@ impl Aof {
         match f.write_all(&self.buf) {
             Ok(()) => {
                 self.current_size += self.buf.len() as u64;
+                self.incr_size += self.buf.len() as u64;
                 self.buf.clear();
                 self.last_write_ok = true;
                 self.unsynced = true;
                 Ok(())
             }
             Err(e) => {
+                // Cut a partial write back off, as Redis's flushAppendOnlyFile does; the whole
+                // buffer is written again next time.
+                let _ = f.set_len(self.incr_size);
                 self.last_write_ok = false;
+                self.last_write_error = strerror(&e);
                 Err(e)
             }
         }
@@ -386,6 +399,15 @@ impl Aof {
         let size = |f: &AofFile| fs::metadata(self.dir.join(&f.name)).map_or(0, |m| m.len());
         self.base_size = self.manifest.base.as_ref().map_or(0, size);
         self.current_size = self.base_size + self.manifest.incrs.iter().map(size).sum::<u64>();
+    }
+}
+
+/// An I/O error's text as C's strerror words it (without Rust's " (os error N)" suffix).
+pub fn strerror(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s.get(..i).unwrap_or_default().to_string(),
+        None => s,
     }
 }
 
@@ -747,6 +769,26 @@ mod tests {
         assert_eq!(r.next_command(), Some(Err(ReadError::BadFormat)));
         let mut r = CommandReader::new(Bytes::from_static(b"*1\r\n$3\r\nabcXY"), 0);
         assert_eq!(r.next_command(), Some(Err(ReadError::BadFormat)));
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_buffer_and_reports_strerror() {
+        let dir = std::env::temp_dir().join(format!("carmine-aof-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("x.incr.aof"), b"").unwrap();
+        let mut a = Aof::new(dir.clone(), "x", Manifest::default());
+        a.file = Some(File::open(dir.join("x.incr.aof")).unwrap());
+        a.feed(0, &[Bytes::from_static(b"SET")]);
+        let len = a.buf.len();
+        assert!(a.write_buf().is_err());
+        assert!(!a.last_write_ok);
+        assert_eq!(a.last_write_error, "Bad file descriptor");
+        assert_eq!(a.buf.len(), len);
+        a.open_incr("x.incr.aof").unwrap();
+        a.write_buf().unwrap();
+        assert!(a.last_write_ok);
+        assert_eq!(std::fs::read(dir.join("x.incr.aof")).unwrap().len(), len);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -1,4 +1,115 @@
-//! Persistence: the append-only file ([`aof`]); the RDB format and fork children live here too
-//! (the RDB engineer's modules, merged separately).
+//! Persistence: the append-only file ([`aof`]), the RDB format ([`rdb`]), fork children for background saves ([`child`]), the
+//! dataset digest ([`digest`]), and the save state the server keeps between saves
+//! ([`SaveState`]) with the file-level save and load ([`save_file`], [`load_file`]).
+//!
+//! Files are written as Redis writes them: into `temp-<pid>.rdb` in the working directory (the
+//! server `chdir`s to `dir`), flushed and fsynced, then renamed over `dbfilename`, so a crash
+//! mid-save never leaves a half-written `dump.rdb`. The commands (SAVE, BGSAVE, DUMP, RESTORE,
+//! ...) and the cron hooks live in `commands::persist`.
 
 pub mod aof;
+pub mod child;
+pub mod digest;
+pub mod rdb;
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::db::Databases;
+use rdb::load::{LoadInfo, LoadOptions, RdbError};
+use rdb::write::SaveOptions;
+
+/// Seconds to wait after a failed background save before a save point may retry
+/// (CONFIG_BGSAVE_RETRY_DELAY).
+pub const BGSAVE_RETRY_DELAY: i64 = 5;
+
+/// What the server remembers about saving (INFO persistence, save points, MISCONF).
+#[derive(Debug)]
+pub struct SaveState {
+    /// The fork child slot (one RDB save or AOF rewrite at a time).
+    pub children: child::Children,
+    /// `dirty` when the running background save started (subtracted when it succeeds).
+    pub dirty_before_bgsave: u64,
+    /// Whether the last background save succeeded (`rdb_last_bgsave_status`).
+    pub last_bgsave_ok: bool,
+    /// Unix seconds of the last background save attempt.
+    pub last_bgsave_try: i64,
+    /// Seconds the last background save took (-1 before the first).
+    pub last_bgsave_time_sec: i64,
+    /// A BGSAVE is waiting for the running child to finish (BGSAVE SCHEDULE).
+    pub bgsave_scheduled: bool,
+    /// Successful saves (`rdb_saves`).
+    pub rdb_saves: u64,
+    /// Keys loaded by the last load (`rdb_last_load_keys_loaded`).
+    pub last_load_keys_loaded: u64,
+    /// Expired keys skipped by the last load (`rdb_last_load_keys_expired`).
+    pub last_load_keys_expired: u64,
+}
+
+impl Default for SaveState {
+    fn default() -> Self {
+        SaveState {
+            children: child::Children::new(),
+            dirty_before_bgsave: 0,
+            last_bgsave_ok: true,
+            last_bgsave_try: 0,
+            last_bgsave_time_sec: -1,
+            bgsave_scheduled: false,
+            rdb_saves: 0,
+            last_load_keys_loaded: 0,
+            last_load_keys_expired: 0,
+        }
+    }
+}
+
+/// The temp file a save by process `pid` writes before renaming (Redis's `temp-<pid>.rdb`).
+pub fn temp_name(pid: u32) -> PathBuf {
+    PathBuf::from(format!("temp-{pid}.rdb"))
+}
+
+/// Writes `dbs` as an RDB file at `path` through `temp-<pid>.rdb` + fsync + rename.
+pub fn save_file(path: &Path, dbs: &Databases, opts: &SaveOptions) -> io::Result<()> {
+    let tmp = temp_name(std::process::id());
+    let res = write_then_rename(&tmp, path, dbs, opts);
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}
+
+fn write_then_rename(
+    tmp: &Path,
+    path: &Path,
+    dbs: &Databases,
+    opts: &SaveOptions,
+) -> io::Result<()> {
+    let f = File::create(tmp).map_err(|e| {
+        let cwd = std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        io::Error::new(
+            e.kind(),
+            format!(
+                "Failed opening the temp RDB file {} (in server root dir {cwd}) for saving: {e}",
+                tmp.display()
+            ),
+        )
+    })?;
+    let w = rdb::write::write_dataset(BufWriter::with_capacity(1 << 16, f), dbs, opts)?;
+    let mut f = w.into_inner().map_err(|e| e.into_error())?;
+    f.flush()?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(tmp, path)
+}
+
+/// Loads the RDB file at `path` into `dbs`.
+pub fn load_file(
+    path: &Path,
+    dbs: &mut Databases,
+    opts: &LoadOptions,
+) -> Result<LoadInfo, RdbError> {
+    let f = File::open(path).map_err(|e| RdbError(format!("{e}")))?;
+    rdb::load::load_dataset(BufReader::with_capacity(1 << 16, f), dbs, opts)
+}

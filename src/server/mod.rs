@@ -197,9 +197,12 @@ impl Server {
         for name in self.core.config.not_in_effect() {
             tracing::warn!("Config directive '{name}' is accepted but not in effect yet");
         }
-        if self.core.config.appendonly
-            && let Err(e) = commands::persist_aof::start(&mut self.core)
-        {
+        let started = if self.core.config.appendonly {
+            commands::persist_aof::start(&mut self.core)
+        } else {
+            commands::persist::load_at_startup(&mut self.core, unix_ms())
+        };
+        if let Err(e) = started {
             tracing::warn!("{e}");
             return 1;
         }
@@ -876,8 +879,18 @@ impl Server {
         let now = unix_ms();
         if self.shutdown_signal.swap(false, Ordering::SeqCst) {
             tracing::warn!("Received SIGTERM scheduling shutdown...");
-            self.stop = Some(0);
-            return;
+            if commands::persist::shutdown_save(&mut self.core, false, false, now).is_ok() {
+                self.stop = Some(0);
+                return;
+            }
+            tracing::warn!(
+                "SIGTERM received but errors trying to shut down the server, check the logs \
+                 for more information"
+            );
+        }
+        // An AOF rewrite child's end is the AOF's business; nothing else forks yet.
+        if let Some(f) = commands::persist::cron(&mut self.core, now) {
+            commands::persist_aof::child_done(&mut self.core, &f);
         }
         self.active_expire(CycleKind::Slow);
         for db in self.core.dbs.iter_mut() {
@@ -923,6 +936,7 @@ impl Server {
 
     fn finish_shutdown(&mut self) -> i32 {
         tracing::warn!("User requested shutdown...");
+        commands::persist_aof::kill_rewrite(&mut self.core);
         if let Some(a) = self.core.aof.aof.as_mut() {
             tracing::info!("Calling fsync() on the AOF file.");
             let _ = a.write_buf();

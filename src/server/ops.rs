@@ -408,10 +408,12 @@ impl ServerOps for Ops<'_> {
     }
 
     fn shutdown(&mut self, core: &mut Core, opts: ShutdownOpts) -> Result<(), String> {
-        let save_points = !core.config.save.is_empty();
-        if opts.save || (save_points && !opts.nosave) {
-            // No persistence yet: there is nothing to write, so the save trivially succeeds.
-            tracing::warn!("Saving the final RDB snapshot before exiting is not supported yet.");
+        let now = super::unix_ms();
+        if let Err(e) = crate::commands::persist::shutdown_save(core, opts.save, opts.nosave, now)
+            && !opts.force
+        {
+            tracing::warn!("{e}");
+            return Err("ERR Errors trying to SHUTDOWN. Check logs.".to_string());
         }
         *self.stop = Some(0);
         Ok(())

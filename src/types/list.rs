@@ -851,11 +851,59 @@ impl List {
         out
     }
 
+    /// The nodes as RDB stores them, head first (the RDB writer copies these bytes).
+    pub(crate) fn raw_nodes(&self) -> impl Iterator<Item = RawNode<'_>> {
+        self.nodes.iter().map(|n| match n {
+            Node::Packed(lp) => RawNode::Packed(lp.as_bytes()),
+            Node::Lzf { data, raw_len, .. } => RawNode::Lzf {
+                data,
+                raw_len: *raw_len,
+            },
+            Node::Plain(b) => RawNode::Plain(b),
+        })
+    }
+
+    /// Appends a whole listpack as a new tail node (Redis's `quicklistAppendListpack`, used by
+    /// the RDB loader); an empty listpack is ignored.
+    pub(crate) fn append_listpack_node(&mut self, lp: Listpack) {
+        if lp.is_empty() {
+            return;
+        }
+        self.len += lp.len();
+        self.nodes.push_back(Node::Packed(lp));
+        let last = self.nodes.len() - 1;
+        self.compress_around(Some(last));
+    }
+
+    /// Appends one element as a plain tail node (Redis's `quicklistAppendPlainNode`).
+    pub(crate) fn append_plain_node(&mut self, b: Vec<u8>) {
+        self.len += 1;
+        self.nodes.push_back(Node::Plain(b.into_boxed_slice()));
+        let last = self.nodes.len() - 1;
+        self.compress_around(Some(last));
+    }
+
     /// Checks the internal invariants (for tests): no empty node, `len` matches.
     pub fn check(&self) -> bool {
         let sum: usize = self.nodes.iter().map(Node::count).sum();
         sum == self.len && self.nodes.iter().all(|n| n.count() > 0)
     }
+}
+
+/// One quicklist node's stored bytes, for the RDB writer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RawNode<'a> {
+    /// An uncompressed listpack.
+    Packed(&'a [u8]),
+    /// An LZF-compressed listpack and its uncompressed size.
+    Lzf {
+        /// The compressed bytes.
+        data: &'a [u8],
+        /// The listpack's size.
+        raw_len: usize,
+    },
+    /// A plain node's single element.
+    Plain(&'a [u8]),
 }
 
 /// Calls `f` on a node's elements skipping the first `skip` (counted from the tail with

@@ -289,7 +289,7 @@ impl ZSet {
         self.len() == 0
     }
 
-    /// The listpack of the listpack encoding (MEMORY USAGE).
+    /// The listpack of the listpack encoding (MEMORY USAGE; the RDB writer copies its bytes).
     pub fn as_listpack(&self) -> Option<&Listpack> {
         match &self.repr {
             Repr::Listpack(lp) => Some(lp),
@@ -323,6 +323,29 @@ impl ZSet {
             Repr::Listpack(v) => lp_find(v, member).map(|(_, s)| s),
             Repr::Skiplist(s) => s.dict.get(member).copied(),
         }
+    }
+
+    /// Adopts a listpack read from an RDB file or RESTORE payload: `None` unless it holds
+    /// member, score pairs with parseable, non-NaN scores and no member twice.
+    pub(crate) fn from_listpack(lp: Listpack) -> Option<ZSet> {
+        if !lp.len().is_multiple_of(2) {
+            return None;
+        }
+        let mut seen = std::collections::HashSet::with_capacity(lp.len() / 2);
+        let mut it = lp.iter();
+        while let Some(m) = it.next() {
+            let s = it.next()?;
+            let score = match s {
+                LpValue::Int(_) => 0.0,
+                LpValue::Str(b) => num::parse_f64_strtod(b)?,
+            };
+            if score.is_nan() || !seen.insert(m.to_vec()) {
+                return None;
+            }
+        }
+        Some(ZSet {
+            repr: Repr::Listpack(lp),
+        })
     }
 
     /// Converts to the skiplist encoding (no-op if already there).

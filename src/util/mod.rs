@@ -8,3 +8,4 @@ pub mod hash;
 pub mod listpack;
 pub mod lzf;
 pub mod num;
+pub mod sha1;

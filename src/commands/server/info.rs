@@ -255,6 +255,13 @@ fn memory(core: &Core, s: &mut Section) {
 }
 
 fn persistence(core: &Core, s: &mut Section) {
+    use crate::persist::child::ChildKind;
+    let p = &core.persist;
+    let rdb_child = p.children.active() == Some(ChildKind::Rdb);
+    let bgsave_secs = match p.children.running_for() {
+        Some(d) if rdb_child => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        _ => -1,
+    };
     s.set("loading", 0)
         .set("async_loading", 0)
         .set("current_cow_peak", 0)
@@ -264,15 +271,18 @@ fn persistence(core: &Core, s: &mut Section) {
         .set("current_save_keys_processed", 0)
         .set("current_save_keys_total", 0)
         .set("rdb_changes_since_last_save", core.dbs.dirty)
-        .set("rdb_bgsave_in_progress", 0)
-        .set("rdb_last_save_time", core.start_ms / 1000)
-        .set("rdb_last_bgsave_status", "ok")
-        .set("rdb_last_bgsave_time_sec", -1)
-        .set("rdb_current_bgsave_time_sec", -1)
-        .set("rdb_saves", 0)
+        .set("rdb_bgsave_in_progress", u8::from(rdb_child))
+        .set("rdb_last_save_time", core.lastsave)
+        .set(
+            "rdb_last_bgsave_status",
+            if p.last_bgsave_ok { "ok" } else { "err" },
+        )
+        .set("rdb_last_bgsave_time_sec", p.last_bgsave_time_sec)
+        .set("rdb_current_bgsave_time_sec", bgsave_secs)
+        .set("rdb_saves", p.rdb_saves)
         .set("rdb_last_cow_size", 0)
-        .set("rdb_last_load_keys_expired", 0)
-        .set("rdb_last_load_keys_loaded", 0)
+        .set("rdb_last_load_keys_expired", p.last_load_keys_expired)
+        .set("rdb_last_load_keys_loaded", p.last_load_keys_loaded)
         .set("aof_enabled", u8::from(core.config.appendonly))
         .set("aof_rewrite_in_progress", 0)
         .set("aof_rewrite_scheduled", 0)
@@ -334,8 +344,8 @@ fn stats(core: &Core, s: &mut Section) {
         .set("pubsub_channels", 0)
         .set("pubsub_patterns", 0)
         .set("pubsubshard_channels", 0)
-        .set("latest_fork_usec", 0)
-        .set("total_forks", 0)
+        .set("latest_fork_usec", core.persist.children.latest_fork_usec)
+        .set("total_forks", core.persist.children.total_forks)
         .set("migrate_cached_sockets", 0)
         .set("slave_expires_tracked_keys", 0)
         .set("active_defrag_hits", 0)

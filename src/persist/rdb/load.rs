@@ -1,0 +1,714 @@
+//! The RDB loader: reads RDB versions 1-10 (as Redis 7.0 does) from any `io::Read`, and DUMP
+//! payloads for RESTORE.
+//!
+//! Every length, count and byte comes from a file or a client, so nothing here trusts them:
+//! strings are read in bounded chunks (a claimed 1 TB string on a 10-byte input fails on the
+//! short read, it is never allocated), compact encodings are validated before they are adopted
+//! (listpacks, intsets, ziplists, zipmaps), duplicates and empty values are refused, and every
+//! failure is an [`RdbError`], never a panic.
+//!
+//! Values are converted to the encodings carmine keeps, at Redis 7.0's thresholds (the
+//! `*-max-listpack-*` / `set-max-intset-entries` settings in [`Limits`]): old ziplists become
+//! listpacks, oversized compact values become hash tables / skiplists, linked lists become
+//! quicklists. Streams and function libraries are refused with a clear error for now.
+
+use std::io::{self, Read};
+
+use super::legacy;
+use super::*;
+use crate::db::{Databases, Entry};
+use crate::types::hash::{self, Hash};
+use crate::types::list::{End, List};
+use crate::types::set::{Intset, Set};
+use crate::types::string::StrValue;
+use crate::types::value::Value;
+use crate::types::zset::{self, ZSet};
+use crate::util::listpack::Listpack;
+use crate::util::{lzf, num};
+
+/// Why a file or payload could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RdbError(pub String);
+
+impl std::fmt::Display for RdbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RdbError {}
+
+impl From<io::Error> for RdbError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            RdbError("Short read or OOM loading DB. Unrecoverable error, aborting now.".into())
+        } else {
+            RdbError(format!("Error reading the RDB file: {e}"))
+        }
+    }
+}
+
+fn corrupt(what: &str) -> RdbError {
+    RdbError(format!("Bad RDB format: {what}"))
+}
+
+/// The encoding thresholds loaded values are converted at.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// list-max-listpack-size.
+    pub list_fill: i32,
+    /// list-compress-depth.
+    pub list_depth: u32,
+    /// hash-max-listpack-entries / -value.
+    pub hash: hash::Limits,
+    /// set-max-intset-entries.
+    pub set_max_intset: u64,
+    /// zset-max-listpack-entries / -value.
+    pub zset: zset::Limits,
+}
+
+impl Limits {
+    /// The thresholds of a config.
+    pub fn from_config(c: &crate::config::Config) -> Limits {
+        Limits {
+            list_fill: c.list_max_listpack_size,
+            list_depth: c.list_compress_depth,
+            hash: hash::Limits::new(c.hash_max_listpack_entries, c.hash_max_listpack_value),
+            set_max_intset: c.set_max_intset_entries,
+            zset: zset::Limits::from_config(c),
+        }
+    }
+}
+
+/// How to load a whole file.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Encoding thresholds.
+    pub limits: Limits,
+    /// Verify the CRC64 trailer (`rdbchecksum`).
+    pub verify_checksum: bool,
+    /// Drop keys whose expiry time has passed (a master does; a replica keeps them).
+    pub drop_expired: bool,
+    /// The load time (unix ms), for dropping expired keys and setting access clocks.
+    pub now_ms: i64,
+    /// Whether maxmemory-policy is an LFU one (FREQ opcodes apply, IDLE ones do not).
+    pub lfu_policy: bool,
+    /// A key already present is replaced instead of failing the load (DEBUG RELOAD MERGE).
+    pub allow_dup: bool,
+}
+
+impl LoadOptions {
+    /// Options from a config at `now_ms` (a master drops expired keys).
+    pub fn from_config(c: &crate::config::Config, now_ms: i64) -> LoadOptions {
+        use crate::config::MaxmemoryPolicy as P;
+        LoadOptions {
+            limits: Limits::from_config(c),
+            verify_checksum: c.rdbchecksum,
+            drop_expired: true,
+            now_ms,
+            lfu_policy: matches!(c.maxmemory_policy, P::AllkeysLfu | P::VolatileLfu),
+            allow_dup: false,
+        }
+    }
+}
+
+/// What a load found besides the keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadInfo {
+    /// The file's RDB version.
+    pub version: u32,
+    /// Keys loaded.
+    pub keys: u64,
+    /// Keys dropped because they had expired.
+    pub expired_skipped: u64,
+    /// Empty values skipped.
+    pub empty_skipped: u64,
+    /// `redis-ver` aux field.
+    pub redis_ver: Option<String>,
+    /// `ctime` aux field.
+    pub ctime: Option<i64>,
+    /// `repl-id` aux field.
+    pub repl_id: Option<String>,
+    /// `repl-offset` aux field.
+    pub repl_offset: Option<i64>,
+    /// `aof-base` / `aof-preamble` aux field.
+    pub aof_base: bool,
+}
+
+/// A reader that counts the CRC64 of what it reads.
+pub struct RdbReader<R: Read> {
+    r: R,
+    crc: u64,
+    /// Bytes read so far (the offset in error messages).
+    pub offset: u64,
+}
+
+/// Largest chunk a string is read in before more input proves it exists.
+const READ_CHUNK: usize = 1 << 20;
+
+/// A string as the loader sees it: integer-encoded or bytes.
+enum Str {
+    Int(i64),
+    Bytes(Vec<u8>),
+}
+
+impl Str {
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Str::Int(n) => num::fmt_i64(n, &mut [0u8; 20]).to_vec(),
+            Str::Bytes(b) => b,
+        }
+    }
+}
+
+impl<R: Read> RdbReader<R> {
+    /// A reader over `r`.
+    pub fn new(r: R) -> RdbReader<R> {
+        RdbReader {
+            r,
+            crc: 0,
+            offset: 0,
+        }
+    }
+
+    /// The CRC64 of everything read so far.
+    pub fn crc(&self) -> u64 {
+        self.crc
+    }
+
+    /// Reads exactly `buf.len()` bytes.
+    pub fn exact(&mut self, buf: &mut [u8]) -> Result<(), RdbError> {
+        self.r.read_exact(buf)?;
+        self.crc = crc64(self.crc, buf);
+        self.offset += buf.len() as u64;
+        Ok(())
+    }
+
+    /// Reads one byte.
+    pub fn byte(&mut self) -> Result<u8, RdbError> {
+        let mut b = [0u8; 1];
+        self.exact(&mut b)?;
+        Ok(b[0])
+    }
+
+    /// Reads `n` bytes into a new vector, growing it only as the input proves long enough.
+    fn bytes(&mut self, n: u64) -> Result<Vec<u8>, RdbError> {
+        let n = usize::try_from(n).map_err(|_| corrupt("string too long"))?;
+        let mut out = Vec::with_capacity(n.min(READ_CHUNK));
+        while out.len() < n {
+            let start = out.len();
+            let step = (n - start).min(READ_CHUNK);
+            out.resize(start + step, 0);
+            let (_, tail) = out.split_at_mut(start);
+            self.exact(tail)?;
+        }
+        Ok(out)
+    }
+
+    /// Reads a length, or the special-encoding marker: (value, is_encoded).
+    fn len_or_enc(&mut self) -> Result<(u64, bool), RdbError> {
+        let b = self.byte()?;
+        Ok(match b >> 6 {
+            0 => (u64::from(b & 0x3F), false),
+            1 => {
+                let b2 = self.byte()?;
+                ((u64::from(b & 0x3F) << 8) | u64::from(b2), false)
+            }
+            3 => (u64::from(b & 0x3F), true),
+            _ => match b {
+                0x80 => {
+                    let mut x = [0u8; 4];
+                    self.exact(&mut x)?;
+                    (u64::from(u32::from_be_bytes(x)), false)
+                }
+                0x81 => {
+                    let mut x = [0u8; 8];
+                    self.exact(&mut x)?;
+                    (u64::from_be_bytes(x), false)
+                }
+                _ => return Err(corrupt(&format!("unknown length encoding {b}"))),
+            },
+        })
+    }
+
+    /// Reads a length (rdbLoadLen).
+    pub fn length(&mut self) -> Result<u64, RdbError> {
+        match self.len_or_enc()? {
+            (n, false) => Ok(n),
+            (_, true) => Err(corrupt("encoded value where a length was expected")),
+        }
+    }
+
+    /// Reads a length that must fit memory as a count.
+    fn count(&mut self) -> Result<usize, RdbError> {
+        usize::try_from(self.length()?).map_err(|_| corrupt("length too large"))
+    }
+
+    fn string_or_int(&mut self) -> Result<Str, RdbError> {
+        let (n, enc) = self.len_or_enc()?;
+        if !enc {
+            return Ok(Str::Bytes(self.bytes(n)?));
+        }
+        match n as u8 {
+            ENC_INT8 => Ok(Str::Int(i64::from(self.byte()? as i8))),
+            ENC_INT16 => {
+                let mut x = [0u8; 2];
+                self.exact(&mut x)?;
+                Ok(Str::Int(i64::from(i16::from_le_bytes(x))))
+            }
+            ENC_INT32 => {
+                let mut x = [0u8; 4];
+                self.exact(&mut x)?;
+                Ok(Str::Int(i64::from(i32::from_le_bytes(x))))
+            }
+            ENC_LZF => {
+                let clen = self.length()?;
+                let len = usize::try_from(self.length()?).map_err(|_| corrupt("LZF length"))?;
+                let data = self.bytes(clen)?;
+                // LZF expands at most ~132x (a 2-byte back reference copies 264 bytes).
+                if len > data.len().saturating_mul(140).saturating_add(64) {
+                    return Err(corrupt("invalid LZF compressed string"));
+                }
+                lzf::decompress(&data, len)
+                    .map(Str::Bytes)
+                    .ok_or_else(|| corrupt("invalid LZF compressed string"))
+            }
+            _ => Err(corrupt(&format!("unknown RDB string encoding type {n}"))),
+        }
+    }
+
+    /// Reads a string (any encoding) as bytes.
+    pub fn string(&mut self) -> Result<Vec<u8>, RdbError> {
+        Ok(self.string_or_int()?.into_bytes())
+    }
+
+    /// Reads a binary double (8 bytes LE).
+    fn binary_double(&mut self) -> Result<f64, RdbError> {
+        let mut x = [0u8; 8];
+        self.exact(&mut x)?;
+        Ok(f64::from_le_bytes(x))
+    }
+
+    /// Reads an old-style string double (rdbLoadDoubleValue).
+    fn string_double(&mut self) -> Result<f64, RdbError> {
+        match self.byte()? {
+            253 => Ok(f64::NAN),
+            254 => Ok(f64::INFINITY),
+            255 => Ok(f64::NEG_INFINITY),
+            n => {
+                let mut buf = vec![0u8; usize::from(n)];
+                self.exact(&mut buf)?;
+                num::parse_f64_strtod(&buf).ok_or_else(|| corrupt("invalid double value"))
+            }
+        }
+    }
+
+    /// Reads a value of RDB type `t` (rdbLoadObject); `Ok(None)` for an empty value, which
+    /// Redis skips when loading a file.
+    pub fn value(&mut self, t: u8, lim: &Limits) -> Result<Option<Value>, RdbError> {
+        let v = match t {
+            TYPE_STRING => Value::Str(match self.string_or_int()? {
+                Str::Int(n) => StrValue::Int(n),
+                Str::Bytes(b) => StrValue::from_set(&b),
+            }),
+            TYPE_LIST => {
+                let n = self.count()?;
+                let mut l = List::new(lim.list_fill, lim.list_depth);
+                for _ in 0..n {
+                    l.push(End::Tail, &self.string()?);
+                }
+                Value::List(Box::new(l))
+            }
+            TYPE_SET => {
+                let n = self.length()?;
+                let mut s = Set::new();
+                if n > lim.set_max_intset {
+                    s.convert_to_hashtable();
+                }
+                for _ in 0..n {
+                    if !s.add(&self.string()?, lim.set_max_intset) {
+                        return Err(corrupt("Duplicate set members detected"));
+                    }
+                }
+                Value::Set(s)
+            }
+            TYPE_ZSET | TYPE_ZSET_2 => {
+                let n = self.length()?;
+                let mut z = ZSet::new_skiplist();
+                for _ in 0..n {
+                    let m = self.string()?;
+                    let score = if t == TYPE_ZSET_2 {
+                        self.binary_double()?
+                    } else {
+                        self.string_double()?
+                    };
+                    if score.is_nan() {
+                        return Err(corrupt("Zset with NAN score detected"));
+                    }
+                    if z.set(&m, score, lim.zset).is_some() {
+                        return Err(corrupt("Duplicate zset fields detected"));
+                    }
+                }
+                z.shrink_if_fits(lim.zset);
+                Value::ZSet(z)
+            }
+            TYPE_HASH => {
+                let n = self.length()?;
+                let mut h = Hash::new();
+                let force_table = hash::Limits {
+                    max_entries: 0,
+                    max_value: lim.hash.max_value,
+                };
+                let limits = if n > lim.hash.max_entries as u64 {
+                    force_table
+                } else {
+                    lim.hash
+                };
+                for _ in 0..n {
+                    let f = self.string()?;
+                    let v = self.string()?;
+                    if !h.set(&f, &v, limits) {
+                        return Err(corrupt("Duplicate hash fields detected"));
+                    }
+                }
+                Value::Hash(h)
+            }
+            TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => {
+                let nodes = self.length()?;
+                let mut l = List::new(lim.list_fill, lim.list_depth);
+                for _ in 0..nodes {
+                    let container = if t == TYPE_LIST_QUICKLIST_2 {
+                        self.length()?
+                    } else {
+                        QUICKLIST_NODE_PACKED
+                    };
+                    let blob = self.string()?;
+                    match container {
+                        QUICKLIST_NODE_PLAIN => l.append_plain_node(blob),
+                        QUICKLIST_NODE_PACKED if t == TYPE_LIST_QUICKLIST_2 => {
+                            let lp = Listpack::from_bytes(blob)
+                                .ok_or_else(|| corrupt("Listpack integrity check failed."))?;
+                            l.append_listpack_node(lp);
+                        }
+                        QUICKLIST_NODE_PACKED => {
+                            let items = legacy::ziplist_entries(&blob)
+                                .ok_or_else(|| corrupt("Ziplist integrity check failed."))?;
+                            let mut lp = Listpack::new();
+                            for e in &items {
+                                lp.push_back(e);
+                            }
+                            l.append_listpack_node(lp);
+                        }
+                        _ => return Err(corrupt("Quicklist integrity check failed.")),
+                    }
+                }
+                Value::List(Box::new(l))
+            }
+            TYPE_HASH_ZIPMAP | TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK => {
+                let blob = self.string()?;
+                let lp = match t {
+                    TYPE_HASH_LISTPACK => Listpack::from_bytes(blob),
+                    TYPE_HASH_ZIPLIST => legacy::ziplist_entries(&blob).map(|e| listpack_of(&e)),
+                    _ => legacy::zipmap_entries(&blob).map(|e| listpack_of(&e)),
+                }
+                .ok_or_else(|| corrupt("Hash integrity check failed."))?;
+                let h = Hash::from_listpack(lp)
+                    .ok_or_else(|| corrupt("Hash listpack with dup elements or odd size"))?;
+                Value::Hash(hash_fit(h, lim.hash))
+            }
+            TYPE_LIST_ZIPLIST => {
+                let blob = self.string()?;
+                let items = legacy::ziplist_entries(&blob)
+                    .ok_or_else(|| corrupt("Ziplist integrity check failed."))?;
+                let mut l = List::new(lim.list_fill, lim.list_depth);
+                for e in &items {
+                    l.push(End::Tail, e);
+                }
+                Value::List(Box::new(l))
+            }
+            TYPE_SET_INTSET => {
+                let blob = self.string()?;
+                let is = Intset::from_bytes(blob)
+                    .ok_or_else(|| corrupt("Intset integrity check failed."))?;
+                let mut s = Set::from_intset(is);
+                if s.len() as u64 > lim.set_max_intset {
+                    s.convert_to_hashtable();
+                }
+                Value::Set(s)
+            }
+            TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
+                let blob = self.string()?;
+                let lp = if t == TYPE_ZSET_LISTPACK {
+                    Listpack::from_bytes(blob)
+                } else {
+                    legacy::ziplist_entries(&blob).map(|e| listpack_of(&e))
+                }
+                .ok_or_else(|| corrupt("Zset integrity check failed."))?;
+                let mut z = ZSet::from_listpack(lp)
+                    .ok_or_else(|| corrupt("Zset listpack with dup elements or bad scores"))?;
+                if z.len() > lim.zset.entries {
+                    z.convert_to_skiplist();
+                }
+                Value::ZSet(z)
+            }
+            TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => {
+                return Err(RdbError(
+                    "The RDB file contains a stream, which carmine does not support yet".into(),
+                ));
+            }
+            TYPE_MODULE | TYPE_MODULE_2 => {
+                return Err(RdbError(
+                    "The RDB file contains module data, which carmine does not support".into(),
+                ));
+            }
+            _ => return Err(corrupt(&format!("Unknown RDB encoding type {t}"))),
+        };
+        Ok(if v.is_empty() { None } else { Some(v) })
+    }
+}
+
+/// A listpack of the given entries.
+fn listpack_of(entries: &[Vec<u8>]) -> Listpack {
+    let mut lp = Listpack::new();
+    for e in entries {
+        lp.push_back(e);
+    }
+    lp
+}
+
+/// A listpack hash converted to a table if it is past the limits (entries or a long field or
+/// value), as Redis 7.0 does after loading one.
+fn hash_fit(h: Hash, lim: hash::Limits) -> Hash {
+    let Some(lp) = h.as_listpack() else {
+        return h;
+    };
+    let too_long = lp.iter().any(|e| match e {
+        crate::util::listpack::LpValue::Str(b) => b.len() > lim.max_value,
+        crate::util::listpack::LpValue::Int(_) => false,
+    });
+    if h.len() <= lim.max_entries && !too_long {
+        return h;
+    }
+    let force = hash::Limits {
+        max_entries: 0,
+        max_value: lim.max_value,
+    };
+    let mut t = Hash::new();
+    for (f, v) in h.to_pairs() {
+        t.set(&f, &v, force);
+    }
+    t
+}
+
+/// Loads an RDB file from `r` into `dbs` (which should be empty): `Err` on any corruption,
+/// truncation, duplicate key or checksum mismatch. Keys already loaded stay in `dbs` on error.
+pub fn load_dataset<R: Read>(
+    r: R,
+    dbs: &mut Databases,
+    opts: &LoadOptions,
+) -> Result<LoadInfo, RdbError> {
+    let mut rd = RdbReader::new(r);
+    let mut magic = [0u8; 9];
+    rd.exact(&mut magic)?;
+    if magic.get(..5) != Some(b"REDIS".as_slice()) {
+        return Err(RdbError(
+            "Wrong signature trying to load DB from file".into(),
+        ));
+    }
+    let version = std::str::from_utf8(magic.get(5..).unwrap_or_default())
+        .ok()
+        .and_then(|s| s.parse::<u32>().ok())
+        .unwrap_or(0);
+    if !(1..=u32::from(RDB_VERSION)).contains(&version) {
+        return Err(RdbError(format!(
+            "Can't handle RDB format version {version}"
+        )));
+    }
+    let mut info = LoadInfo {
+        version,
+        ..LoadInfo::default()
+    };
+    let mut db = 0usize;
+    let mut expire: Option<i64> = None;
+    let mut idle: Option<u64> = None;
+    let mut freq: Option<u8> = None;
+    loop {
+        let t = rd.byte()?;
+        match t {
+            OPCODE_EXPIRETIME => {
+                let mut x = [0u8; 4];
+                rd.exact(&mut x)?;
+                expire = Some(i64::from(i32::from_le_bytes(x)) * 1000);
+                continue;
+            }
+            OPCODE_EXPIRETIME_MS => {
+                let mut x = [0u8; 8];
+                rd.exact(&mut x)?;
+                expire = Some(i64::from_le_bytes(x));
+                continue;
+            }
+            OPCODE_FREQ => {
+                freq = Some(rd.byte()?);
+                continue;
+            }
+            OPCODE_IDLE => {
+                idle = Some(rd.length()?);
+                continue;
+            }
+            OPCODE_EOF => break,
+            OPCODE_SELECTDB => {
+                let id = rd.length()?;
+                db = usize::try_from(id).unwrap_or(usize::MAX);
+                if db >= dbs.count() {
+                    return Err(RdbError(format!(
+                        "FATAL: Data file was created with a Redis server configured to \
+                         handle more than {} databases. Exiting",
+                        dbs.count()
+                    )));
+                }
+                continue;
+            }
+            OPCODE_RESIZEDB => {
+                rd.length()?;
+                rd.length()?;
+                continue;
+            }
+            OPCODE_AUX => {
+                let name = rd.string()?;
+                let value = rd.string()?;
+                aux_field(&mut info, &name, &value);
+                continue;
+            }
+            OPCODE_MODULE_AUX => {
+                return Err(RdbError(
+                    "The RDB file contains AUX module data, which carmine does not support".into(),
+                ));
+            }
+            OPCODE_FUNCTION2 | OPCODE_FUNCTION_PRE_GA => {
+                return Err(RdbError(
+                    "The RDB file contains function libraries, which carmine does not \
+                     support yet"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
+        let key = rd.string()?;
+        let value = rd.value(t, &opts.limits)?;
+        let (when, idle_s, lfu) = (expire.take(), idle.take(), freq.take());
+        let Some(value) = value else {
+            info.empty_skipped += 1;
+            continue;
+        };
+        if opts.drop_expired && when.is_some_and(|w| w < opts.now_ms) {
+            info.expired_skipped += 1;
+            continue;
+        }
+        let Some(d) = dbs.db_mut(db) else {
+            return Err(corrupt("database index out of range"));
+        };
+        if d.get(&key).is_some() {
+            if opts.allow_dup {
+                d.remove(&key);
+            } else {
+                return Err(RdbError(format!(
+                    "RDB has duplicated key '{}' in DB {db}",
+                    String::from_utf8_lossy(&key)
+                )));
+            }
+        }
+        let mut entry = Entry::new(value, opts.now_ms);
+        set_access(&mut entry, idle_s, lfu, opts.lfu_policy, opts.now_ms);
+        d.insert_entry(&key, entry, when);
+        info.keys += 1;
+    }
+    if version >= 5 {
+        let expected = rd.crc();
+        let mut x = [0u8; 8];
+        rd.exact(&mut x)?;
+        let got = u64::from_le_bytes(x);
+        if opts.verify_checksum && got != 0 && got != expected {
+            return Err(RdbError(format!(
+                "Wrong RDB checksum expected: ({got:x}) got ({expected:x}). Aborting now."
+            )));
+        }
+    }
+    Ok(info)
+}
+
+/// Applies an IDLE or FREQ opcode to a loaded entry (objectSetLRUOrLFU): FREQ only under an
+/// LFU maxmemory-policy, IDLE only under the others.
+pub fn set_access(
+    entry: &mut Entry,
+    idle_secs: Option<u64>,
+    freq: Option<u8>,
+    lfu_policy: bool,
+    now_ms: i64,
+) {
+    if lfu_policy {
+        if let Some(f) = freq {
+            entry.set_lfu(f, now_ms);
+        }
+    } else if let Some(s) = idle_secs {
+        entry.set_idle(s, now_ms);
+    }
+}
+
+fn aux_field(info: &mut LoadInfo, name: &[u8], value: &[u8]) {
+    let text = || String::from_utf8_lossy(value).into_owned();
+    let int = || num::parse_i64(value);
+    match name {
+        b"redis-ver" => info.redis_ver = Some(text()),
+        b"ctime" => info.ctime = int(),
+        b"repl-id" => info.repl_id = Some(text()),
+        b"repl-offset" => info.repl_offset = int(),
+        b"aof-base" | b"aof-preamble" => info.aof_base = int().unwrap_or(0) != 0,
+        _ => {}
+    }
+}
+
+/// Why RESTORE refused a payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadError {
+    /// Wrong RDB version or checksum ("DUMP payload version or checksum are wrong").
+    VersionOrChecksum,
+    /// The value could not be decoded, or is empty ("Bad data format").
+    BadData,
+}
+
+/// Checks a DUMP payload's footer (verifyDumpPayload): at least 10 bytes, an RDB version this
+/// server reads, and a matching CRC64 (unless `skip_checksum`).
+pub fn verify_payload(p: &[u8], skip_checksum: bool) -> Result<(), PayloadError> {
+    let len = p.len();
+    if len < 10 {
+        return Err(PayloadError::VersionOrChecksum);
+    }
+    let ver = p
+        .get(len - 10..len - 8)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .ok_or(PayloadError::VersionOrChecksum)?;
+    if ver > RDB_VERSION {
+        return Err(PayloadError::VersionOrChecksum);
+    }
+    if skip_checksum {
+        return Ok(());
+    }
+    let (body, footer) = p.split_at(len - 8);
+    if crc64(0, body).to_le_bytes() != footer {
+        return Err(PayloadError::VersionOrChecksum);
+    }
+    Ok(())
+}
+
+/// Decodes a verified DUMP payload's value (type byte + body).
+pub fn payload_value(p: &[u8], lim: &Limits) -> Result<Value, PayloadError> {
+    let body = p
+        .get(..p.len().saturating_sub(10))
+        .ok_or(PayloadError::BadData)?;
+    let mut rd = RdbReader::new(body);
+    let t = rd.byte().map_err(|_| PayloadError::BadData)?;
+    match rd.value(t, lim) {
+        Ok(Some(v)) => Ok(v),
+        _ => Err(PayloadError::BadData),
+    }
+}
