@@ -700,12 +700,10 @@ pub fn verify_payload(p: &[u8], skip_checksum: bool) -> Result<(), PayloadError>
     Ok(())
 }
 
-/// Decodes a verified DUMP payload's value (type byte + body).
+/// Decodes a verified DUMP payload's value (type byte + body). Like Redis, the reader runs
+/// over the whole payload, footer included: a body that reads into the footer still decodes.
 pub fn payload_value(p: &[u8], lim: &Limits) -> Result<Value, PayloadError> {
-    let body = p
-        .get(..p.len().saturating_sub(10))
-        .ok_or(PayloadError::BadData)?;
-    let mut rd = RdbReader::new(body);
+    let mut rd = RdbReader::new(p);
     let t = rd.byte().map_err(|_| PayloadError::BadData)?;
     match rd.value(t, lim) {
         Ok(Some(v)) => Ok(v),
