@@ -324,7 +324,10 @@ impl List {
         // Redis 7.0.15 estimates every entry's overhead as SIZE_ESTIMATE_OVERHEAD (8 bytes);
         // a node whose listpack would pass the limit by that estimate gets no more entries
         // (visible in DUMP and RDB node boundaries).
-        let new_sz = node.sz().saturating_add(sz).saturating_add(SIZE_ESTIMATE_OVERHEAD);
+        let new_sz = node
+            .sz()
+            .saturating_add(sz)
+            .saturating_add(SIZE_ESTIMATE_OVERHEAD);
         if size_meets_optimization(new_sz, self.fill) {
             true
         } else if new_sz > SIZE_SAFETY_LIMIT {
