@@ -298,7 +298,7 @@ fn file_with(ver: u32, t: u8, body: &[u8]) -> Vec<u8> {
     w.string(b"key").unwrap();
     w.raw(body).unwrap();
     w.finish().unwrap();
-    w.into_inner()
+    w.into_inner().unwrap()
 }
 
 fn load_one(file: &[u8]) -> Result<Value, load::RdbError> {
@@ -331,7 +331,7 @@ fn ziplist(items: &[&[u8]]) -> Vec<u8> {
 fn rdb_string(b: &[u8]) -> Vec<u8> {
     let mut w = RdbWriter::new(Vec::new(), false, false);
     w.string(b).unwrap();
-    w.into_inner()
+    w.into_inner().unwrap()
 }
 
 #[test]
