@@ -862,6 +862,14 @@ impl Config {
                     // `save ""` always starts from nothing.
                     current.clear();
                     args.clear();
+                } else if let [one] = args.as_slice() {
+                    // One word holding several (`--save "3600 1"`): Redis splits a lone
+                    // argument of a multi-argument directive on spaces.
+                    let one: &[u8] = one;
+                    args = one
+                        .split(|b| b.is_ascii_whitespace())
+                        .filter(|w| !w.is_empty())
+                        .collect();
                 }
                 let points = parse_save(&args)?;
                 if !from_file || !self.save_loaded {

@@ -97,7 +97,9 @@ impl Children {
         let started = Instant::now();
         match sys::fork()? {
             0 => {
-                let ok = work();
+                // A panic must not unwind into the copy of the parent's stack.
+                let ok =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or(false);
                 sys::exit_now(if ok { 0 } else { 1 })
             }
             pid => {

@@ -13,7 +13,7 @@ pub mod digest;
 pub mod rdb;
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::db::Databases;
@@ -96,8 +96,8 @@ fn write_then_rename(
             ),
         )
     })?;
-    let w = rdb::write::write_dataset(BufWriter::with_capacity(1 << 16, f), dbs, opts)?;
-    let mut f = w.into_inner().map_err(|e| e.into_error())?;
+    // The RDB writer buffers (64 KiB) itself.
+    let mut f = rdb::write::write_dataset(f, dbs, opts)?;
     f.flush()?;
     f.sync_all()?;
     drop(f);
@@ -111,5 +111,6 @@ pub fn load_file(
     opts: &LoadOptions,
 ) -> Result<LoadInfo, RdbError> {
     let f = File::open(path).map_err(|e| RdbError(format!("{e}")))?;
-    rdb::load::load_dataset(BufReader::with_capacity(1 << 16, f), dbs, opts)
+    // The RDB reader buffers (64 KiB) itself.
+    rdb::load::load_dataset(f, dbs, opts)
 }

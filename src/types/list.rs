@@ -19,7 +19,7 @@
 //!
 //! Node sizing follows Redis 7.0's quicklist exactly where it is observable (DEBUG OBJECT's
 //! `ql_nodes`): a push or insert goes into an existing node when `_quicklistNodeAllowInsert`
-//! would allow it (its estimate of the new size: current bytes + element length + 2..10 bytes of
+//! would allow it (its estimate of the new size: current bytes + element length + 8 bytes of
 //! overhead), otherwise into a new node; an insert into the middle of a full node splits it and
 //! merges neighbours back when they fit; deletions drop emptied nodes and never merge. Random
 //! traces of pushes, inserts, LSET, LREM, LTRIM and pops with several fills and packed
@@ -38,6 +38,8 @@ use crate::util::lzf;
 const OPTIMIZATION_LEVEL: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 /// Largest node (bytes) a count-limited (positive fill) node may grow to.
 const SIZE_SAFETY_LIMIT: usize = 8192;
+/// Redis 7.0's estimate of a new listpack entry's overhead in bytes.
+const SIZE_ESTIMATE_OVERHEAD: usize = 8;
 /// Nodes smaller than this are not worth compressing.
 const MIN_COMPRESS_BYTES: usize = 48;
 /// Compression must save at least this many bytes to be kept.
@@ -330,15 +332,13 @@ impl List {
         if node.is_plain() || self.is_large(sz) {
             return false;
         }
-        let mut overhead = if sz < 254 { 1 } else { 5 };
-        overhead += if sz < 64 {
-            1
-        } else if sz < 16384 {
-            2
-        } else {
-            5
-        };
-        let new_sz = node.sz().saturating_add(sz).saturating_add(overhead);
+        // Redis 7.0.15 estimates every entry's overhead as SIZE_ESTIMATE_OVERHEAD (8 bytes);
+        // a node whose listpack would pass the limit by that estimate gets no more entries
+        // (visible in DUMP and RDB node boundaries).
+        let new_sz = node
+            .sz()
+            .saturating_add(sz)
+            .saturating_add(SIZE_ESTIMATE_OVERHEAD);
         if size_meets_optimization(new_sz, self.fill) {
             true
         } else if new_sz > SIZE_SAFETY_LIMIT {

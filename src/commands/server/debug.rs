@@ -30,6 +30,8 @@ pub struct DebugKnobs {
     pub packed_threshold: u64,
     /// The replication id (master_replid), changed by DEBUG CHANGE-REPL-ID.
     pub replid: String,
+    /// RESTORE skips the payload checksum (DEBUG SET-SKIP-CHECKSUM-VALIDATION 1).
+    pub skip_checksum: bool,
 }
 
 impl DebugKnobs {
@@ -40,6 +42,7 @@ impl DebugKnobs {
             packed_threshold: DEFAULT_PACKED_THRESHOLD,
             // Derived from, but not equal to, the run id, as Redis draws a second random id.
             replid: run_id.chars().rev().collect(),
+            skip_checksum: false,
         }
     }
 }
@@ -144,12 +147,14 @@ fn debug(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
             };
             ctx.reply.simple(crate::util::sha1::hex(&d).as_bytes());
         }
+    } else if word("SET-SKIP-CHECKSUM-VALIDATION") && argc == 3 {
+        ctx.core.debug.skip_checksum = crate::util::num::atoi(arg(argv, 2)) != 0;
+        ctx.reply.ok();
     } else if word("RELOAD") {
         debug_reload(ctx, argv)?;
     } else if word("POPULATE") && (3..=5).contains(&argc) {
         populate(ctx, argv)?;
     } else if (word("REPLYBUFFER") && argc == 4)
-        || (word("SET-SKIP-CHECKSUM-VALIDATION") && argc == 3)
         || (word("PAUSE-CRON") && argc == 3)
         || (word("AOF-FLUSH-SLEEP") && argc == 3)
         || (word("SET-DISABLE-DENY-SCRIPTS") && argc == 3)

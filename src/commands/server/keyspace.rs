@@ -43,10 +43,14 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let removed = ctx.core.dbs.flush_all(lazy);
     ctx.core.tracking.flush();
     // One more than the keys removed, so even an empty FLUSHALL counts as a change.
-    ctx.core.dbs.dirty = ctx.core.dbs.dirty.saturating_add(removed as u64);
+    ctx.core.dbs.dirty = ctx
+        .core
+        .dbs
+        .dirty
+        .saturating_add(removed as u64)
+        .saturating_add(1);
     let now = ctx.now_ms;
     crate::commands::persist::flushall_save(ctx.core, now);
-    ctx.core.dbs.dirty = ctx.core.dbs.dirty.saturating_add(1);
     ctx.propagate(argv.to_vec());
     ctx.reply.ok();
     Ok(())

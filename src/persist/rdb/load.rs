@@ -135,13 +135,24 @@ pub struct LoadInfo {
     pub aof_base: bool,
 }
 
-/// A reader that counts the CRC64 of what it reads.
+/// A reader that counts the CRC64 of what it reads. It buffers 64 KiB of input itself (wrap
+/// nothing around it) and computes the CRC over whole consumed stretches of that buffer.
 pub struct RdbReader<R: Read> {
     r: R,
+    buf: Box<[u8]>,
+    /// Next unread byte in `buf`.
+    pos: usize,
+    /// End of the valid bytes in `buf`.
+    end: usize,
+    /// `buf[..crc_pos]` is already in `crc`.
+    crc_pos: usize,
     crc: u64,
     /// Bytes read so far (the offset in error messages).
     pub offset: u64,
 }
+
+/// Size of the reader's buffer.
+const READ_BUF: usize = 1 << 16;
 
 /// Largest chunk a string is read in before more input proves it exists.
 const READ_CHUNK: usize = 1 << 20;
@@ -164,8 +175,17 @@ impl Str {
 impl<R: Read> RdbReader<R> {
     /// A reader over `r`.
     pub fn new(r: R) -> RdbReader<R> {
+        RdbReader::with_buffer(r, READ_BUF)
+    }
+
+    /// A reader over `r` with a `cap`-byte buffer (small for in-memory payloads).
+    pub fn with_buffer(r: R, cap: usize) -> RdbReader<R> {
         RdbReader {
             r,
+            buf: vec![0u8; cap.max(16)].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            crc_pos: 0,
             crc: 0,
             offset: 0,
         }
@@ -173,19 +193,60 @@ impl<R: Read> RdbReader<R> {
 
     /// The CRC64 of everything read so far.
     pub fn crc(&self) -> u64 {
-        self.crc
+        crc64(
+            self.crc,
+            self.buf.get(self.crc_pos..self.pos).unwrap_or_default(),
+        )
     }
 
-    /// Reads exactly `buf.len()` bytes.
-    pub fn exact(&mut self, buf: &mut [u8]) -> Result<(), RdbError> {
-        self.r.read_exact(buf)?;
-        self.crc = crc64(self.crc, buf);
-        self.offset += buf.len() as u64;
+    /// Folds the consumed part of the buffer into the CRC and refills it.
+    fn refill(&mut self) -> Result<(), RdbError> {
+        self.crc = self.crc();
+        self.pos = 0;
+        self.end = 0;
+        self.crc_pos = 0;
+        loop {
+            match self.r.read(&mut self.buf) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
+                Ok(n) => {
+                    self.end = n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Reads exactly `out.len()` bytes.
+    pub fn exact(&mut self, out: &mut [u8]) -> Result<(), RdbError> {
+        let mut done = 0;
+        while done < out.len() {
+            if self.pos == self.end {
+                self.refill()?;
+            }
+            let n = (self.end - self.pos).min(out.len() - done);
+            let (Some(dst), Some(src)) = (
+                out.get_mut(done..done + n),
+                self.buf.get(self.pos..self.pos + n),
+            ) else {
+                return Err(corrupt("reader state"));
+            };
+            dst.copy_from_slice(src);
+            self.pos += n;
+            done += n;
+        }
+        self.offset += out.len() as u64;
         Ok(())
     }
 
     /// Reads one byte.
     pub fn byte(&mut self) -> Result<u8, RdbError> {
+        if let Some(&b) = self.buf.get(self.pos).filter(|_| self.pos < self.end) {
+            self.pos += 1;
+            self.offset += 1;
+            return Ok(b);
+        }
         let mut b = [0u8; 1];
         self.exact(&mut b)?;
         Ok(b[0])
@@ -700,12 +761,10 @@ pub fn verify_payload(p: &[u8], skip_checksum: bool) -> Result<(), PayloadError>
     Ok(())
 }
 
-/// Decodes a verified DUMP payload's value (type byte + body).
+/// Decodes a verified DUMP payload's value (type byte + body). Like Redis, the reader runs
+/// over the whole payload, footer included: a body that reads into the footer still decodes.
 pub fn payload_value(p: &[u8], lim: &Limits) -> Result<Value, PayloadError> {
-    let body = p
-        .get(..p.len().saturating_sub(10))
-        .ok_or(PayloadError::BadData)?;
-    let mut rd = RdbReader::new(body);
+    let mut rd = RdbReader::with_buffer(p, p.len().min(READ_BUF));
     let t = rd.byte().map_err(|_| PayloadError::BadData)?;
     match rd.value(t, lim) {
         Ok(Some(v)) => Ok(v),

@@ -20,6 +20,9 @@ pub mod legacy;
 pub mod load;
 pub mod write;
 
+#[cfg(test)]
+mod tests;
+
 /// The RDB version written.
 pub const RDB_VERSION: u16 = 10;
 
@@ -105,7 +108,7 @@ pub fn crc64(crc: u64, data: &[u8]) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
+mod crc_tests {
     #[test]
     fn crc64_is_redis_jones() {
         // Redis's crc64 self-test vector (src/crc64.c).

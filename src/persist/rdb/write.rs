@@ -21,15 +21,20 @@ use crate::types::value::Value;
 use crate::util::lzf;
 use crate::util::num;
 
-/// A writer that counts the CRC64 of everything it writes.
+/// A writer that counts the CRC64 of everything it writes. Small writes collect in a 64 KiB
+/// buffer whose CRC is computed once when it is handed to the inner writer.
 pub struct RdbWriter<W: Write> {
     w: W,
+    buf: Vec<u8>,
     crc: u64,
     checksum: bool,
     /// Whether strings over 20 bytes are LZF-compressed (`rdbcompression`).
     pub compress: bool,
     written: u64,
 }
+
+/// Size of the writer's buffer.
+const WRITE_BUF: usize = 1 << 16;
 
 /// Which per-key access opcode the file carries, by maxmemory-policy (Redis saves IDLE for the
 /// LRU policies and FREQ for the LFU ones).
@@ -108,6 +113,7 @@ impl<W: Write> RdbWriter<W> {
     pub fn new(w: W, compress: bool, checksum: bool) -> RdbWriter<W> {
         RdbWriter {
             w,
+            buf: Vec::with_capacity(WRITE_BUF),
             crc: 0,
             checksum,
             compress,
@@ -115,14 +121,29 @@ impl<W: Write> RdbWriter<W> {
         }
     }
 
-    /// The inner writer.
-    pub fn into_inner(self) -> W {
-        self.w
+    /// Hands the buffered bytes to the inner writer.
+    fn drain(&mut self) -> io::Result<()> {
+        if self.checksum {
+            self.crc = crc64(self.crc, &self.buf);
+        }
+        let res = self.w.write_all(&self.buf);
+        self.buf.clear();
+        res
+    }
+
+    /// The inner writer, after handing it what is buffered.
+    pub fn into_inner(mut self) -> io::Result<W> {
+        self.drain()?;
+        Ok(self.w)
     }
 
     /// The CRC64 of everything written so far (0 with checksums off).
     pub fn crc(&self) -> u64 {
-        self.crc
+        if self.checksum {
+            crc64(self.crc, &self.buf)
+        } else {
+            0
+        }
     }
 
     /// Bytes written so far.
@@ -132,11 +153,18 @@ impl<W: Write> RdbWriter<W> {
 
     /// Writes raw bytes.
     pub fn raw(&mut self, b: &[u8]) -> io::Result<()> {
-        if self.checksum {
-            self.crc = crc64(self.crc, b);
-        }
         self.written += b.len() as u64;
-        self.w.write_all(b)
+        if self.buf.len() + b.len() > WRITE_BUF {
+            self.drain()?;
+            if b.len() >= WRITE_BUF {
+                if self.checksum {
+                    self.crc = crc64(self.crc, b);
+                }
+                return self.w.write_all(b);
+            }
+        }
+        self.buf.extend_from_slice(b);
+        Ok(())
     }
 
     /// Writes one byte (a type or opcode).
@@ -352,8 +380,9 @@ impl<W: Write> RdbWriter<W> {
     /// Writes the EOF opcode and the checksum, and flushes.
     pub fn finish(&mut self) -> io::Result<()> {
         self.byte(OPCODE_EOF)?;
-        let crc = self.crc;
+        let crc = self.crc();
         self.raw(&crc.to_le_bytes())?;
+        self.drain()?;
         self.w.flush()
     }
 }
@@ -392,7 +421,7 @@ pub fn write_dataset<W: Write>(w: W, dbs: &Databases, opts: &SaveOptions) -> io:
         }
     }
     out.finish()?;
-    Ok(out.into_inner())
+    out.into_inner()
 }
 
 /// The DUMP payload of a value: type, body, RDB version (2 bytes LE), CRC64 (8 bytes LE).
@@ -403,7 +432,7 @@ pub fn dump_payload(v: &Value, compress: bool) -> Vec<u8> {
     let _ = out.value(v);
     let _ = out.raw(&RDB_VERSION.to_le_bytes());
     let crc = out.crc();
-    let mut buf = out.into_inner();
+    let mut buf = out.into_inner().unwrap_or_default();
     buf.extend_from_slice(&crc.to_le_bytes());
     buf
 }
