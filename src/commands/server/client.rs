@@ -318,7 +318,9 @@ fn check_tracking_options(ctx: &Ctx<'_>, opts: u32, prefixes: &[Bytes]) -> Resul
         ));
     }
     if optin && optout {
-        return Err(CmdError::Static("ERR You can't use both OPTIN and OPTOUT"));
+        return Err(CmdError::Static(
+            "ERR You can't specify both OPTIN mode and OPTOUT mode",
+        ));
     }
     if (optin && s.has(flags::TRACKING_OPTOUT)) || (optout && s.has(flags::TRACKING_OPTIN)) {
         return Err(CmdError::Static(
