@@ -400,6 +400,12 @@ pub fn call(
             }
         }
     };
+    if core.tracking.is_active() {
+        // Keys that expired while the command looked them up are invalidated now, while the
+        // command is still the running one (their invalidation follows its reply) and before
+        // its own reads are remembered (the read that found them gone is what counts).
+        core.flush_expired_effects();
+    }
     if spec.flags & spec::CMD_READONLY != 0 && session.has(ctx::flags::TRACKING) {
         track_read_keys(core, session, spec, argv);
     }
@@ -454,9 +460,6 @@ fn track_read_keys(
     let Ok(keys) = keys::key_positions(spec, argv) else {
         return;
     };
-    // Keys that expired while the command looked them up are invalidated first, so the read
-    // that found them gone is what the table remembers.
-    core.flush_expired_effects();
     let keys = keys
         .iter()
         .filter_map(|k| argv.get(k.pos).map(|a| a.as_ref()));

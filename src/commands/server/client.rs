@@ -919,6 +919,47 @@ mod tests {
     }
 
     #[test]
+    fn optin_tracks_only_the_command_after_caching_yes() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["CLIENT", "TRACKING", "on", "OPTIN"]), ok());
+        assert!(h.session.has(flags::TRACKING) && h.session.has(flags::TRACKING_OPTIN));
+        h.run(&["GET", "a"]);
+        assert_eq!(h.core.tracking.key_count(), 0);
+        assert_eq!(h.run(&["CLIENT", "CACHING", "yes"]), ok());
+        // Other CLIENT subcommands keep the flag (Redis checks the command, not the subcommand).
+        h.run(&["CLIENT", "GETREDIR"]);
+        assert!(h.session.has(flags::TRACKING_CACHING));
+        h.run(&["MGET", "b", "c"]);
+        assert!(!h.session.has(flags::TRACKING_CACHING));
+        h.run(&["GET", "d"]);
+        assert_eq!(h.core.tracking.key_count(), 2);
+        // A write of a key the client read: its own invalidation waits for its reply.
+        h.run(&["SET", "b", "1"]);
+        let out = h.core.tracking.take_outbox();
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].target, out[0].after_reply), (h.session.id, true));
+        assert_eq!(h.core.tracking.key_count(), 1);
+    }
+
+    #[test]
+    fn tracking_off_and_reset_clear_every_tracking_flag() {
+        let mut h = Harness::new();
+        h.run(&["CLIENT", "TRACKING", "on", "OPTOUT", "NOLOOP"]);
+        h.run(&["CLIENT", "CACHING", "no"]);
+        assert_eq!(h.run(&["CLIENT", "GETREDIR"]), Reply::Int(0));
+        assert_eq!(h.core.tracking.client_count(), 1);
+        h.run(&["CLIENT", "TRACKING", "off"]);
+        assert_eq!(h.session.flags & flags::TRACKING_ALL, 0);
+        assert_eq!(h.core.tracking.client_count(), 0);
+        h.run(&["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "x"]);
+        assert_eq!(h.core.tracking.prefix_count(), 1);
+        h.run(&["RESET"]);
+        assert_eq!(h.session.flags & flags::TRACKING_ALL, 0);
+        assert_eq!(h.core.tracking.prefix_count(), 0);
+        assert_eq!(h.run(&["CLIENT", "GETREDIR"]), Reply::Int(-1));
+    }
+
+    #[test]
     fn help_matches_redis() {
         let mut h = Harness::new();
         let Reply::Array(lines) = h.run(&["CLIENT", "HELP"]) else {
