@@ -197,9 +197,10 @@ pub struct Effects {
     /// Keyspace events to publish, as (class, event, db, key).
     pub events: Vec<(u32, &'static str, usize, Bytes)>,
     /// Where the running client's own copies of `events` go in its output buffer, as (index
-    /// of the first event, buffer position): each command `call` runs starts a run of events
-    /// that goes where that command's reply starts. Redis writes keyspace messages to the
-    /// running client as they happen, so inside EXEC they land between the commands' replies.
+    /// of the first event, buffer position): `Ctx::notify` records where the reply stood when
+    /// the event was raised, and each command `call` runs starts a run at its reply's start
+    /// (for events queued other ways). Redis writes keyspace messages to the running client as
+    /// they happen, so inside EXEC they land between (or after) the commands' replies.
     pub event_marks: Vec<(usize, usize)>,
     /// Set by a running command that must not be propagated as received, only through what it
     /// queued itself (EVAL and FCALL, whose effects are propagated instead; Redis's

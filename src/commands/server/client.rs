@@ -257,9 +257,9 @@ fn client_tracking(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
                 ));
             }
             let id = parse_i64(arg(argv, j))?;
-            // Redis keeps the id as a long long and looks it up as a client id (unsigned).
-            redirect = id as u64;
-            if ctx.server.client_slot(ctx.session, redirect).is_none() {
+            // Client ids start at 1: zero and negative ids name no client.
+            redirect = u64::try_from(id).unwrap_or(0);
+            if redirect == 0 || ctx.server.client_slot(ctx.session, redirect).is_none() {
                 return Err(CmdError::Static(
                     "ERR The client ID you want redirect to does not exist",
                 ));
