@@ -255,8 +255,8 @@ pub fn dispatch_at(
     }
     let resolved = resolve(core, session, argv);
     // CLIENT CACHING lasts for the next command, or the next transaction (resetClient).
-    let keeps_caching = session.multi.is_some()
-        || resolved
+    let clears_caching = session.has(ctx::flags::TRACKING_CACHING)
+        && !resolved
             .as_ref()
             .ok()
             .and_then(|&i| core.registry.entry(i))
@@ -283,7 +283,8 @@ pub fn dispatch_at(
             start
         }
     };
-    if !keeps_caching && session.multi.is_none() {
+    // A command queued by MULTI keeps it for the transaction (MULTI itself opened it).
+    if clears_caching && session.multi.is_none() {
         session.flags &= !ctx::flags::TRACKING_CACHING;
     }
     end

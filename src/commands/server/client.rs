@@ -939,6 +939,14 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!((out[0].target, out[0].after_reply), (h.session.id, true));
         assert_eq!(h.core.tracking.key_count(), 1);
+        // In a transaction the flag lasts until EXEC, then goes.
+        h.run(&["CLIENT", "CACHING", "yes"]);
+        h.run(&["MULTI"]);
+        h.run(&["GET", "e"]);
+        assert!(h.session.has(flags::TRACKING_CACHING));
+        h.run(&["EXEC"]);
+        assert!(!h.session.has(flags::TRACKING_CACHING));
+        assert_eq!(h.core.tracking.key_count(), 2);
     }
 
     #[test]
