@@ -318,9 +318,19 @@ impl Ctx<'_> {
     }
 
     /// Emits a keyspace notification of `class` for `event` on `key` (notify-keyspace-events).
+    ///
+    /// Where the event reaches the running client itself is where its reply stands now (Redis
+    /// writes the message at once): commands that reply before notifying, as LPUSH, have their
+    /// own event after the reply.
     pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
         let db = self.session.db;
+        let first = self.core.effects.events.len();
         self.core.effects.notify(class, event, db, key);
+        if self.core.effects.events.len() > first
+            && let Some(pos) = self.reply.position()
+        {
+            self.core.effects.event_marks.push((first, pos));
+        }
     }
 
     /// Asks for `argv` to be propagated (AOF, replicas) in place of the command as received.

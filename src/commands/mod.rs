@@ -239,9 +239,10 @@ pub struct Effects {
     /// Keyspace events to publish, as (class, event, db, key).
     pub events: Vec<(u32, &'static str, usize, Bytes)>,
     /// Where the running client's own copies of `events` go in its output buffer, as (index
-    /// of the first event, buffer position): each command `call` runs starts a run of events
-    /// that goes where that command's reply starts. Redis writes keyspace messages to the
-    /// running client as they happen, so inside EXEC they land between the commands' replies.
+    /// of the first event, buffer position): `Ctx::notify` records where the reply stood when
+    /// the event was raised, and each command `call` runs starts a run at its reply's start
+    /// (for events queued other ways). Redis writes keyspace messages to the running client as
+    /// they happen, so inside EXEC they land between (or after) the commands' replies.
     pub event_marks: Vec<(usize, usize)>,
     /// Set by a running command that must not be propagated as received, only through what it
     /// queued itself (EVAL and FCALL, whose effects are propagated instead; Redis's
@@ -326,8 +327,8 @@ pub fn dispatch_at(
         Ok(idx)
     });
     // CLIENT CACHING lasts for the next command, or the next transaction (resetClient).
-    let keeps_caching = session.multi.is_some()
-        || resolved
+    let clears_caching = session.has(ctx::flags::TRACKING_CACHING)
+        && !resolved
             .as_ref()
             .ok()
             .and_then(|&i| core.registry.entry(i))
@@ -363,7 +364,8 @@ pub fn dispatch_at(
             start
         }
     };
-    if !keeps_caching && session.multi.is_none() {
+    // A command queued by MULTI keeps it for the transaction (MULTI itself opened it).
+    if clears_caching && session.multi.is_none() {
         session.flags &= !ctx::flags::TRACKING_CACHING;
     }
     end
@@ -559,6 +561,12 @@ pub fn call(
             core.effects.commit_unit();
         }
     }
+    if core.tracking.is_active() {
+        // Keys that expired while the command looked them up are invalidated now, while the
+        // command is still the running one (their invalidation follows its reply) and before
+        // its own reads are remembered (the read that found them gone is what counts).
+        core.flush_expired_effects();
+    }
     if spec.flags & spec::CMD_READONLY != 0 && session.has(ctx::flags::TRACKING) {
         track_read_keys(core, session, spec, argv);
     }
@@ -613,9 +621,6 @@ fn track_read_keys(
     let Ok(keys) = keys::key_positions(spec, argv) else {
         return;
     };
-    // Keys that expired while the command looked them up are invalidated first, so the read
-    // that found them gone is what the table remembers.
-    core.flush_expired_effects();
     let keys = keys
         .iter()
         .filter_map(|k| argv.get(k.pos).map(|a| a.as_ref()));

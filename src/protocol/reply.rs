@@ -89,7 +89,7 @@ pub trait ReplySink {
 
     /// Where the next byte goes in the client's output buffer, for a sink that writes there
     /// (so out-of-band messages can be placed between the replies of EXEC's commands); `None`
-    /// for sinks that build values.
+    /// for sinks that build values, and while a deferred length is open (bytes would move).
     fn position(&self) -> Option<usize> {
         None
     }

@@ -15,6 +15,8 @@ pub struct RespWriter<'a> {
     proto: Protocol,
     /// Deferred aggregates not filled in yet: (position, kind).
     deferred: Vec<(usize, AggregateKind)>,
+    /// How many deferred lengths are still open (their headers are not written yet).
+    open: usize,
 }
 
 impl<'a> RespWriter<'a> {
@@ -24,6 +26,7 @@ impl<'a> RespWriter<'a> {
             out,
             proto,
             deferred: Vec::new(),
+            open: 0,
         }
     }
 
@@ -58,7 +61,8 @@ impl ReplySink for RespWriter<'_> {
     }
 
     fn position(&self) -> Option<usize> {
-        Some(self.out.len())
+        // While a deferred header is still to be inserted, later bytes will move: no position.
+        (self.open == 0).then_some(self.out.len())
     }
 
     fn set_protocol(&mut self, proto: Protocol) {
@@ -171,6 +175,7 @@ impl ReplySink for RespWriter<'_> {
 
     fn deferred_len(&mut self, kind: AggregateKind) -> Deferred {
         self.deferred.push((self.out.len(), kind));
+        self.open += 1;
         Deferred(self.deferred.len() - 1)
     }
 
@@ -178,6 +183,7 @@ impl ReplySink for RespWriter<'_> {
         let Some(&(pos, kind)) = self.deferred.get(d.0) else {
             return;
         };
+        self.open = self.open.saturating_sub(1);
         let (prefix, count) = match (kind, self.proto) {
             (AggregateKind::Array, _) => (b'*', n),
             (AggregateKind::Map, Protocol::Resp2) => (b'*', n.saturating_mul(2)),
@@ -224,6 +230,20 @@ pub fn format_double(d: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn position_is_withheld_while_a_deferred_length_is_open() {
+        let mut out = Vec::new();
+        let mut w = RespWriter::new(&mut out, Protocol::Resp3);
+        w.ok();
+        assert_eq!(w.position(), Some(5));
+        let d = w.deferred_len(AggregateKind::Array);
+        w.int(1);
+        assert_eq!(w.position(), None);
+        w.set_deferred(d, 1);
+        assert_eq!(w.position(), Some(13));
+        assert_eq!(out, b"+OK\r\n*1\r\n:1\r\n");
+    }
 
     fn render(proto: Protocol, f: impl FnOnce(&mut RespWriter<'_>)) -> Vec<u8> {
         let mut out = Vec::new();

@@ -900,6 +900,11 @@ impl Server {
             self.core.dbs.rehash_for(1000);
         }
         self.client_timeouts(now);
+        if self.core.tracking.client_count() > 0 {
+            // As serverCron: the table limit is also enforced when no command comes.
+            let max = self.core.config.tracking_table_max_keys;
+            self.core.tracking.limit(max);
+        }
         self.apply_effects();
         commands::persist_aof::cron(&mut self.core);
         self.flush_aof();

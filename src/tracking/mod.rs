@@ -108,10 +108,10 @@ impl Tracking {
         Tracking::default()
     }
 
-    /// Whether anything can need an invalidation (keys tracked or prefixes registered): the
-    /// cheap check the write path makes before calling [`Tracking::invalidate`].
+    /// Whether tracking is in use at all (a tracking client, a tracked key or a prefix): the
+    /// cheap check the write and expiry paths make before calling [`Tracking::invalidate`].
     pub fn is_active(&self) -> bool {
-        !self.table.is_empty() || !self.prefixes.is_empty()
+        !self.clients.is_empty() || !self.table.is_empty() || !self.prefixes.is_empty()
     }
 
     /// Number of clients with tracking on (INFO tracking_clients).

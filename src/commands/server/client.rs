@@ -257,9 +257,9 @@ fn client_tracking(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
                 ));
             }
             let id = parse_i64(arg(argv, j))?;
-            // Redis keeps the id as a long long and looks it up as a client id (unsigned).
-            redirect = id as u64;
-            if ctx.server.client_slot(ctx.session, redirect).is_none() {
+            // Client ids start at 1: zero and negative ids name no client.
+            redirect = u64::try_from(id).unwrap_or(0);
+            if redirect == 0 || ctx.server.client_slot(ctx.session, redirect).is_none() {
                 return Err(CmdError::Static(
                     "ERR The client ID you want redirect to does not exist",
                 ));
@@ -318,7 +318,9 @@ fn check_tracking_options(ctx: &Ctx<'_>, opts: u32, prefixes: &[Bytes]) -> Resul
         ));
     }
     if optin && optout {
-        return Err(CmdError::Static("ERR You can't use both OPTIN and OPTOUT"));
+        return Err(CmdError::Static(
+            "ERR You can't specify both OPTIN mode and OPTOUT mode",
+        ));
     }
     if (optin && s.has(flags::TRACKING_OPTOUT)) || (optout && s.has(flags::TRACKING_OPTIN)) {
         return Err(CmdError::Static(
@@ -914,6 +916,55 @@ mod tests {
                 (bulk("prefixes"), Reply::Array(vec![])),
             ])
         );
+    }
+
+    #[test]
+    fn optin_tracks_only_the_command_after_caching_yes() {
+        let mut h = Harness::new();
+        assert_eq!(h.run(&["CLIENT", "TRACKING", "on", "OPTIN"]), ok());
+        assert!(h.session.has(flags::TRACKING) && h.session.has(flags::TRACKING_OPTIN));
+        h.run(&["GET", "a"]);
+        assert_eq!(h.core.tracking.key_count(), 0);
+        assert_eq!(h.run(&["CLIENT", "CACHING", "yes"]), ok());
+        // Other CLIENT subcommands keep the flag (Redis checks the command, not the subcommand).
+        h.run(&["CLIENT", "GETREDIR"]);
+        assert!(h.session.has(flags::TRACKING_CACHING));
+        h.run(&["MGET", "b", "c"]);
+        assert!(!h.session.has(flags::TRACKING_CACHING));
+        h.run(&["GET", "d"]);
+        assert_eq!(h.core.tracking.key_count(), 2);
+        // A write of a key the client read: its own invalidation waits for its reply.
+        h.run(&["SET", "b", "1"]);
+        let out = h.core.tracking.take_outbox();
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].target, out[0].after_reply), (h.session.id, true));
+        assert_eq!(h.core.tracking.key_count(), 1);
+        // In a transaction the flag lasts until EXEC, then goes.
+        h.run(&["CLIENT", "CACHING", "yes"]);
+        h.run(&["MULTI"]);
+        h.run(&["GET", "e"]);
+        assert!(h.session.has(flags::TRACKING_CACHING));
+        h.run(&["EXEC"]);
+        assert!(!h.session.has(flags::TRACKING_CACHING));
+        assert_eq!(h.core.tracking.key_count(), 2);
+    }
+
+    #[test]
+    fn tracking_off_and_reset_clear_every_tracking_flag() {
+        let mut h = Harness::new();
+        h.run(&["CLIENT", "TRACKING", "on", "OPTOUT", "NOLOOP"]);
+        h.run(&["CLIENT", "CACHING", "no"]);
+        assert_eq!(h.run(&["CLIENT", "GETREDIR"]), Reply::Int(0));
+        assert_eq!(h.core.tracking.client_count(), 1);
+        h.run(&["CLIENT", "TRACKING", "off"]);
+        assert_eq!(h.session.flags & flags::TRACKING_ALL, 0);
+        assert_eq!(h.core.tracking.client_count(), 0);
+        h.run(&["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "x"]);
+        assert_eq!(h.core.tracking.prefix_count(), 1);
+        h.run(&["RESET"]);
+        assert_eq!(h.session.flags & flags::TRACKING_ALL, 0);
+        assert_eq!(h.core.tracking.prefix_count(), 0);
+        assert_eq!(h.run(&["CLIENT", "GETREDIR"]), Reply::Int(-1));
     }
 
     #[test]
