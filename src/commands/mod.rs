@@ -102,6 +102,7 @@ impl Core {
     /// after every CONFIG SET).
     pub fn sync_config(&mut self) {
         self.dbs.lazy_expire = self.config.lazyfree_lazy_expire;
+        self.dbs.lazy_server_del = self.config.lazyfree_lazy_server_del;
         let access = crate::evict::access_mode(&self.config);
         if access != self.dbs.access {
             // Scores of the old policy mean nothing to the new one.

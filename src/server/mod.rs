@@ -406,6 +406,8 @@ impl Server {
         if let Some(s) = self.clients.get_mut(slot) {
             *s = Some(c);
         }
+        // What this read buffered may put the clients over maxmemory-clients.
+        self.evict_clients();
     }
 
     /// Parses and runs every complete command in the client's query buffer.
@@ -764,6 +766,49 @@ impl Server {
         }
     }
 
+    /// Client eviction (evictClients): while the connections' memory together reaches
+    /// maxmemory-clients, closes the biggest one not marked CLIENT NO-EVICT (MONITOR clients,
+    /// Redis's replicas, are spared too).
+    fn evict_clients(&mut self) {
+        let limit = crate::evict::client_eviction_limit(&self.core.config);
+        if limit == 0 {
+            return;
+        }
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        loop {
+            let mut total = 0usize;
+            let mut biggest: Option<(usize, usize)> = None;
+            for (slot, c) in self.clients.iter().enumerate() {
+                let Some(c) = c else { continue };
+                if c.session.has(flags::MONITOR) {
+                    continue;
+                }
+                let mem = c.memory_usage();
+                total = total.saturating_add(mem);
+                if c.session.has(flags::NO_EVICT) || c.closing {
+                    continue;
+                }
+                if biggest.is_none_or(|(_, m)| mem > m) {
+                    biggest = Some((slot, mem));
+                }
+            }
+            let Some((slot, _)) = biggest.filter(|_| total >= limit) else {
+                return;
+            };
+            if let Some(Some(c)) = self.clients.get(slot) {
+                tracing::info!(
+                    "Evicting client: id={} addr={} laddr={} tot-mem={}",
+                    c.session.id,
+                    c.session.addr,
+                    c.laddr,
+                    c.memory_usage()
+                );
+            }
+            self.core.evict.evicted_clients += 1;
+            self.close_client(slot);
+        }
+    }
+
     /// Runs one active expiry cycle unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off.
     fn active_expire(&mut self, kind: CycleKind) {
         if !self.core.debug.active_expire {
@@ -780,6 +825,7 @@ impl Server {
     }
 
     fn before_sleep(&mut self) {
+        self.evict_clients();
         self.evict_proc();
         self.resume_paused();
         self.serve_blocked();
@@ -862,6 +908,7 @@ impl Server {
             self.core.dbs.rehash_for(1000);
         }
         self.client_timeouts(now);
+        self.evict_clients();
         self.apply_effects();
         let pending = std::mem::take(&mut self.pending_write);
         for slot in pending {
