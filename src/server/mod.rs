@@ -691,6 +691,7 @@ impl Server {
         // The reply always goes to the output buffer; CLIENT REPLY OFF/SKIP drop it afterwards,
         // so that CLIENT REPLY ON and RESET, which turn replies back on, are answered.
         let mark = c.reply_mark();
+        let mem = c.memory_usage();
         let mut w = RespWriter::new(&mut c.out, c.session.proto);
         let current = ops::ConnView {
             slot,
@@ -699,6 +700,7 @@ impl Server {
             created_ms: c.created_ms,
             qbuf: c.query.len(),
             commands: c.commands,
+            mem,
         };
         let Server {
             core,
