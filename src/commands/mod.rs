@@ -361,6 +361,9 @@ fn oom_check(core: &mut Core, session: &Session, idx: usize, now: i64) -> Result
     };
     let out_of_memory =
         crate::evict::out_of_memory(&mut core.dbs, &core.config, &mut core.evict, now);
+    // Evicted keys are notified and their DELs propagated before the command runs, as
+    // performEvictions propagates them before returning.
+    core.flush_expired_effects();
     let name = spec.name;
     let mut deny = spec.flags & spec::CMD_DENYOOM != 0;
     if name == "exec"
