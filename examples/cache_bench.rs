@@ -229,7 +229,7 @@ fn prober(port: u16, stop: Arc<AtomicBool>) -> (Duration, u64, u64) {
 fn start(bin: &str, port: u16, maxmemory: u64, policy: &str) -> Child {
     let dir = std::env::temp_dir().join(format!("cache-bench-{port}"));
     let _ = std::fs::create_dir_all(&dir);
-    let child = Command::new(bin)
+    let mut child = Command::new(bin)
         .args([
             "--port",
             &port.to_string(),
@@ -259,6 +259,8 @@ fn start(bin: &str, port: u16, maxmemory: u64, policy: &str) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("{bin} did not start on {port}");
 }
 

@@ -113,6 +113,7 @@ impl Core {
     /// after every CONFIG SET).
     pub fn sync_config(&mut self) {
         self.dbs.lazy_expire = self.config.lazyfree_lazy_expire;
+        self.dbs.lazy_server_del = self.config.lazyfree_lazy_server_del;
         let access = crate::evict::access_mode(&self.config);
         if access != self.dbs.access {
             // Scores of the old policy mean nothing to the new one.
@@ -454,6 +455,9 @@ fn oom_check(core: &mut Core, session: &Session, idx: usize, now: i64) -> Result
     };
     let out_of_memory =
         crate::evict::out_of_memory(&mut core.dbs, &core.config, &mut core.evict, now);
+    // Evicted keys are notified and their DELs propagated before the command runs, as
+    // performEvictions propagates them before returning.
+    core.flush_expired_effects();
     let name = spec.name;
     let mut deny = spec.flags & spec::CMD_DENYOOM != 0;
     if name == "exec"

@@ -425,6 +425,8 @@ pub struct Config {
     pub maxmemory_eviction_tenacity: u32,
     /// `replica-ignore-maxmemory`.
     pub replica_ignore_maxmemory: bool,
+    /// `maxmemory-clients`: bytes, or minus a percentage of maxmemory (0 = no limit).
+    pub maxmemory_clients: i64,
     /// `active-expire-effort` (1..=10).
     pub active_expire_effort: u32,
     /// `lazyfree-lazy-eviction`.
@@ -559,6 +561,7 @@ impl Default for Config {
             maxmemory_samples: 0,
             maxmemory_eviction_tenacity: 0,
             replica_ignore_maxmemory: false,
+            maxmemory_clients: 0,
             active_expire_effort: 0,
             lazyfree_lazy_eviction: false,
             lazyfree_lazy_expire: false,
@@ -1056,6 +1059,7 @@ impl Config {
         self.maxmemory_samples = to(self.num("maxmemory-samples"));
         self.maxmemory_eviction_tenacity = to(self.num("maxmemory-eviction-tenacity"));
         self.replica_ignore_maxmemory = self.flag("replica-ignore-maxmemory");
+        self.maxmemory_clients = to(self.num("maxmemory-clients"));
         self.active_expire_effort = to(self.num("active-expire-effort"));
         self.lazyfree_lazy_eviction = self.flag("lazyfree-lazy-eviction");
         self.lazyfree_lazy_expire = self.flag("lazyfree-lazy-expire");

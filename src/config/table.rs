@@ -506,7 +506,7 @@ pub(crate) static TABLE: &[Directive] = &[
         .doc("Eviction policy when maxmemory is reached."),
     int("maxmemory-samples", 1, INT_MAX, 5, M).live().doc("Keys sampled per eviction."),
     int("maxmemory-eviction-tenacity", 0, 100, 10, M).live().doc("Eviction effort per command (0-100)."),
-    num("maxmemory-clients", (-100, LONG_MAX, 0), NumFormat::MemoryOrPercent, false, M)
+    num("maxmemory-clients", (-100, LONG_MAX, 0), NumFormat::MemoryOrPercent, false, M).live()
         .doc("Memory limit for all clients together, in bytes or N% of maxmemory."),
     // Lazy freeing.
     boolean("lazyfree-lazy-eviction", false, M).live()

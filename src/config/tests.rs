@@ -895,15 +895,10 @@ fn sensitive_and_not_in_effect() {
     let mut c = Config::default();
     set(
         &mut c,
-        &[
-            ("maxmemory", "1mb"),
-            ("maxmemory-clients", "1mb"),
-            ("hz", "20"),
-            ("activedefrag", "yes"),
-        ],
+        &[("maxmemory", "1mb"), ("hz", "20"), ("activedefrag", "yes")],
     )
     .unwrap();
-    assert_eq!(c.not_in_effect(), vec!["maxmemory-clients", "activedefrag"]);
+    assert_eq!(c.not_in_effect(), vec!["activedefrag"]);
     assert_eq!(c.value("maxmemory").as_deref(), Some(&b"1048576"[..]));
 }
 

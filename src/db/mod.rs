@@ -61,6 +61,9 @@ pub struct Databases {
     /// `lazyfree-lazy-expire`: values of expired keys are freed off the loop and the deletion is
     /// propagated as UNLINK rather than DEL. The server keeps this in step with the config.
     pub lazy_expire: bool,
+    /// `lazyfree-lazy-server-del`: a value replaced by a write (SET over a big list) is freed
+    /// off the loop. Kept in step with the config by the server.
+    pub lazy_server_del: bool,
     /// How lookups record accesses (LRU clock, or LFU counter under an LFU policy); the server
     /// keeps this in step with maxmemory-policy, lfu-log-factor and lfu-decay-time.
     pub access: Access,
@@ -89,6 +92,7 @@ impl Databases {
             dbs: (0..n).map(Db::new).collect(),
             is_replica: false,
             lazy_expire: false,
+            lazy_server_del: false,
             access: Access::Lru,
             rng: 0x2545_F491_4F6C_DD1D,
             stats: KeyspaceStats::default(),
@@ -184,7 +188,7 @@ impl Databases {
         };
         let (existed, old) = d.set(key, value, keep_ttl, now_ms, self.access);
         if let Some(old) = old {
-            self.drop_value(old, false);
+            self.drop_value(old, self.lazy_server_del);
         }
         existed
     }

@@ -121,6 +121,8 @@ pub struct Evictor {
     applied_maxmemory: u64,
     /// Set while clients are paused: the dataset must stay still, so nothing is evicted.
     pub suspended: bool,
+    /// Connections closed by client eviction (INFO evicted_clients).
+    pub evicted_clients: u64,
 }
 
 impl Evictor {
@@ -137,6 +139,7 @@ impl Evictor {
     /// Clears the counters CONFIG RESETSTAT resets.
     pub fn reset_stats(&mut self) {
         self.exceeded_total_us = 0;
+        self.evicted_clients = 0;
         if self.exceeded_since.is_some() {
             self.exceeded_since = Some(Instant::now());
         }
@@ -198,6 +201,19 @@ pub fn is_allkeys(p: MaxmemoryPolicy) -> bool {
 /// layers add their buffer sizes here.
 pub fn not_counted_for_evict() -> usize {
     0
+}
+
+/// The client-eviction limit in bytes (getClientEvictionLimit): `maxmemory-clients` as is, or
+/// as a percentage of `maxmemory` when negative; 0 = no client eviction.
+pub fn client_eviction_limit(config: &Config) -> u64 {
+    match config.maxmemory_clients {
+        n if n > 0 => n.unsigned_abs(),
+        n if n < 0 && config.maxmemory > 0 => {
+            let pct = u128::from(n.unsigned_abs());
+            u64::try_from(u128::from(config.maxmemory) * pct / 100).unwrap_or(u64::MAX)
+        }
+        _ => 0,
+    }
 }
 
 /// Whether used memory is within `maxmemory` (getMaxmemoryState); otherwise how much to free.

@@ -132,6 +132,24 @@ impl Client {
         }
     }
 
+    /// Memory this connection holds for client eviction (getClientMemoryUsage): the client
+    /// struct, the query buffer's allocation, the parsed arguments, the output buffer's
+    /// allocation and the commands a MULTI has queued.
+    pub fn memory_usage(&self) -> usize {
+        let argv: usize = self.argv.iter().map(Bytes::len).sum();
+        let multi: usize = self.session.multi.as_ref().map_or(0, |m| {
+            m.queued
+                .iter()
+                .map(|(_, a)| a.iter().map(Bytes::len).sum::<usize>())
+                .sum()
+        });
+        std::mem::size_of::<Client>()
+            .saturating_add(self.query.capacity())
+            .saturating_add(argv)
+            .saturating_add(self.out.capacity())
+            .saturating_add(multi)
+    }
+
     /// Bytes waiting in the output buffer.
     pub fn pending_out(&self) -> usize {
         self.out.len().saturating_sub(self.out_pos)

@@ -1,5 +1,5 @@
 //! The INFO fields only the server knows: the listening port, connected clients and their
-//! buffers, and the network counters.
+//! buffers (and the memory they hold), and the network counters.
 //!
 //! They are written as `name:value\r\n` lines; the INFO handler merges them by name over its
 //! complete, Redis-ordered field list, so this file only lists what it knows and never worries
@@ -41,6 +41,20 @@ pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> b
                  client_recent_max_output_buffer:{max_out}\r\nblocked_clients:{blocked}\r\n\
                  tracking_clients:{tracking}\r\n"
             );
+            true
+        }
+        "memory" => {
+            // The calling client is out of the table while its command runs.
+            let current = ops.current.mem;
+            let normal: usize = ops
+                .clients
+                .iter()
+                .flatten()
+                .filter(|c| !c.session.has(crate::commands::ctx::flags::MONITOR))
+                .map(|c| c.memory_usage())
+                .sum::<usize>()
+                + current;
+            let _ = write!(out, "mem_clients_normal:{normal}\r\n");
             true
         }
         "stats" => {

@@ -416,6 +416,8 @@ impl Server {
         if let Some(s) = self.clients.get_mut(slot) {
             *s = Some(c);
         }
+        // What this read buffered may put the clients over maxmemory-clients.
+        self.evict_clients();
     }
 
     /// Parses and runs every complete command in the client's query buffer.
@@ -699,6 +701,7 @@ impl Server {
         // The reply always goes to the output buffer; CLIENT REPLY OFF/SKIP drop it afterwards,
         // so that CLIENT REPLY ON and RESET, which turn replies back on, are answered.
         let mark = c.reply_mark();
+        let mem = c.memory_usage();
         let mut w = RespWriter::new(&mut c.out, c.session.proto);
         let current = ops::ConnView {
             slot,
@@ -707,6 +710,7 @@ impl Server {
             created_ms: c.created_ms,
             qbuf: c.query.len(),
             commands: c.commands,
+            mem,
         };
         let Server {
             core,
@@ -786,6 +790,49 @@ impl Server {
         }
     }
 
+    /// Client eviction (evictClients): while the connections' memory together reaches
+    /// maxmemory-clients, closes the biggest one not marked CLIENT NO-EVICT (MONITOR clients,
+    /// Redis's replicas, are spared too).
+    fn evict_clients(&mut self) {
+        let limit = crate::evict::client_eviction_limit(&self.core.config);
+        if limit == 0 {
+            return;
+        }
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        loop {
+            let mut total = 0usize;
+            let mut biggest: Option<(usize, usize)> = None;
+            for (slot, c) in self.clients.iter().enumerate() {
+                let Some(c) = c else { continue };
+                if c.session.has(flags::MONITOR) {
+                    continue;
+                }
+                let mem = c.memory_usage();
+                total = total.saturating_add(mem);
+                if c.session.has(flags::NO_EVICT) || c.closing {
+                    continue;
+                }
+                if biggest.is_none_or(|(_, m)| mem > m) {
+                    biggest = Some((slot, mem));
+                }
+            }
+            let Some((slot, _)) = biggest.filter(|_| total >= limit) else {
+                return;
+            };
+            if let Some(Some(c)) = self.clients.get(slot) {
+                tracing::info!(
+                    "Evicting client: id={} addr={} laddr={} tot-mem={}",
+                    c.session.id,
+                    c.session.addr,
+                    c.laddr,
+                    c.memory_usage()
+                );
+            }
+            self.core.evict.evicted_clients += 1;
+            self.close_client(slot);
+        }
+    }
+
     /// Runs one active expiry cycle unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off.
     fn active_expire(&mut self, kind: CycleKind) {
         if !self.core.debug.active_expire {
@@ -802,6 +849,7 @@ impl Server {
     }
 
     fn before_sleep(&mut self) {
+        self.evict_clients();
         self.evict_proc();
         self.resume_paused();
         self.serve_blocked();
@@ -905,6 +953,7 @@ impl Server {
             let max = self.core.config.tracking_table_max_keys;
             self.core.tracking.limit(max);
         }
+        self.evict_clients();
         self.apply_effects();
         commands::persist_aof::cron(&mut self.core);
         self.flush_aof();

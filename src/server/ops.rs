@@ -38,6 +38,8 @@ pub struct ConnView<'a> {
     pub qbuf: usize,
     /// Commands run.
     pub commands: u64,
+    /// Memory the connection holds (`Client::memory_usage`), CLIENT LIST tot-mem.
+    pub mem: usize,
 }
 
 /// The server's fields lent to one command.
@@ -148,6 +150,9 @@ struct LineFacts<'a> {
     qbuf_free: usize,
     out_pending: usize,
     writable: bool,
+    /// The connection's memory (`Client::memory_usage`), the same figure client eviction and
+    /// INFO mem_clients_normal use.
+    tot_mem: usize,
 }
 
 /// Size of Redis's static reply buffer, the `obl` part of the output.
@@ -166,11 +171,7 @@ fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
     let obl = f.out_pending.min(REPLY_CHUNK);
     let omem = f.out_pending.saturating_sub(REPLY_CHUNK);
     let oll = usize::from(omem > 0);
-    let tot = f
-        .qbuf
-        .saturating_add(f.qbuf_free)
-        .saturating_add(omem)
-        .saturating_add(REPLY_CHUNK);
+    let tot = f.tot_mem;
     let line = format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
          multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll={} \
@@ -313,6 +314,7 @@ impl ServerOps for Ops<'_> {
                 qbuf_free: 0,
                 out_pending: 0,
                 writable: false,
+                tot_mem: self.current.mem,
             };
             client_line(&mut line, me, &facts);
             rows.push((me.id, line));
@@ -332,6 +334,7 @@ impl ServerOps for Ops<'_> {
                 qbuf_free: c.query.capacity().saturating_sub(c.query.len()),
                 out_pending: c.pending_out(),
                 writable: c.writable_registered,
+                tot_mem: c.memory_usage(),
             };
             client_line(&mut line, &c.session, &facts);
             rows.push((c.session.id, line));
@@ -612,6 +615,7 @@ mod tests {
             qbuf_free: 100,
             out_pending: 0,
             writable: false,
+            tot_mem: 20_000,
         };
         let mut out = Vec::new();
         client_line(&mut out, &s, &facts);

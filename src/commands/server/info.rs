@@ -330,7 +330,7 @@ fn stats(core: &Core, s: &mut Section) {
             ks.expire_cycle_cpu_milliseconds,
         )
         .set("evicted_keys", ks.evicted_keys)
-        .set("evicted_clients", 0)
+        .set("evicted_clients", core.evict.evicted_clients)
         .set(
             "total_eviction_exceeded_time",
             core.evict.total_exceeded_ms(),

@@ -166,6 +166,13 @@ fn jemalloc_class(n: usize) -> usize {
 /// MEMORY STATS: Redis's map of memory figures (doubles for the ratios).
 fn memory_stats(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
     let m = MemoryFigures::read(ctx.core);
+    let mut owned = String::new();
+    ctx.server.info_section(ctx.core, "memory", &mut owned);
+    let clients_normal: u64 = owned
+        .lines()
+        .find_map(|l| l.strip_prefix("mem_clients_normal:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
     let keys: u64 = ctx.core.dbs.iter().map(|d| d.len() as u64).sum();
     let r = &mut *ctx.reply;
     let int = |r: &mut dyn crate::protocol::reply::ReplySink, name: &str, v: u64| {
@@ -183,7 +190,7 @@ fn memory_stats(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
     int(r, "startup.allocated", m.startup);
     int(r, "replication.backlog", 0);
     int(r, "clients.slaves", 0);
-    int(r, "clients.normal", 0);
+    int(r, "clients.normal", clients_normal);
     int(r, "cluster.links", 0);
     int(r, "aof.buffer", 0);
     int(r, "lua.caches", 0);
