@@ -172,7 +172,8 @@ fi
 
 cd "$NODE_DIR"
 status=0
-node --test --test-reporter=spec --test-concurrency=2 --test-timeout=120000 "${files[@]}" ||
+node --test --test-reporter=spec --test-concurrency=2 --test-timeout=120000 --test-force-exit \
+  "${files[@]}" ||
   status=$?
 if [ $status -ne 0 ] && [ -z "${REDIS_URL:-}" ]; then
   echo "--- last lines of the $against log ---"

@@ -49,7 +49,7 @@ test('jobs run on a worker with concurrency; results and QueueEvents completed',
   const jobs = await q.addBulk(
     Array.from({ length: 20 }, (_, i) => ({ name: 'double', data: { x: i } })),
   );
-  const results = await Promise.all(jobs.map((j) => j.waitUntilFinished(qe, 10_000)));
+  const results = await Promise.all(jobs.map((j) => j.waitUntilFinished(qe, 30_000)));
   assert.deepEqual(
     results.map((r) => r.doubled),
     Array.from({ length: 20 }, (_, i) => i * 2),
@@ -75,7 +75,7 @@ test('delayed jobs wait for their delay', async () => {
     ranAt = Date.now();
     return 'ok';
   });
-  assert.equal(await job.waitUntilFinished(qe, 10_000), 'ok');
+  assert.equal(await job.waitUntilFinished(qe, 30_000), 'ok');
   assert.ok(ranAt - started >= 390, `ran after ${ranAt - started} ms`);
 });
 
@@ -93,13 +93,13 @@ test('failed jobs retry with exponential backoff, then fail for good', async () 
     attempts: 5,
     backoff: { type: 'exponential', delay: 100 },
   });
-  assert.equal(await ok.waitUntilFinished(qe, 10_000), 'finally');
+  assert.equal(await ok.waitUntilFinished(qe, 30_000), 'finally');
   assert.equal(attempts.length, 3);
   // Exponential: ~100 ms then ~200 ms between attempts.
   assert.ok(attempts[1] - attempts[0] >= 90, `first gap ${attempts[1] - attempts[0]}`);
   assert.ok(attempts[2] - attempts[1] >= 190, `second gap ${attempts[2] - attempts[1]}`);
   const bad = await q.add('doomed', {}, { attempts: 2, backoff: { type: 'fixed', delay: 50 } });
-  await assert.rejects(bad.waitUntilFinished(qe, 10_000), /boom 2/);
+  await assert.rejects(bad.waitUntilFinished(qe, 30_000), /boom 2/);
   const failed = await q.getJob(bad.id);
   assert.equal(failed.attemptsMade, 2);
   assert.equal(failed.failedReason, 'boom 2');
@@ -162,9 +162,9 @@ test('clean, drain and obliterate remove jobs and keys', async () => {
     { name: 'b', data: {} },
     { name: 'c', data: { fail: true } },
   ]);
-  await jobs[0].waitUntilFinished(qe, 5000);
-  await jobs[1].waitUntilFinished(qe, 5000);
-  await assert.rejects(jobs[2].waitUntilFinished(qe, 5000), /no/);
+  await jobs[0].waitUntilFinished(qe, 30_000);
+  await jobs[1].waitUntilFinished(qe, 30_000);
+  await assert.rejects(jobs[2].waitUntilFinished(qe, 30_000), /no/);
   const cleaned = await q.clean(0, 100, 'completed');
   assert.equal(cleaned.length, 2);
   assert.equal((await q.getJobCounts('completed')).completed, 0);

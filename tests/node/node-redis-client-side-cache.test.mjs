@@ -1,6 +1,7 @@
 // node-redis RESP3 client-side caching (CLIENT TRACKING on, invalidation pushes): a cached GET
 // is served locally until another client writes the key, then re-fetched; FLUSHDB invalidates
-// everything (a flush of any database). Needs CLIENT TRACKING (PENDING list in tools/node-tests.sh).
+// everything (a flush of any database). Needs CLIENT TRACKING (PENDING list in
+// tools/node-tests.sh).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
