@@ -10,7 +10,9 @@ import { nodeRedis, prefix, waitFor } from './helpers.mjs';
 
 const p = prefix('nrcsc');
 
-test('cached reads are served locally and invalidated by other clients\' writes', async () => {
+test('cached reads are served locally and invalidated by other clients\' writes', {
+  timeout: 30_000,
+}, async () => {
   const cache = new BasicClientSideCache({ ttl: 0, maxEntries: 0 });
   const c = await nodeRedis({ RESP: 3, clientSideCache: cache });
   const writer = await nodeRedis();
