@@ -100,6 +100,12 @@ if ! command -v node >/dev/null 2>&1; then
   echo "node-tests: node is not installed (apt-get install nodejs npm)" >&2
   exit 2
 fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  # ioredis 6, node-redis 6 and the runner flags below need Node 20 or newer.
+  echo "node-tests: Node $(node --version) is too old; Node 20 or newer is required" >&2
+  exit 2
+fi
 if [ ! -d "$NODE_DIR/node_modules" ] ||
   [ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then
   echo "node-tests: installing the client libraries (npm ci in tests/node)"
@@ -172,7 +178,8 @@ fi
 
 cd "$NODE_DIR"
 status=0
-node --test --test-reporter=spec --test-concurrency=2 --test-timeout=120000 "${files[@]}" ||
+node --test --test-reporter=spec --test-concurrency=2 --test-timeout=120000 --test-force-exit \
+  "${files[@]}" ||
   status=$?
 if [ $status -ne 0 ] && [ -z "${REDIS_URL:-}" ]; then
   echo "--- last lines of the $against log ---"

@@ -85,7 +85,10 @@ export async function waitFor(fn, what, timeoutMs = 5000) {
 /** Resolves with the first emission of `event` on `emitter`, rejects after `timeoutMs`. */
 export function once(emitter, event, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for '${event}'`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for '${event}'`)),
+      timeoutMs,
+    );
     emitter.once(event, (...args) => {
       clearTimeout(timer);
       resolve(args);

@@ -91,7 +91,7 @@ for (const protocol of [2, 3]) {
       assert.ok((await pub.pubsub('NUMPAT')) >= 1);
     });
 
-    test('a subscribed RESP2 connection rejects ordinary commands, answers PING as a message', async () => {
+    test('a subscribed connection: command guard, PING as a message, RESET', async () => {
       const sub = ioredis({ protocol });
       await sub.subscribe(`${p}guard`);
       if (protocol === 2) {

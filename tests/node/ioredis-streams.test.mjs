@@ -52,7 +52,10 @@ for (const protocol of [2, 3]) {
     test('consumer groups: xreadgroup, xack, xpending, xclaim, xautoclaim', async () => {
       const k = `${p}jobs`;
       assert.equal(await r.xgroup('CREATE', k, 'g', '$', 'MKSTREAM'), 'OK');
-      await assert.rejects(r.xgroup('CREATE', k, 'g', '$'), /BUSYGROUP Consumer Group name already exists/);
+      await assert.rejects(
+        r.xgroup('CREATE', k, 'g', '$'),
+        /BUSYGROUP Consumer Group name already exists/,
+      );
       for (let i = 1; i <= 4; i++) await r.xadd(k, `${i}-0`, 'n', String(i));
       const a = await r.xreadgroup('GROUP', 'g', 'alice', 'COUNT', 2, 'STREAMS', k, '>');
       assert.deepEqual(a, [[k, [['1-0', ['n', '1']], ['2-0', ['n', '2']]]]]);

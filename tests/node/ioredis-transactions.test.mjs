@@ -58,7 +58,7 @@ for (const protocol of [2, 3]) {
       assert.equal(await r.exists(`${p}x`), 0);
     });
 
-    test('multi with pipeline: false sends MULTI, QUEUED commands and EXEC one by one', async () => {
+    test('multi({ pipeline: false }): MULTI, QUEUED replies, EXEC one by one', async () => {
       const c = ioredis({ protocol });
       assert.equal(await c.multi({ pipeline: false }), 'OK');
       assert.equal(await c.set(`${p}np`, '1'), 'QUEUED');

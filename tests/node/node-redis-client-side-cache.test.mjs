@@ -1,6 +1,7 @@
 // node-redis RESP3 client-side caching (CLIENT TRACKING on, invalidation pushes): a cached GET
 // is served locally until another client writes the key, then re-fetched; FLUSHDB invalidates
-// everything (a flush of any database). Needs CLIENT TRACKING (PENDING list in tools/node-tests.sh).
+// everything (a flush of any database). Needs CLIENT TRACKING (PENDING list in
+// tools/node-tests.sh).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,9 @@ import { nodeRedis, prefix, waitFor } from './helpers.mjs';
 
 const p = prefix('nrcsc');
 
-test('cached reads are served locally and invalidated by other clients\' writes', async () => {
+test('cached reads are served locally and invalidated by other clients\' writes', {
+  timeout: 30_000,
+}, async () => {
   const cache = new BasicClientSideCache({ ttl: 0, maxEntries: 0 });
   const c = await nodeRedis({ RESP: 3, clientSideCache: cache });
   const writer = await nodeRedis();

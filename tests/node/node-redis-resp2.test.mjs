@@ -1,13 +1,13 @@
-// node-redis over RESP2 (its default): basic types and the client-side transforms that turn flat
-// arrays into objects (HGETALL, CONFIG GET), doubles into numbers, multi/exec, WATCH, a pool of
-// isolated connections, and scanIterator.
+// node-redis over RESP2 (`RESP: 2`; node-redis 6 defaults to RESP3): basic types and the
+// client-side transforms that turn flat arrays into objects (HGETALL, CONFIG GET), doubles into
+// numbers, multi/exec, WATCH, a pool of isolated connections, and scanIterator.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClientPool, ErrorReply, WatchError } from 'redis';
 import { HOST, PORT, nodeRedis, onClose, prefix } from './helpers.mjs';
 
-const c = await nodeRedis();
+const c = await nodeRedis({ RESP: 2 });
 const p = prefix('nr2');
 
 test('strings, numbers, null and binary values', async () => {
@@ -80,7 +80,7 @@ test('CONFIG GET becomes an object, INFO a string, errors are ErrorReply', async
 test('multi/exec returns replies; WATCH conflict throws WatchError', async () => {
   const replies = await c.multi().set(`${p}m`, '1').incr(`${p}m`).get(`${p}m`).exec();
   assert.deepEqual(replies, ['OK', 2, '2']);
-  const other = await nodeRedis();
+  const other = await nodeRedis({ RESP: 2 });
   const watcher = c.duplicate();
   watcher.on('error', () => {});
   await watcher.connect();
@@ -100,7 +100,7 @@ test('multi/exec returns replies; WATCH conflict throws WatchError', async () =>
 });
 
 test('a client pool runs isolated WATCH/MULTI transactions concurrently', async () => {
-  const pool = createClientPool({ socket: { host: HOST, port: PORT } }, { minimum: 2,
+  const pool = createClientPool({ RESP: 2, socket: { host: HOST, port: PORT } }, { minimum: 2,
     maximum: 4 });
   pool.on('error', () => {});
   await pool.connect();

@@ -70,8 +70,9 @@ test('multi/exec and WATCH over RESP3', async () => {
 test('raw RESP3 bytes after HELLO 3', async () => {
   const raw = await rawConnection();
   const hello = await raw.call('HELLO', '3');
-  assert.match(hello, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n\$7\r\nversion\r\n\$6\r\n7\.0\.\d+\r\n/);
-  assert.match(hello, /\$5\r\nproto\r\n:3\r\n\$2\r\nid\r\n:\d+\r\n\$4\r\nmode\r\n\$10\r\nstandalone\r\n/);
+  assert.match(hello, /^%7\r\n\$6\r\nserver\r\n\$5\r\nredis\r\n/);
+  assert.match(hello, /\$7\r\nversion\r\n\$6\r\n7\.0\.\d+\r\n\$5\r\nproto\r\n:3\r\n/);
+  assert.match(hello, /\$2\r\nid\r\n:\d+\r\n\$4\r\nmode\r\n\$10\r\nstandalone\r\n/);
   assert.match(hello, /\$4\r\nrole\r\n\$6\r\nmaster\r\n\$7\r\nmodules\r\n\*0\r\n$/);
   assert.equal(await raw.call('GET', `${p}none`), '_\r\n');
   await raw.call('DEL', `${p}rh`);
@@ -85,7 +86,10 @@ test('raw RESP3 bytes after HELLO 3', async () => {
     await raw.call('ZRANGE', `${p}z`, '0', '0', 'WITHSCORES'),
     '*1\r\n*2\r\n$1\r\na\r\n,1.1000000000000001\r\n',
   );
-  assert.equal(await raw.call('CONFIG', 'GET', 'maxmemory'), '%1\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n');
+  assert.equal(
+    await raw.call('CONFIG', 'GET', 'maxmemory'),
+    '%1\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n',
+  );
   assert.equal(await raw.call('HRANDFIELD', `${p}rh`, '1', 'WITHVALUES'),
     '*1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n');
   assert.equal(await raw.call('BLPOP', `${p}nolist`, '0.01'), '_\r\n');
