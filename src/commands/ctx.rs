@@ -36,6 +36,9 @@ pub mod flags {
     pub const BLOCKED: u32 = 1 << 9;
     /// EXEC is running the queued commands (they don't become the client's last command).
     pub const IN_EXEC: u32 = 1 << 10;
+    /// The command runs again for a client blocked on keys that were written (XREADGROUP
+    /// answers Redis's "no longer exists" errors only then).
+    pub const BLOCK_RETRY: u32 = 1 << 11;
 }
 
 /// The command-visible state of one client.
@@ -88,6 +91,9 @@ pub struct BlockRequest {
     /// When to give up (unix ms); `None` waits forever. On timeout the client gets the null
     /// array, as Redis 7.0 answers every list, sorted-set and stream block.
     pub deadline_ms: Option<i64>,
+    /// The command to run again when a key is written, in place of the one received (XREAD
+    /// resolves `$` to the IDs it saw when it blocked); `None` runs the received one.
+    pub retry_argv: Option<Vec<Bytes>>,
 }
 
 impl Session {
@@ -270,7 +276,20 @@ impl Ctx<'_> {
     /// again) or until `deadline_ms` (unix ms; `None` waits forever), when it gets the null
     /// array. The handler writes no reply when it blocks.
     pub fn block(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>) {
-        self.session.block = Some(BlockRequest { keys, deadline_ms });
+        self.session.block = Some(BlockRequest {
+            keys,
+            deadline_ms,
+            retry_argv: None,
+        });
+    }
+
+    /// `block`, with `argv` to run again in place of the command received.
+    pub fn block_with(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, argv: Vec<Bytes>) {
+        self.session.block = Some(BlockRequest {
+            keys,
+            deadline_ms,
+            retry_argv: Some(argv),
+        });
     }
 
     /// Emits a keyspace notification of `class` for `event` on `key` (notify-keyspace-events).

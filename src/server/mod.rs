@@ -421,7 +421,8 @@ impl Server {
                 return;
             }
             clock = self.run_command(c, slot, &argv, clock);
-            if c.session.block.is_some() {
+            if let Some(req) = c.session.block.as_mut() {
+                let argv = req.retry_argv.take().unwrap_or(argv);
                 c.blocked = Some(client::BlockedCommand { argv });
             }
         }
@@ -458,10 +459,12 @@ impl Server {
                     if self.core.dbs.blocked.has_ready() {
                         self.serve_blocked();
                     }
-                    if c.session.block.is_some() {
-                        c.blocked = Some(client::BlockedCommand {
-                            argv: std::mem::take(&mut argv),
-                        });
+                    if let Some(req) = c.session.block.as_mut() {
+                        let argv = match req.retry_argv.take() {
+                            Some(retry) => retry,
+                            None => std::mem::take(&mut argv),
+                        };
+                        c.blocked = Some(client::BlockedCommand { argv });
                         self.register_block(c, slot);
                         break;
                     }
@@ -557,7 +560,9 @@ impl Server {
         let mut outcome = Retry::WrongType;
         if let Some(b) = c.blocked.take() {
             let mark = c.out.len();
+            c.session.flags |= flags::BLOCK_RETRY;
             self.run_command(&mut c, slot, &b.argv, Instant::now());
+            c.session.flags &= !flags::BLOCK_RETRY;
             let again = c.session.block.take().is_some();
             let wrong_type = c
                 .out

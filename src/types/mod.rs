@@ -7,6 +7,7 @@ pub mod hash;
 pub mod list;
 pub mod set;
 pub mod skiplist;
+pub mod stream;
 pub mod string;
 pub mod value;
 pub mod zset;
