@@ -1065,7 +1065,9 @@ fn serve_group(
         rd.count == 0 || n < rd.count
     });
     r.set_deferred(d, n);
-    if moved && rd.propagating {
+    // Redis 7.0 propagates the group's new last ID only for NOACK reads (otherwise the XCLAIMs
+    // carry it as LASTID).
+    if moved && rd.noack && rd.propagating {
         props.push(setid_argv(rd.key, rd.group, g));
     }
 }
@@ -1949,4 +1951,233 @@ fn xinfo_consumers(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         r.int(now.saturating_sub(c.seen_time).max(0));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::testing::{Harness, bulk, err};
+    use crate::protocol::value::Reply;
+
+    fn harness() -> Harness {
+        let mut h = Harness::new();
+        h.core.effects.notify_classes = u32::MAX;
+        h.core.effects.propagating = true;
+        h
+    }
+
+    fn entry(id: &str, fv: &[&str]) -> Reply {
+        Reply::Array(vec![
+            bulk(id),
+            Reply::Array(fv.iter().map(|s| bulk(s)).collect()),
+        ])
+    }
+
+    #[test]
+    fn xadd_generates_ids_from_the_clock_and_propagates_them() {
+        let mut h = harness();
+        assert_eq!(h.run(&["XADD", "s", "*", "a", "1"]), bulk("1000000-0"));
+        assert_eq!(h.run(&["XADD", "s", "*", "a", "2"]), bulk("1000000-1"));
+        h.advance(5);
+        assert_eq!(h.run(&["XADD", "s", "1000005-*", "a", "3"]), bulk("1000005-0"));
+        assert_eq!(
+            h.run(&["XADD", "s", "1000005-0", "a", "3"]),
+            err("ERR The ID specified in XADD is equal or smaller than the target stream top item")
+        );
+        assert_eq!(
+            h.take_propagated(),
+            vec![
+                "XADD s 1000000-0 a 1",
+                "XADD s 1000000-1 a 2",
+                "XADD s 1000005-0 a 3"
+            ]
+        );
+        assert_eq!(h.take_events(), vec!["new s", "xadd s", "xadd s", "xadd s"]);
+    }
+
+    #[test]
+    fn approximate_trim_is_rewritten_exact_for_propagation() {
+        let mut h = harness();
+        h.run(&["CONFIG", "SET", "stream-node-max-entries", "2"]);
+        h.core.effects.notify_classes = u32::MAX;
+        for i in 1..=5 {
+            h.run(&["XADD", "s", &format!("{i}-0"), "f", "v"]);
+        }
+        h.take_propagated();
+        h.take_events();
+        assert_eq!(
+            h.run(&["XADD", "s", "MAXLEN", "~", "2", "6-0", "f", "v"]),
+            bulk("6-0")
+        );
+        // Whole nodes only: 1-0 2-0 and 3-0 4-0 go, 5-0 6-0 stay.
+        assert_eq!(h.run(&["XLEN", "s"]), Reply::Int(2));
+        assert_eq!(h.take_propagated(), vec!["XADD s MAXLEN = 2 6-0 f v"]);
+        assert_eq!(h.take_events(), vec!["xadd s", "xtrim s"]);
+        assert_eq!(h.run(&["XTRIM", "s", "MINID", "~", "6"]), Reply::Int(0));
+        assert_eq!(h.run(&["XTRIM", "s", "MINID", "6"]), Reply::Int(1));
+        // An exact trim replicates as received (nothing queued in its place).
+        assert!(h.take_propagated().is_empty());
+    }
+
+    #[test]
+    fn xreadgroup_delivers_once_and_propagates_xclaim() {
+        let mut h = harness();
+        h.run(&["XADD", "s", "1-0", "a", "1"]);
+        h.run(&["XADD", "s", "2-0", "b", "2"]);
+        assert_eq!(h.run(&["XGROUP", "CREATE", "s", "g", "0"]), Reply::simple("OK"));
+        h.take_propagated();
+        h.take_events();
+        let r = h.run(&["XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", ">"]);
+        assert_eq!(
+            r,
+            Reply::Array(vec![Reply::Array(vec![
+                bulk("s"),
+                Reply::Array(vec![entry("1-0", &["a", "1"])])
+            ])])
+        );
+        assert_eq!(
+            h.take_propagated(),
+            vec!["XCLAIM s g alice 0 1-0 TIME 1000000 RETRYCOUNT 1 FORCE JUSTID LASTID 1-0"]
+        );
+        assert_eq!(h.take_events(), vec!["xgroup-createconsumer s"]);
+        h.run(&["XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">"]);
+        assert_eq!(
+            h.take_propagated(),
+            vec!["XGROUP SETID s g 2-0 ENTRIESREAD 2"]
+        );
+        // History: alice's PEL; a second read counts a delivery.
+        h.advance(10);
+        h.run(&["XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"]);
+        let p = h.run(&["XPENDING", "s", "g", "-", "+", "10"]);
+        assert_eq!(
+            p,
+            Reply::Array(vec![Reply::Array(vec![
+                bulk("1-0"),
+                bulk("alice"),
+                Reply::Int(0),
+                Reply::Int(2)
+            ])])
+        );
+        assert_eq!(h.run(&["XACK", "s", "g", "1-0", "1-0"]), Reply::Int(1));
+        assert_eq!(
+            h.run(&["XPENDING", "s", "g"]),
+            Reply::Array(vec![
+                Reply::Int(0),
+                Reply::Null,
+                Reply::Null,
+                Reply::NullArray
+            ])
+        );
+    }
+
+    #[test]
+    fn xclaim_and_xautoclaim_move_ownership() {
+        let mut h = harness();
+        h.run(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+        assert_eq!(h.take_events(), vec!["new s", "xgroup-create s"]);
+        for i in 1..=3 {
+            h.run(&["XADD", "s", &format!("{i}-0"), "f", "v"]);
+        }
+        h.run(&["XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"]);
+        h.take_propagated();
+        h.advance(100);
+        assert_eq!(
+            h.run(&["XCLAIM", "s", "g", "bob", "50", "1-0", "JUSTID"]),
+            Reply::Array(vec![bulk("1-0")])
+        );
+        assert_eq!(
+            h.take_propagated(),
+            vec!["XCLAIM s g bob 0 1-0 TIME 1000100 RETRYCOUNT 1 FORCE JUSTID LASTID 3-0"]
+        );
+        assert_eq!(
+            h.run(&["XCLAIM", "s", "g", "bob", "50", "2-0"]),
+            Reply::Array(vec![entry("2-0", &["f", "v"])])
+        );
+        h.run(&["XDEL", "s", "3-0"]);
+        let r = h.run(&["XAUTOCLAIM", "s", "g", "carol", "0", "0", "COUNT", "2", "JUSTID"]);
+        assert_eq!(
+            r,
+            Reply::Array(vec![
+                bulk("3-0"),
+                Reply::Array(vec![bulk("1-0"), bulk("2-0")]),
+                Reply::Array(vec![])
+            ])
+        );
+        let r = h.run(&["XAUTOCLAIM", "s", "g", "carol", "0", "3-0"]);
+        assert_eq!(
+            r,
+            Reply::Array(vec![
+                bulk("0-0"),
+                Reply::Array(vec![]),
+                Reply::Array(vec![bulk("3-0")])
+            ])
+        );
+        assert_eq!(
+            h.run(&["XGROUP", "DELCONSUMER", "s", "g", "carol"]),
+            Reply::Int(2)
+        );
+    }
+
+    #[test]
+    fn xread_in_multi_does_not_block_and_resp3_is_a_map() {
+        let mut h = harness();
+        h.run(&["XADD", "s", "1-0", "a", "1"]);
+        h.run(&["MULTI"]);
+        h.run(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
+        assert_eq!(
+            h.run(&["EXEC"]),
+            Reply::Array(vec![Reply::NullArray])
+        );
+        h.resp3();
+        assert_eq!(
+            h.run(&["XREAD", "STREAMS", "s", "0"]),
+            Reply::Map(vec![(
+                bulk("s"),
+                Reply::Array(vec![entry("1-0", &["a", "1"])])
+            )])
+        );
+        // Blocking outside MULTI asks the server to park the client with `$` resolved.
+        h.run(&["XREAD", "BLOCK", "100", "STREAMS", "s", "$"]);
+        let req = h.session.block.take().unwrap();
+        assert_eq!(req.deadline_ms, Some(1_000_100));
+        let argv: Vec<String> = req
+            .retry_argv
+            .unwrap()
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        assert_eq!(
+            argv,
+            ["XREAD", "COUNT", "1000", "BLOCK", "100", "STREAMS", "s", "1-0"]
+        );
+    }
+
+    #[test]
+    fn xinfo_reports_entries_read_and_lag() {
+        let mut h = harness();
+        for i in 1..=3 {
+            h.run(&["XADD", "s", &format!("{i}-0"), "f", "v"]);
+        }
+        h.run(&["XGROUP", "CREATE", "s", "g", "0"]);
+        h.run(&["XREADGROUP", "GROUP", "g", "c", "COUNT", "2", "STREAMS", "s", ">"]);
+        let Reply::Array(groups) = h.run(&["XINFO", "GROUPS", "s"]) else {
+            panic!()
+        };
+        let Some(Reply::Map(fields)) = groups.first() else {
+            panic!()
+        };
+        let get = |k: &str| fields.iter().find(|(f, _)| *f == bulk(k)).map(|(_, v)| v.clone());
+        assert_eq!(get("entries-read"), Some(Reply::Int(2)));
+        assert_eq!(get("lag"), Some(Reply::Int(1)));
+        assert_eq!(get("last-delivered-id"), Some(bulk("2-0")));
+        h.run(&["XDEL", "s", "3-0"]);
+        h.run(&["XGROUP", "SETID", "s", "g", "0"]);
+        let Reply::Array(groups) = h.run(&["XINFO", "GROUPS", "s"]) else {
+            panic!()
+        };
+        let Some(Reply::Map(fields)) = groups.first() else {
+            panic!()
+        };
+        let lag = fields.iter().find(|(f, _)| *f == bulk("lag")).map(|(_, v)| v.clone());
+        assert_eq!(lag, Some(Reply::Null));
+    }
 }
