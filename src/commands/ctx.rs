@@ -94,6 +94,9 @@ pub struct BlockRequest {
     /// The command to run again when a key is written, in place of the one received (XREAD
     /// resolves `$` to the IDs it saw when it blocked); `None` runs the received one.
     pub retry_argv: Option<Vec<Bytes>>,
+    /// The command takes nothing from the keys (XREAD): when it still finds nothing, the
+    /// clients behind it in line are tried anyway (they may wait for older IDs).
+    pub non_consuming: bool,
 }
 
 impl Session {
@@ -280,15 +283,24 @@ impl Ctx<'_> {
             keys,
             deadline_ms,
             retry_argv: None,
+            non_consuming: false,
         });
     }
 
-    /// `block`, with `argv` to run again in place of the command received.
-    pub fn block_with(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, argv: Vec<Bytes>) {
+    /// `block`, with `argv` to run again in place of the command received; `non_consuming`
+    /// for commands that take nothing from the keys (see [`BlockRequest::non_consuming`]).
+    pub fn block_with(
+        &mut self,
+        keys: Vec<Bytes>,
+        deadline_ms: Option<i64>,
+        argv: Vec<Bytes>,
+        non_consuming: bool,
+    ) {
         self.session.block = Some(BlockRequest {
             keys,
             deadline_ms,
             retry_argv: Some(argv),
+            non_consuming,
         });
     }
 

@@ -1020,7 +1020,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
         again.insert(b - 1, Bytes::from_static(b"COUNT"));
         again.insert(b, int_arg(BLOCKED_DEFAULT_COUNT));
     }
-    ctx.block_with(keys.to_vec(), deadline, again);
+    ctx.block_with(keys.to_vec(), deadline, again, group.is_none());
     Ok(())
 }
 
@@ -1978,7 +1978,10 @@ mod tests {
         assert_eq!(h.run(&["XADD", "s", "*", "a", "1"]), bulk("1000000-0"));
         assert_eq!(h.run(&["XADD", "s", "*", "a", "2"]), bulk("1000000-1"));
         h.advance(5);
-        assert_eq!(h.run(&["XADD", "s", "1000005-*", "a", "3"]), bulk("1000005-0"));
+        assert_eq!(
+            h.run(&["XADD", "s", "1000005-*", "a", "3"]),
+            bulk("1000005-0")
+        );
         assert_eq!(
             h.run(&["XADD", "s", "1000005-0", "a", "3"]),
             err("ERR The ID specified in XADD is equal or smaller than the target stream top item")
@@ -2023,10 +2026,23 @@ mod tests {
         let mut h = harness();
         h.run(&["XADD", "s", "1-0", "a", "1"]);
         h.run(&["XADD", "s", "2-0", "b", "2"]);
-        assert_eq!(h.run(&["XGROUP", "CREATE", "s", "g", "0"]), Reply::simple("OK"));
+        assert_eq!(
+            h.run(&["XGROUP", "CREATE", "s", "g", "0"]),
+            Reply::simple("OK")
+        );
         h.take_propagated();
         h.take_events();
-        let r = h.run(&["XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", ">"]);
+        let r = h.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "alice",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
         assert_eq!(
             r,
             Reply::Array(vec![Reply::Array(vec![
@@ -2039,7 +2055,16 @@ mod tests {
             vec!["XCLAIM s g alice 0 1-0 TIME 1000000 RETRYCOUNT 1 FORCE JUSTID LASTID 1-0"]
         );
         assert_eq!(h.take_events(), vec!["xgroup-createconsumer s"]);
-        h.run(&["XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">"]);
+        h.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "bob",
+            "NOACK",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
         assert_eq!(
             h.take_propagated(),
             vec!["XGROUP SETID s g 2-0 ENTRIESREAD 2"]
@@ -2093,7 +2118,17 @@ mod tests {
             Reply::Array(vec![entry("2-0", &["f", "v"])])
         );
         h.run(&["XDEL", "s", "3-0"]);
-        let r = h.run(&["XAUTOCLAIM", "s", "g", "carol", "0", "0", "COUNT", "2", "JUSTID"]);
+        let r = h.run(&[
+            "XAUTOCLAIM",
+            "s",
+            "g",
+            "carol",
+            "0",
+            "0",
+            "COUNT",
+            "2",
+            "JUSTID",
+        ]);
         assert_eq!(
             r,
             Reply::Array(vec![
@@ -2123,10 +2158,7 @@ mod tests {
         h.run(&["XADD", "s", "1-0", "a", "1"]);
         h.run(&["MULTI"]);
         h.run(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
-        assert_eq!(
-            h.run(&["EXEC"]),
-            Reply::Array(vec![Reply::NullArray])
-        );
+        assert_eq!(h.run(&["EXEC"]), Reply::Array(vec![Reply::NullArray]));
         h.resp3();
         assert_eq!(
             h.run(&["XREAD", "STREAMS", "s", "0"]),
@@ -2147,7 +2179,9 @@ mod tests {
             .collect();
         assert_eq!(
             argv,
-            ["XREAD", "COUNT", "1000", "BLOCK", "100", "STREAMS", "s", "1-0"]
+            [
+                "XREAD", "COUNT", "1000", "BLOCK", "100", "STREAMS", "s", "1-0"
+            ]
         );
     }
 
@@ -2158,14 +2192,29 @@ mod tests {
             h.run(&["XADD", "s", &format!("{i}-0"), "f", "v"]);
         }
         h.run(&["XGROUP", "CREATE", "s", "g", "0"]);
-        h.run(&["XREADGROUP", "GROUP", "g", "c", "COUNT", "2", "STREAMS", "s", ">"]);
+        h.run(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
         let Reply::Array(groups) = h.run(&["XINFO", "GROUPS", "s"]) else {
             panic!()
         };
         let Some(Reply::Map(fields)) = groups.first() else {
             panic!()
         };
-        let get = |k: &str| fields.iter().find(|(f, _)| *f == bulk(k)).map(|(_, v)| v.clone());
+        let get = |k: &str| {
+            fields
+                .iter()
+                .find(|(f, _)| *f == bulk(k))
+                .map(|(_, v)| v.clone())
+        };
         assert_eq!(get("entries-read"), Some(Reply::Int(2)));
         assert_eq!(get("lag"), Some(Reply::Int(1)));
         assert_eq!(get("last-delivered-id"), Some(bulk("2-0")));
@@ -2177,7 +2226,10 @@ mod tests {
         let Some(Reply::Map(fields)) = groups.first() else {
             panic!()
         };
-        let lag = fields.iter().find(|(f, _)| *f == bulk("lag")).map(|(_, v)| v.clone());
+        let lag = fields
+            .iter()
+            .find(|(f, _)| *f == bulk("lag"))
+            .map(|(_, v)| v.clone());
         assert_eq!(lag, Some(Reply::Null));
     }
 }

@@ -563,7 +563,9 @@ impl Server {
             c.session.flags |= flags::BLOCK_RETRY;
             self.run_command(&mut c, slot, &b.argv, Instant::now());
             c.session.flags &= !flags::BLOCK_RETRY;
-            let again = c.session.block.take().is_some();
+            let again = c.session.block.take();
+            let shared = again.as_ref().is_some_and(|r| r.non_consuming);
+            let again = again.is_some();
             let wrong_type = c
                 .out
                 .get(mark..)
@@ -571,7 +573,7 @@ impl Server {
             if again || wrong_type {
                 c.out.truncate(mark);
                 c.blocked = Some(b);
-                outcome = if again {
+                outcome = if again && !shared {
                     Retry::Nothing
                 } else {
                     Retry::WrongType
@@ -946,7 +948,8 @@ enum Retry {
     Served,
     /// It found nothing and stays blocked (so will everyone behind it on that key).
     Nothing,
-    /// It found the key holding another type (or is gone) and stays blocked in its place.
+    /// It found the key holding another type (or is gone), or found nothing but takes nothing
+    /// from the key (XREAD), and stays blocked in its place; the next client is tried.
     WrongType,
 }
 

@@ -968,4 +968,127 @@ mod tests {
         assert_eq!(s.trim(Trim::MinId(StreamId::new(7, 0)), false, 0), 2);
         assert_eq!(ids(&s, false).len(), 3);
     }
+
+    mod model {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Add(u64, Vec<(u8, u8)>),
+            Del(u64),
+            MaxLen(u64, bool),
+            MinId(u64, bool),
+            Range(u64, u64, bool),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                4 => (0u64..4, proptest::collection::vec((0u8..3, any::<u8>()), 1..4))
+                    .prop_map(|(d, f)| Op::Add(d, f)),
+                2 => (0u64..60).prop_map(Op::Del),
+                1 => (0u64..30, any::<bool>()).prop_map(|(n, a)| Op::MaxLen(n, a)),
+                1 => (0u64..60, any::<bool>()).prop_map(|(n, a)| Op::MinId(n, a)),
+                2 => (0u64..60, 0u64..60, any::<bool>()).prop_map(|(a, b, r)| Op::Range(a, b, r)),
+            ]
+        }
+
+        type Model = BTreeMap<StreamId, Vec<Vec<u8>>>;
+
+        fn content(
+            s: &Stream,
+            start: StreamId,
+            end: StreamId,
+            rev: bool,
+        ) -> Vec<(StreamId, Vec<Vec<u8>>)> {
+            let mut out = Vec::new();
+            s.range(start, end, rev, |id, pairs| {
+                let mut fv = Vec::new();
+                for (f, v) in pairs {
+                    fv.push(f.to_vec());
+                    fv.push(v.to_vec());
+                }
+                out.push((id, fv));
+                true
+            });
+            out
+        }
+
+        fn id(n: u64) -> StreamId {
+            StreamId::new(n / 3, n % 3)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+            #[test]
+            fn stream_behaves_like_an_ordered_map(
+                ops in proptest::collection::vec(op(), 1..80),
+                per_node in 1u64..5,
+            ) {
+                let lim = NodeLimits { max_bytes: 4096, max_entries: per_node };
+                let mut s = Stream::new();
+                let mut m: Model = BTreeMap::new();
+                let mut next = 1u64;
+                for op in ops {
+                    match op {
+                        Op::Add(step, fields) => {
+                            next += step;
+                            let mut argv = Vec::new();
+                            for (f, v) in &fields {
+                                argv.push(Bytes::from(vec![b'a' + f]));
+                                argv.push(Bytes::from(v.to_string()));
+                            }
+                            let got = s.add(NewId::Exact(id(next)), &argv, 0, lim);
+                            if step == 0 && next > 1 && got.is_err() {
+                                continue;
+                            }
+                            let got = got.unwrap();
+                            prop_assert_eq!(got, id(next));
+                            m.insert(got, argv.iter().map(|b| b.to_vec()).collect());
+                            next += 1;
+                        }
+                        Op::Del(n) => {
+                            let had = m.remove(&id(n)).is_some();
+                            prop_assert_eq!(s.delete(id(n)), had);
+                        }
+                        Op::MaxLen(n, approx) => {
+                            let removed = s.trim(Trim::MaxLen(n), approx, 0);
+                            let exact = (m.len() as u64).saturating_sub(n);
+                            prop_assert!(removed <= exact);
+                            if !approx {
+                                prop_assert_eq!(removed, exact);
+                            }
+                            for _ in 0..removed {
+                                m.pop_first();
+                            }
+                        }
+                        Op::MinId(n, approx) => {
+                            let removed = s.trim(Trim::MinId(id(n)), approx, 0);
+                            let exact = m.range(..id(n)).count() as u64;
+                            prop_assert!(removed <= exact);
+                            if !approx {
+                                prop_assert_eq!(removed, exact);
+                            }
+                            for _ in 0..removed {
+                                m.pop_first();
+                            }
+                        }
+                        Op::Range(a, b, rev) => {
+                            let want: Vec<_> = if rev {
+                                m.range(id(a)..=id(b.max(a))).rev().map(|(k, v)| (*k, v.clone())).collect()
+                            } else {
+                                m.range(id(a)..=id(b.max(a))).map(|(k, v)| (*k, v.clone())).collect()
+                            };
+                            prop_assert_eq!(content(&s, id(a), id(b.max(a)), rev), want);
+                        }
+                    }
+                    prop_assert_eq!(s.len(), m.len() as u64);
+                    let all: Vec<_> = m.iter().map(|(k, v)| (*k, v.clone())).collect();
+                    prop_assert_eq!(content(&s, StreamId::MIN, StreamId::MAX, false), all);
+                    prop_assert_eq!(s.first_id(), m.keys().next().copied().unwrap_or(StreamId::MIN));
+                }
+            }
+        }
+    }
 }
