@@ -499,48 +499,23 @@ fn xadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let key = arg(argv, 1);
     let limits = node_limits(ctx);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let mut created = false;
-    if as_stream(ctx.core.dbs.lookup_write(db, key, now))?.is_none() {
-        if a.nomkstream {
-            ctx.reply.null();
-            return Ok(());
-        }
-        ctx.core
-            .dbs
-            .set(db, key, Value::Stream(Box::default()), false, now);
-        created = true;
-    }
-    if created {
-        ctx.notify(NOTIFY_NEW, "new", key);
-    }
-    let Some(s) = as_stream(ctx.core.dbs.lookup_write(db, key, now))? else {
-        return Ok(());
-    };
-    if s.last_id == StreamId::MAX {
-        return Err(CmdError::Static(
-            "ERR The stream has exhausted the last possible ID, unable to add more items",
-        ));
-    }
     let fields = argv.get(field_pos..).unwrap_or_default();
-    let id = match s.add(a.id, fields, now, limits) {
-        Ok(id) => id,
-        Err(AddError::NotGreater) => {
-            return Err(CmdError::Static(
-                "ERR The ID specified in XADD is equal or smaller than the target stream top item",
-            ));
-        }
-        Err(AddError::TooLarge) => {
-            return Err(CmdError::Static("ERR Elements are too large to be stored"));
+    // One lookup on the hot path: the append runs on the stream found, or on a new one that is
+    // stored even if the append fails (as Redis creates the key first).
+    let (id, trimmed, rewrite) = match as_stream(ctx.core.dbs.lookup_write(db, key, now))? {
+        Some(s) => append(s, &a, fields, now, limits)?,
+        None => {
+            if a.nomkstream {
+                ctx.reply.null();
+                return Ok(());
+            }
+            let mut s = Box::<Stream>::default();
+            let out = append(&mut s, &a, fields, now, limits);
+            ctx.core.dbs.set(db, key, Value::Stream(s), false, now);
+            ctx.notify(NOTIFY_NEW, "new", key);
+            out?
         }
     };
-    let mut trimmed = 0;
-    let mut rewrite = None;
-    if let Some(trim) = a.trim {
-        trimmed = s.trim(trim, a.approx, a.limit);
-        if a.approx {
-            rewrite = Some(trim_rewrite(s, trim));
-        }
-    }
     reply_id(ctx.reply, id);
     ctx.touched(key);
     ctx.notify(NOTIFY_STREAM, "xadd", key);
@@ -564,6 +539,42 @@ fn xadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.propagate(out);
     }
     Ok(())
+}
+
+/// XADD's work on the stream: the new ID, entries trimmed, and the exact threshold to propagate
+/// after an approximate trim.
+fn append(
+    s: &mut Stream,
+    a: &AddTrimArgs,
+    fields: &[Bytes],
+    now: i64,
+    limits: NodeLimits,
+) -> Result<(StreamId, u64, Option<Bytes>), CmdError> {
+    if s.last_id == StreamId::MAX {
+        return Err(CmdError::Static(
+            "ERR The stream has exhausted the last possible ID, unable to add more items",
+        ));
+    }
+    let id = match s.add(a.id, fields, now, limits) {
+        Ok(id) => id,
+        Err(AddError::NotGreater) => {
+            return Err(CmdError::Static(
+                "ERR The ID specified in XADD is equal or smaller than the target stream top item",
+            ));
+        }
+        Err(AddError::TooLarge) => {
+            return Err(CmdError::Static("ERR Elements are too large to be stored"));
+        }
+    };
+    let mut trimmed = 0;
+    let mut rewrite = None;
+    if let Some(trim) = a.trim {
+        trimmed = s.trim(trim, a.approx, a.limit);
+        if a.approx {
+            rewrite = Some(trim_rewrite(s, trim));
+        }
+    }
+    Ok((id, trimmed, rewrite))
 }
 
 /// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]: the number of entries removed.
