@@ -58,6 +58,9 @@ pub mod flags {
         | TRACKING_OPTOUT
         | TRACKING_CACHING
         | TRACKING_NOLOOP;
+    /// The command runs again for a client blocked on keys that were written (XREADGROUP
+    /// answers Redis's "no longer exists" errors only then).
+    pub const BLOCK_RETRY: u32 = 1 << 18;
 }
 
 /// The command-visible state of one client.
@@ -112,6 +115,12 @@ pub struct BlockRequest {
     /// When to give up (unix ms); `None` waits forever. On timeout the client gets the null
     /// array, as Redis 7.0 answers every list, sorted-set and stream block.
     pub deadline_ms: Option<i64>,
+    /// The command to run again when a key is written, in place of the one received (XREAD
+    /// resolves `$` to the IDs it saw when it blocked); `None` runs the received one.
+    pub retry_argv: Option<Vec<Bytes>>,
+    /// The command takes nothing from the keys (XREAD): when it still finds nothing, the
+    /// clients behind it in line are tried anyway (they may wait for older IDs).
+    pub non_consuming: bool,
 }
 
 impl Session {
@@ -314,7 +323,29 @@ impl Ctx<'_> {
     /// again) or until `deadline_ms` (unix ms; `None` waits forever), when it gets the null
     /// array. The handler writes no reply when it blocks.
     pub fn block(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>) {
-        self.session.block = Some(BlockRequest { keys, deadline_ms });
+        self.session.block = Some(BlockRequest {
+            keys,
+            deadline_ms,
+            retry_argv: None,
+            non_consuming: false,
+        });
+    }
+
+    /// `block`, with `argv` to run again in place of the command received; `non_consuming`
+    /// for commands that take nothing from the keys (see [`BlockRequest::non_consuming`]).
+    pub fn block_with(
+        &mut self,
+        keys: Vec<Bytes>,
+        deadline_ms: Option<i64>,
+        argv: Vec<Bytes>,
+        non_consuming: bool,
+    ) {
+        self.session.block = Some(BlockRequest {
+            keys,
+            deadline_ms,
+            retry_argv: Some(argv),
+            non_consuming,
+        });
     }
 
     /// Emits a keyspace notification of `class` for `event` on `key` (notify-keyspace-events).

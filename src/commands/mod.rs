@@ -27,6 +27,7 @@ pub mod set;
 pub mod sort;
 pub mod sorted_set;
 pub mod spec;
+pub mod stream;
 pub mod string;
 #[cfg(test)]
 pub mod testing;
@@ -183,6 +184,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     set::HANDLERS,
     sort::HANDLERS,
     sorted_set::HANDLERS,
+    stream::HANDLERS,
     string::HANDLERS,
     transactions::HANDLERS,
 ];

@@ -555,6 +555,7 @@ pub fn write_commands_base(dbs: &Databases, w: &mut dyn Write) -> io::Result<()>
 /// Appends the commands that rebuild one value.
 fn write_value(out: &mut Vec<u8>, key: &[u8], value: &Value) {
     match value {
+        Value::Stream(_) => {}
         Value::Str(s) => {
             encode_command(out, &[&b"SET"[..], key, &s.to_vec()]);
         }

@@ -37,6 +37,7 @@ fn type_id(v: &Value) -> u32 {
         Value::Set(_) => 2,
         Value::ZSet(_) => 3,
         Value::Hash(_) => 4,
+        Value::Stream(_) => 6,
     }
 }
 
@@ -44,6 +45,7 @@ fn type_id(v: &Value) -> u32 {
 pub fn value_digest(d: &mut Digest, v: &Value, has_expire: bool) {
     mix(d, &type_id(v).to_be_bytes());
     match v {
+        Value::Stream(_) => {}
         Value::Str(s) => {
             let mut buf = [0u8; 20];
             mix(d, s.bytes(&mut buf));

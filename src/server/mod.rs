@@ -433,7 +433,8 @@ impl Server {
                 return;
             }
             clock = self.run_command(c, slot, &argv, clock);
-            if c.session.block.is_some() {
+            if let Some(req) = c.session.block.as_mut() {
+                let argv = req.retry_argv.take().unwrap_or(argv);
                 c.blocked = Some(client::BlockedCommand { argv });
             }
         }
@@ -470,10 +471,12 @@ impl Server {
                     if self.core.dbs.blocked.has_ready() {
                         self.serve_blocked();
                     }
-                    if c.session.block.is_some() {
-                        c.blocked = Some(client::BlockedCommand {
-                            argv: std::mem::take(&mut argv),
-                        });
+                    if let Some(req) = c.session.block.as_mut() {
+                        let argv = match req.retry_argv.take() {
+                            Some(retry) => retry,
+                            None => std::mem::take(&mut argv),
+                        };
+                        c.blocked = Some(client::BlockedCommand { argv });
                         self.register_block(c, slot);
                         break;
                     }
@@ -569,8 +572,12 @@ impl Server {
         let mut outcome = Retry::WrongType;
         if let Some(b) = c.blocked.take() {
             let mark = c.out.len();
+            c.session.flags |= flags::BLOCK_RETRY;
             self.run_command(&mut c, slot, &b.argv, Instant::now());
-            let again = c.session.block.take().is_some();
+            c.session.flags &= !flags::BLOCK_RETRY;
+            let again = c.session.block.take();
+            let shared = again.as_ref().is_some_and(|r| r.non_consuming);
+            let again = again.is_some();
             let wrong_type = c
                 .out
                 .get(mark..)
@@ -578,7 +585,7 @@ impl Server {
             if again || wrong_type {
                 c.out.truncate(mark);
                 c.blocked = Some(b);
-                outcome = if again {
+                outcome = if again && !shared {
                     Retry::Nothing
                 } else {
                     Retry::WrongType
@@ -1053,7 +1060,8 @@ enum Retry {
     Served,
     /// It found nothing and stays blocked (so will everyone behind it on that key).
     Nothing,
-    /// It found the key holding another type (or is gone) and stays blocked in its place.
+    /// It found the key holding another type (or is gone), or found nothing but takes nothing
+    /// from the key (XREAD), and stays blocked in its place; the next client is tried.
     WrongType,
 }
 

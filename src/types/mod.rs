@@ -7,6 +7,7 @@ pub mod hash;
 pub mod list;
 pub mod ranktree;
 pub mod set;
+pub mod stream;
 pub mod string;
 pub mod value;
 pub mod zset;

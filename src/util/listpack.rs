@@ -259,10 +259,38 @@ impl Listpack {
     }
 
     /// Replaces the element at `index` with the integer `n`; does nothing if `index >= len`.
+    ///
+    /// An entry whose encoding keeps its size is overwritten in place (stream nodes update their
+    /// counters and flags this way on every insert and delete).
     pub fn replace_int(&mut self, index: usize, n: i64) {
         if let Some(range) = self.entries_range(index, 1) {
+            let mut enc = Vec::with_capacity(16);
+            encode_entry(Elem::Int(n), &mut enc);
+            if enc.len() == range.len() {
+                if let Some(dst) = self.buf.get_mut(range) {
+                    dst.copy_from_slice(&enc);
+                }
+                return;
+            }
             self.splice_entry(range, Some(Elem::Int(n)));
         }
+    }
+
+    /// Returns an empty listpack whose buffer has room for `bytes` bytes (Redis's `lpNew`
+    /// preallocation, used by stream nodes that grow up to a known bound).
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut lp = Listpack {
+            buf: Vec::with_capacity(bytes.max(HEADER_SIZE + 1)),
+        };
+        lp.buf.extend_from_slice(&[0; HEADER_SIZE]);
+        lp.buf.push(EOF);
+        lp.write_header(0);
+        lp
+    }
+
+    /// Releases unused capacity (Redis's `lpShrinkToFit`).
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
     }
 
     /// Removes the element at `index`; does nothing if `index >= len`.

@@ -74,6 +74,7 @@ pub(crate) fn value_size(v: &Value, samples: usize) -> usize {
         }
     };
     match v {
+        Value::Stream(s) => ROBJ + s.heap_size(),
         Value::Str(StrValue::Int(_)) => ROBJ,
         Value::Str(StrValue::Embstr(b)) => jemalloc_class(ROBJ + 3 + b.len() + 1),
         Value::Str(StrValue::Raw(b)) => ROBJ + sds_size(b.len(), false),

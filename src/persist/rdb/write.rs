@@ -273,12 +273,14 @@ impl<W: Write> RdbWriter<W> {
             Value::ZSet(_) => TYPE_ZSET_2,
             Value::Hash(h) if h.as_listpack().is_some() => TYPE_HASH_LISTPACK,
             Value::Hash(_) => TYPE_HASH,
+            Value::Stream(_) => 21,
         }
     }
 
     /// Writes a value's body (rdbSaveObject), without its type byte.
     pub fn value(&mut self, v: &Value) -> io::Result<()> {
         match v {
+            Value::Stream(_) => Err(io::Error::other("streams are not saved yet")),
             Value::Str(StrValue::Int(n)) => self.int_string(*n),
             Value::Str(s) => {
                 let mut buf = [0u8; 20];
