@@ -11,6 +11,7 @@ pub mod db;
 pub mod info;
 pub mod protocol;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod types;
 pub mod util;

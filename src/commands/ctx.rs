@@ -164,6 +164,17 @@ pub trait ServerOps {
     /// Appends the INFO sections the server owns (server, clients, stats network fields) for
     /// `section` (lowercase) to `out`; returns false if it owns no such section.
     fn info_section(&self, core: &Core, section: &str, out: &mut String) -> bool;
+    /// While a script runs past busy-reply-threshold: serves the other clients once without
+    /// waiting (Redis's processEventsWhileBlocked). Each complete command they sent goes to
+    /// `answer`, which writes its reply (BUSY, or what SCRIPT KILL, FUNCTION KILL and SHUTDOWN
+    /// NOSAVE say) and returns true when the server must shut down.
+    fn serve_while_busy(
+        &mut self,
+        core: &mut Core,
+        answer: &mut dyn FnMut(&mut Core, &Session, &[Bytes], &mut dyn ReplySink) -> bool,
+    ) {
+        let _ = (core, answer);
+    }
     /// The pub/sub registry and the token the calling client is delivered to through, or
     /// `None` where there is no registry (benchmarks).
     fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod list;
 pub mod pubsub;
 pub mod registry;
+pub mod scripting;
 #[cfg(test)]
 mod robustness;
 pub mod server;
@@ -71,6 +72,8 @@ pub struct Core {
     pub lastsave: i64,
     /// Switches DEBUG sets (active expiry, replication id, quicklist packed threshold).
     pub debug: server::debug::DebugKnobs,
+    /// Lua scripts and function libraries.
+    pub scripts: crate::scripting::Scripts,
 }
 
 impl Core {
@@ -90,6 +93,7 @@ impl Core {
             run_id,
             start_ms: 0,
             lastsave: 0,
+            scripts: Default::default(),
         };
         core.sync_config();
         core
@@ -136,6 +140,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     hash::HANDLERS,
     list::HANDLERS,
     pubsub::HANDLERS,
+    scripting::HANDLERS,
     server::admin::HANDLERS,
     server::client::HANDLERS,
     server::config::HANDLERS,
