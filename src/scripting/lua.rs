@@ -249,8 +249,56 @@ impl LuaEngine {
                 _ => v,
             })
         })?)?;
-        rust.raw_set("rand", lua.create_function(|_, ()| Ok(lrand48()))?)?;
-        rust.raw_set("srand", lua.create_function(|_, n: f64| {
+        let math: Table = globals.raw_get("math")?;
+        math.raw_set("random", lua.create_function(|_, a: MultiValue| {
+            let r = lrand48();
+            let a = a.into_vec();
+            let int = |i: usize, name: &str| -> mlua::Result<f64> {
+                let v = a.get(i).and_then(|v| match v {
+                    Value::Integer(n) => Some(*n as f64),
+                    Value::Number(n) => Some(*n),
+                    _ => None,
+                });
+                // luaL_checkint truncates toward zero.
+                v.map(f64::trunc).ok_or_else(|| {
+                    raise_str(format!("bad argument #{} to '{name}' (number expected, got {})",
+                        i + 1, a.get(i).map_or("no value", |v| v.type_name())))
+                })
+            };
+            match a.len() {
+                0 => Ok(r),
+                1 => {
+                    let u = int(0, "random")?;
+                    if u < 1.0 {
+                        return Err(raise_str(
+                            "bad argument #1 to 'random' (interval is empty)".into(),
+                        ));
+                    }
+                    Ok((r * u).floor() + 1.0)
+                }
+                2 => {
+                    let l = int(0, "random")?;
+                    let u = int(1, "random")?;
+                    if l > u {
+                        return Err(raise_str(
+                            "bad argument #2 to 'random' (interval is empty)".into(),
+                        ));
+                    }
+                    Ok((r * (u - l + 1.0)).floor() + l)
+                }
+                _ => Err(raise_str("wrong number of arguments".into())),
+            }
+        })?)?;
+        math.raw_set("randomseed", lua.create_function(|_, a: MultiValue| {
+            let n = match a.into_iter().next() {
+                Some(Value::Integer(n)) => n as f64,
+                Some(Value::Number(n)) => n,
+                _ => {
+                    return Err(raise_str(
+                        "bad argument #1 to 'randomseed' (number expected, got no value)".into(),
+                    ));
+                }
+            };
             // luaL_checkint truncates to a C int; srand48 keeps its low 32 bits.
             srand48(n as i64 as i32);
             Ok(())
@@ -510,36 +558,6 @@ if rust.functions then
       error({err='ERR wrong number of arguments to redis.register_function'})
     end
   end
-end
-
-math.random = function(...)
-  local r = rust.rand()
-  local n = select('#', ...)
-  if n == 0 then return r end
-  if n == 1 then
-    local u = ...
-    if type(u) ~= 'number' then u = tonumber(u) end
-    if u == nil then error("bad argument #1 to 'random' (number expected)", 2) end
-    u = u >= 0 and floor(u) or -floor(-u)
-    if u < 1 then error("bad argument #1 to 'random' (interval is empty)", 2) end
-    return floor(r * u) + 1
-  end
-  if n == 2 then
-    local l, u = ...
-    l, u = tonumber(l), tonumber(u)
-    if l == nil then error("bad argument #1 to 'random' (number expected)", 2) end
-    if u == nil then error("bad argument #2 to 'random' (number expected)", 2) end
-    l = l >= 0 and floor(l) or -floor(-l)
-    u = u >= 0 and floor(u) or -floor(-u)
-    if l > u then error("bad argument #2 to 'random' (interval is empty)", 2) end
-    return floor(r * (u - l + 1)) + l
-  end
-  error('wrong number of arguments', 2)
-end
-math.randomseed = function(s)
-  local n = tonumber(s)
-  if n == nil then error("bad argument #1 to 'randomseed' (number expected)", 2) end
-  rust.srand(n)
 end
 
 local function ro_newindex() error('Attempt to modify a readonly table', 2) end
