@@ -334,6 +334,13 @@ pub(crate) fn answer_busy(
             }
             Err(e) => e,
         },
+        "function|stats" => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+            write_function_stats(core, now, out);
+            return false;
+        }
         "shutdown" => {
             if argv.iter().skip(1).any(|a| a.eq_ignore_ascii_case(b"nosave")) {
                 if let Some(r) = core.scripts.running.as_mut() {
@@ -771,10 +778,15 @@ fn function_restore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 }
 
 fn function_stats(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
-    let r = &mut *ctx.reply;
+    write_function_stats(ctx.core, ctx.now_ms, ctx.reply);
+    Ok(())
+}
+
+/// FUNCTION STATS's reply (also answered while a script is busy).
+fn write_function_stats(core: &Core, now_ms: i64, r: &mut dyn ReplySink) {
     r.map_len(2);
     r.bulk(b"running_script");
-    match ctx.core.scripts.running.as_ref().filter(|r| !r.eval) {
+    match core.scripts.running.as_ref().filter(|r| !r.eval) {
         Some(run) => {
             r.map_len(3);
             r.bulk(b"name");
@@ -785,7 +797,7 @@ fn function_stats(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
                 r.bulk(a);
             }
             r.bulk(b"duration_ms");
-            r.int(ctx.now_ms.saturating_sub(run.started_ms));
+            r.int(now_ms.saturating_sub(run.started_ms));
         }
         None => r.null(),
     }
@@ -794,10 +806,9 @@ fn function_stats(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
     r.bulk(b"LUA");
     r.map_len(2);
     r.bulk(b"libraries_count");
-    r.int(ctx.core.scripts.libraries.len() as i64);
+    r.int(core.scripts.libraries.len() as i64);
     r.bulk(b"functions_count");
-    r.int(ctx.core.scripts.functions.len() as i64);
-    Ok(())
+    r.int(core.scripts.functions.len() as i64);
 }
 
 #[cfg(test)]

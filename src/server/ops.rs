@@ -67,6 +67,8 @@ pub struct Ops<'a> {
     pub self_feed: Option<Vec<u8>>,
     /// The pub/sub registry.
     pub pubsub: &'a mut crate::pubsub::PubSub,
+    /// The next client id (connections accepted while a script is busy).
+    pub next_client_id: &'a mut u64,
 }
 
 impl Pause {
@@ -506,6 +508,19 @@ impl ServerOps for Ops<'_> {
 
     fn info_section(&self, core: &Core, section: &str, out: &mut String) -> bool {
         super::info_fields::section(self, core, section, out)
+    }
+
+    fn serve_while_busy(
+        &mut self,
+        core: &mut Core,
+        answer: &mut dyn FnMut(
+            &mut Core,
+            &Session,
+            &[Bytes],
+            &mut dyn crate::protocol::reply::ReplySink,
+        ) -> bool,
+    ) {
+        self.serve_busy(core, answer);
     }
 
     fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {
