@@ -46,7 +46,10 @@ fn script_kill_stops_a_busy_script_from_a_new_connection() {
          694a5fe1ddb97a4c6a1bf299d9537c7d3d0f84e7, on @user_script:1.\r\n"
     );
     assert_eq!(runner.cmd_str(&["PING"]), "+PONG\r\n");
-    assert_eq!(other.cmd_str(&["SCRIPT", "KILL"]), "-NOTBUSY No scripts in execution right now.\r\n");
+    assert_eq!(
+        other.cmd_str(&["SCRIPT", "KILL"]),
+        "-NOTBUSY No scripts in execution right now.\r\n"
+    );
 }
 
 #[test]
@@ -54,7 +57,11 @@ fn a_script_that_wrote_is_unkillable_and_shutdown_nosave_ends_it() {
     let s = Server::start_with(&["--busy-reply-threshold", "100"]);
     let mut runner = s.raw();
     let mut other = s.raw();
-    runner.send_cmd(&[b"EVAL", b"redis.call('set', 'k', 'v') while true do end", b"0"]);
+    runner.send_cmd(&[
+        b"EVAL",
+        b"redis.call('set', 'k', 'v') while true do end",
+        b"0",
+    ]);
     wait_busy(&mut other, BUSY_EVAL);
     assert_eq!(
         other.cmd_str(&["SCRIPT", "KILL"]),
@@ -104,6 +111,9 @@ fn script_effects_reach_watch_and_keyspace_notifications() {
     assert_eq!(a.cmd_str(&["GET", "k"]), "+QUEUED\r\n");
     assert_eq!(a.cmd_str(&["EXEC"]), "*-1\r\n");
     let sha = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
-    assert_eq!(a.cmd_str(&["SCRIPT", "LOAD", "return 1"]), format!("$40\r\n{sha}\r\n"));
+    assert_eq!(
+        a.cmd_str(&["SCRIPT", "LOAD", "return 1"]),
+        format!("$40\r\n{sha}\r\n")
+    );
     assert_eq!(b.cmd_str(&["EVALSHA", sha, "0"]), ":1\r\n");
 }

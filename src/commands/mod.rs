@@ -18,9 +18,9 @@ pub mod keys;
 pub mod list;
 pub mod pubsub;
 pub mod registry;
-pub mod scripting;
 #[cfg(test)]
 mod robustness;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod sort;

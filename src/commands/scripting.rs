@@ -104,7 +104,16 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], sha: bool, ro: bool) -> Resul
     let scripts = &mut ctx.core.scripts;
     let (name, script) = if sha {
         match scripts.get(&body) {
-            Some(s) => (String::from_utf8_lossy(&body).to_ascii_lowercase(), s),
+            Some(s) => {
+                // The name errors show: the SHA-1 as cached (lowercase); no copy when it is.
+                let name = String::from_utf8_lossy(&body);
+                let name = if name.bytes().any(|c| c.is_ascii_uppercase()) {
+                    std::borrow::Cow::Owned(name.to_ascii_lowercase())
+                } else {
+                    name
+                };
+                (name, s)
+            }
             None => {
                 return Err(CmdError::Static(
                     "NOSCRIPT No matching script. Please use EVAL.",
@@ -112,11 +121,23 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], sha: bool, ro: bool) -> Resul
             }
         }
     } else {
-        scripts.load(&body).map_err(CmdError::Other)?
+        let (sha, s) = scripts.load(&body).map_err(CmdError::Other)?;
+        (std::borrow::Cow::Owned(sha), s)
     };
     let engine = scripts.eval_engine().map_err(CmdError::Other)?;
     let func = script.func.clone();
-    run_script(ctx, &engine, &func, script.flags, keys, args, true, &name, ro, argv)
+    run_script(
+        ctx,
+        &engine,
+        &func,
+        script.flags,
+        keys,
+        args,
+        true,
+        &name,
+        ro,
+        argv,
+    )
 }
 
 fn fcall(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
@@ -135,7 +156,9 @@ fn fcall_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], ro: bool) -> Result<(), CmdE
     };
     let (keys, args) = split_keys(argv, "ERR Bad number of keys provided")?;
     let engine = ctx.core.scripts.func_engine().map_err(CmdError::Other)?;
-    run_script(ctx, &engine, &f.func, f.flags, keys, args, false, &f.name, ro, argv)
+    run_script(
+        ctx, &engine, &f.func, f.flags, keys, args, false, &f.name, ro, argv,
+    )
 }
 
 /// Runs a script or function: Redis's scriptPrepareForRun checks, then the run with a script
@@ -153,7 +176,10 @@ fn run_script(
     ro: bool,
     argv: &[Bytes],
 ) -> Result<(), CmdError> {
-    if script_flags & scripting::FLAG_EVAL_COMPAT == 0 && script_flags & scripting::FLAG_NO_WRITES == 0 && ro {
+    if script_flags & scripting::FLAG_EVAL_COMPAT == 0
+        && script_flags & scripting::FLAG_NO_WRITES == 0
+        && ro
+    {
         return Err(CmdError::Static(
             "ERR Can not execute a script with write flag using *_ro command.",
         ));
@@ -171,10 +197,15 @@ fn run_script(
     if session.user != ctx.session.user {
         session.user.clone_from(&ctx.session.user);
     }
+    // Only functions show their name and command (FUNCTION STATS): EVAL skips the copies.
     ctx.core.scripts.running = Some(scripting::Running {
         eval,
-        name: name.to_string(),
-        argv: argv.to_vec(),
+        name: if eval {
+            String::new()
+        } else {
+            name.to_string()
+        },
+        argv: if eval { Vec::new() } else { argv.to_vec() },
         started_ms: ctx.now_ms,
         ..Default::default()
     });
@@ -194,7 +225,16 @@ fn run_script(
         read_only,
         engine,
     };
-    let out = engine.run(func, keys, args, eval, name, threshold, &mut run, &mut **reply);
+    let out = engine.run(
+        func,
+        keys,
+        args,
+        eval,
+        name,
+        threshold,
+        &mut run,
+        &mut **reply,
+    );
     let running = ctx.core.scripts.running.take().unwrap_or_default();
     session.multi = None;
     session.block = None;
@@ -342,7 +382,11 @@ pub(crate) fn answer_busy(
             return false;
         }
         "shutdown" => {
-            if argv.iter().skip(1).any(|a| a.eq_ignore_ascii_case(b"nosave")) {
+            if argv
+                .iter()
+                .skip(1)
+                .any(|a| a.eq_ignore_ascii_case(b"nosave"))
+            {
                 if let Some(r) = core.scripts.running.as_mut() {
                     r.shutdown = true;
                 }
@@ -504,9 +548,11 @@ fn create_library(core: &mut Core, code: &Bytes) -> Result<Library, String> {
         return Err(format!("ERR Engine '{engine_name}' not found"));
     }
     if !scripting::valid_name(&name) {
-        return Err("ERR Library names can only contain letters, numbers, or underscores(_) \
+        return Err(
+            "ERR Library names can only contain letters, numbers, or underscores(_) \
                     and must be at least one character long"
-            .into());
+                .into(),
+        );
     }
     let engine = core.scripts.func_engine()?;
     let body = code.get(shebang_len..).unwrap_or_default();
@@ -534,7 +580,8 @@ fn create_library(core: &mut Core, code: &Bytes) -> Result<Library, String> {
         }
         let mut f = 0;
         for fl in &r.flags {
-            f |= scripting::flag_by_name(fl.as_bytes()).ok_or_else(|| fail("unknown flag given"))?;
+            f |=
+                scripting::flag_by_name(fl.as_bytes()).ok_or_else(|| fail("unknown flag given"))?;
         }
         lib.functions.insert(
             r.name.clone(),
@@ -709,13 +756,7 @@ fn function_flush(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 }
 
 fn function_dump(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
-    let p = scripting::dump_payload(
-        ctx.core
-            .scripts
-            .libraries
-            .values()
-            .map(|l| l.code.as_ref()),
-    );
+    let p = scripting::dump_payload(ctx.core.scripts.libraries.values().map(|l| l.code.as_ref()));
     ctx.reply.bulk(&p);
     Ok(())
 }
@@ -827,7 +868,10 @@ mod tests {
             h.run(&["EVAL", "return {1, 2, 3.7, 'x', nil, 4}", "0"]),
             arr(vec![Reply::Int(1), Reply::Int(2), Reply::Int(3), bulk("x")])
         );
-        assert_eq!(h.run(&["EVAL", "return {ok='fine'}", "0"]), Reply::simple("fine"));
+        assert_eq!(
+            h.run(&["EVAL", "return {ok='fine'}", "0"]),
+            Reply::simple("fine")
+        );
         assert_eq!(h.run(&["EVAL", "return true", "0"]), Reply::Int(1));
         assert_eq!(h.run(&["EVAL", "return false", "0"]), Reply::Null);
         assert_eq!(h.run(&["EVAL", "return {err='bad'}", "0"]), err("bad"));
@@ -836,7 +880,14 @@ mod tests {
             err("ERR bad")
         );
         assert_eq!(
-            h.run(&["EVAL", "return {KEYS[1], ARGV[1], ARGV[2]}", "1", "k", "a", "b"]),
+            h.run(&[
+                "EVAL",
+                "return {KEYS[1], ARGV[1], ARGV[2]}",
+                "1",
+                "k",
+                "a",
+                "b"
+            ]),
             arr(vec![bulk("k"), bulk("a"), bulk("b")])
         );
     }
@@ -845,7 +896,13 @@ mod tests {
     fn redis_call_runs_commands_and_converts_their_replies() {
         let mut h = Harness::new();
         assert_eq!(
-            h.run(&["EVAL", "return redis.call('set', KEYS[1], ARGV[1])", "1", "k", "v"]),
+            h.run(&[
+                "EVAL",
+                "return redis.call('set', KEYS[1], ARGV[1])",
+                "1",
+                "k",
+                "v"
+            ]),
             Reply::simple("OK")
         );
         assert_eq!(h.run(&["GET", "k"]), bulk("v"));
@@ -872,8 +929,10 @@ mod tests {
         );
         assert_eq!(
             h.run(&["EVAL", "return 1 +", "0"]),
-            err("ERR Error compiling script (new function): user_script:1: unexpected symbol \
-                 near '<eof>'")
+            err(
+                "ERR Error compiling script (new function): user_script:1: unexpected symbol \
+                 near '<eof>'"
+            )
         );
         assert_eq!(
             h.run(&["EVALSHA", "0123456789012345678901234567890123456789", "0"]),

@@ -51,33 +51,37 @@ fn bit_arg(args: &[Value], i: usize, name: &str) -> mlua::Result<i32> {
 
 fn bit_lib(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
-    t.raw_set("tobit", lua.create_function(|_, a: MultiValue| {
-        Ok(f64::from(bit_arg(&a.into_vec(), 0, "tobit")?))
-    })?)?;
-    t.raw_set("bnot", lua.create_function(|_, a: MultiValue| {
-        Ok(f64::from(!bit_arg(&a.into_vec(), 0, "bnot")?))
-    })?)?;
-    t.raw_set("bswap", lua.create_function(|_, a: MultiValue| {
-        Ok(f64::from(bit_arg(&a.into_vec(), 0, "bswap")?.swap_bytes()))
-    })?)?;
-    for (name, op) in [
-        ("band", 0u8),
-        ("bor", 1),
-        ("bxor", 2),
-    ] {
-        t.raw_set(name, lua.create_function(move |_, a: MultiValue| {
-            let a = a.into_vec();
-            let mut acc = bit_arg(&a, 0, name)?;
-            for i in 1..a.len() {
-                let v = bit_arg(&a, i, name)?;
-                acc = match op {
-                    0 => acc & v,
-                    1 => acc | v,
-                    _ => acc ^ v,
-                };
-            }
-            Ok(f64::from(acc))
-        })?)?;
+    t.raw_set(
+        "tobit",
+        lua.create_function(|_, a: MultiValue| Ok(f64::from(bit_arg(&a.into_vec(), 0, "tobit")?)))?,
+    )?;
+    t.raw_set(
+        "bnot",
+        lua.create_function(|_, a: MultiValue| Ok(f64::from(!bit_arg(&a.into_vec(), 0, "bnot")?)))?,
+    )?;
+    t.raw_set(
+        "bswap",
+        lua.create_function(|_, a: MultiValue| {
+            Ok(f64::from(bit_arg(&a.into_vec(), 0, "bswap")?.swap_bytes()))
+        })?,
+    )?;
+    for (name, op) in [("band", 0u8), ("bor", 1), ("bxor", 2)] {
+        t.raw_set(
+            name,
+            lua.create_function(move |_, a: MultiValue| {
+                let a = a.into_vec();
+                let mut acc = bit_arg(&a, 0, name)?;
+                for i in 1..a.len() {
+                    let v = bit_arg(&a, i, name)?;
+                    acc = match op {
+                        0 => acc & v,
+                        1 => acc | v,
+                        _ => acc ^ v,
+                    };
+                }
+                Ok(f64::from(acc))
+            })?,
+        )?;
     }
     for (name, op) in [
         ("lshift", 0u8),
@@ -86,41 +90,47 @@ fn bit_lib(lua: &Lua) -> mlua::Result<Table> {
         ("rol", 3),
         ("ror", 4),
     ] {
-        t.raw_set(name, lua.create_function(move |_, a: MultiValue| {
-            let a = a.into_vec();
-            let x = bit_arg(&a, 0, name)?;
-            let n = (bit_arg(&a, 1, name)? & 31) as u32;
-            let u = x as u32;
-            let r = match op {
-                0 => u << n,
-                1 => u >> n,
-                2 => (x >> n) as u32,
-                3 => u.rotate_left(n),
-                _ => u.rotate_right(n),
-            };
-            Ok(f64::from(r as i32))
-        })?)?;
+        t.raw_set(
+            name,
+            lua.create_function(move |_, a: MultiValue| {
+                let a = a.into_vec();
+                let x = bit_arg(&a, 0, name)?;
+                let n = (bit_arg(&a, 1, name)? & 31) as u32;
+                let u = x as u32;
+                let r = match op {
+                    0 => u << n,
+                    1 => u >> n,
+                    2 => (x >> n) as u32,
+                    3 => u.rotate_left(n),
+                    _ => u.rotate_right(n),
+                };
+                Ok(f64::from(r as i32))
+            })?,
+        )?;
     }
-    t.raw_set("tohex", lua.create_function(|lua, a: MultiValue| {
-        let a = a.into_vec();
-        let x = bit_arg(&a, 0, "tohex")? as u32;
-        let mut n: i32 = if a.get(1).is_some_and(|v| !v.is_nil()) {
-            bit_arg(&a, 1, "tohex")?
-        } else {
-            8
-        };
-        let upper = n < 0;
-        if upper {
-            n = n.saturating_neg();
-        }
-        let n = n.clamp(0, 8) as usize;
-        let s = if upper {
-            format!("{x:08X}")
-        } else {
-            format!("{x:08x}")
-        };
-        lua.create_string(s.get(8 - n..).unwrap_or_default())
-    })?)?;
+    t.raw_set(
+        "tohex",
+        lua.create_function(|lua, a: MultiValue| {
+            let a = a.into_vec();
+            let x = bit_arg(&a, 0, "tohex")? as u32;
+            let mut n: i32 = if a.get(1).is_some_and(|v| !v.is_nil()) {
+                bit_arg(&a, 1, "tohex")?
+            } else {
+                8
+            };
+            let upper = n < 0;
+            if upper {
+                n = n.saturating_neg();
+            }
+            let n = n.clamp(0, 8) as usize;
+            let s = if upper {
+                format!("{x:08X}")
+            } else {
+                format!("{x:08x}")
+            };
+            lua.create_string(s.get(8 - n..).unwrap_or_default())
+        })?,
+    )?;
     Ok(t)
 }
 
@@ -131,33 +141,44 @@ const MAX_DEPTH: usize = 1000;
 
 fn cjson_lib(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
-    t.raw_set("null", Value::LightUserData(mlua::LightUserData(std::ptr::null_mut())))?;
-    t.raw_set("encode", lua.create_function(|lua, a: MultiValue| {
-        if a.len() != 1 {
-            return Err(raise_str("bad argument #1 to 'encode' (expected 1 argument)".into()));
-        }
-        let mut out = Vec::new();
-        json_encode(lua, a.iter().next().unwrap_or(&Value::Nil), &mut out, 0)?;
-        lua.create_string(&out)
-    })?)?;
-    t.raw_set("decode", lua.create_function(|lua, a: MultiValue| {
-        let s = match a.iter().next() {
-            Some(Value::String(s)) if a.len() == 1 => s.as_bytes().to_vec(),
-            _ => {
+    t.raw_set(
+        "null",
+        Value::LightUserData(mlua::LightUserData(std::ptr::null_mut())),
+    )?;
+    t.raw_set(
+        "encode",
+        lua.create_function(|lua, a: MultiValue| {
+            if a.len() != 1 {
                 return Err(raise_str(
-                    "bad argument #1 to 'decode' (expected 1 argument)".into(),
+                    "bad argument #1 to 'encode' (expected 1 argument)".into(),
                 ));
             }
-        };
-        let mut p = JsonParser { s: &s, pos: 0 };
-        p.ws();
-        let v = p.value(lua, 0)?;
-        p.ws();
-        if p.pos < s.len() {
-            return Err(p.err("the end", "invalid token"));
-        }
-        Ok(v)
-    })?)?;
+            let mut out = Vec::new();
+            json_encode(a.iter().next().unwrap_or(&Value::Nil), &mut out, 0)?;
+            lua.create_string(&out)
+        })?,
+    )?;
+    t.raw_set(
+        "decode",
+        lua.create_function(|lua, a: MultiValue| {
+            let s = match a.iter().next() {
+                Some(Value::String(s)) if a.len() == 1 => s.as_bytes().to_vec(),
+                _ => {
+                    return Err(raise_str(
+                        "bad argument #1 to 'decode' (expected 1 argument)".into(),
+                    ));
+                }
+            };
+            let mut p = JsonParser { s: &s, pos: 0 };
+            p.ws();
+            let v = p.value(lua, 0)?;
+            p.ws();
+            if p.pos < s.len() {
+                return Err(p.err("the end", "invalid token"));
+            }
+            Ok(v)
+        })?,
+    )?;
     for name in [
         "encode_keep_buffer",
         "encode_max_depth",
@@ -196,7 +217,7 @@ fn json_string(s: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-fn json_encode(lua: &Lua, v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::Result<()> {
+fn json_encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::Result<()> {
     match v {
         Value::Nil => out.extend_from_slice(b"null"),
         Value::LightUserData(p) if p.0.is_null() => out.extend_from_slice(b"null"),
@@ -246,7 +267,7 @@ fn json_encode(lua: &Lua, v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::R
                     if i > 1 {
                         out.push(b',');
                     }
-                    json_encode(lua, &t.raw_get::<Value>(i)?, out, depth + 1)?;
+                    json_encode(&t.raw_get::<Value>(i)?, out, depth + 1)?;
                 }
                 out.push(b']');
                 return Ok(());
@@ -270,7 +291,7 @@ fn json_encode(lua: &Lua, v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::R
                     }
                 }
                 out.push(b':');
-                json_encode(lua, &val, out, depth + 1)?;
+                json_encode(&val, out, depth + 1)?;
             }
             out.push(b'}');
         }
@@ -291,7 +312,11 @@ struct JsonParser<'a> {
 
 impl JsonParser<'_> {
     fn err(&self, expected: &str, found: &str) -> mlua::Error {
-        let found = if self.pos >= self.s.len() { "T_END" } else { found };
+        let found = if self.pos >= self.s.len() {
+            "T_END"
+        } else {
+            found
+        };
         raise_str(format!(
             "Expected {expected} but found {found} at character {}",
             self.pos + 1
@@ -382,7 +407,9 @@ impl JsonParser<'_> {
             }
             Some(b'n') if self.s[self.pos..].starts_with(b"null") => {
                 self.pos += 4;
-                Ok(Value::LightUserData(mlua::LightUserData(std::ptr::null_mut())))
+                Ok(Value::LightUserData(mlua::LightUserData(
+                    std::ptr::null_mut(),
+                )))
             }
             Some(c) if *c == b'-' || c.is_ascii_digit() => {
                 let start = self.pos;
@@ -475,30 +502,38 @@ const MSGPACK_MAX_NESTING: usize = 16;
 
 fn cmsgpack_lib(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
-    t.raw_set("pack", lua.create_function(|lua, a: MultiValue| {
-        if a.is_empty() {
-            return Err(raise_str(
-                "bad argument #0 to 'pack' (MessagePack pack needs input.)".into(),
-            ));
-        }
-        let mut out = Vec::new();
-        for v in a.iter() {
-            mp_encode(v, &mut out, 0)?;
-        }
-        lua.create_string(&out)
-    })?)?;
-    t.raw_set("unpack", lua.create_function(|lua, s: Value| {
-        let Value::String(s) = s else {
-            return Err(raise_str("bad argument #1 to 'unpack' (string expected)".into()));
-        };
-        let b = s.as_bytes().to_vec();
-        let mut pos = 0;
-        let mut out = MultiValue::new();
-        while pos < b.len() {
-            out.push_back(mp_decode(lua, &b, &mut pos)?);
-        }
-        Ok(out)
-    })?)?;
+    t.raw_set(
+        "pack",
+        lua.create_function(|lua, a: MultiValue| {
+            if a.is_empty() {
+                return Err(raise_str(
+                    "bad argument #0 to 'pack' (MessagePack pack needs input.)".into(),
+                ));
+            }
+            let mut out = Vec::new();
+            for v in a.iter() {
+                mp_encode(v, &mut out, 0)?;
+            }
+            lua.create_string(&out)
+        })?,
+    )?;
+    t.raw_set(
+        "unpack",
+        lua.create_function(|lua, s: Value| {
+            let Value::String(s) = s else {
+                return Err(raise_str(
+                    "bad argument #1 to 'unpack' (string expected)".into(),
+                ));
+            };
+            let b = s.as_bytes().to_vec();
+            let mut pos = 0;
+            let mut out = MultiValue::new();
+            while pos < b.len() {
+                out.push_back(mp_decode(lua, &b, &mut pos)?);
+            }
+            Ok(out)
+        })?,
+    )?;
     Ok(t)
 }
 
@@ -552,7 +587,7 @@ fn mp_encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::Result<()> {
         Value::Integer(n) => mp_int(*n, out),
         Value::Number(d) => {
             let d = *d;
-            if d.is_finite() && d.fract() == 0.0 && d >= -9.2e18 && d <= 9.2e18 {
+            if d.is_finite() && d.fract() == 0.0 && (-9.2e18..=9.2e18).contains(&d) {
                 mp_int(d as i64, out);
             } else if f64::from(d as f32) == d || d.is_nan() && (d as f32).is_nan() {
                 out.push(0xca);
@@ -602,8 +637,10 @@ fn mp_encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> mlua::Result<()> {
                     mp_encode(&t.raw_get::<Value>(i)?, out, depth + 1)?;
                 }
             } else {
-                let pairs: Vec<(Value, Value)> =
-                    t.clone().pairs::<Value, Value>().collect::<mlua::Result<_>>()?;
+                let pairs: Vec<(Value, Value)> = t
+                    .clone()
+                    .pairs::<Value, Value>()
+                    .collect::<mlua::Result<_>>()?;
                 mp_len(out, pairs.len(), 0x80, 16, 0xde, 0xdf);
                 for (k, v) in &pairs {
                     mp_encode(k, out, depth + 1)?;
@@ -753,7 +790,8 @@ impl Fmt<'_> {
                     continue;
                 }
                 b'!' => {
-                    self.align = self.size_suffix(8);
+                    // lua-struct's MAXALIGN bounds the alignment.
+                    self.align = self.size_suffix(8).clamp(1, 16);
                     continue;
                 }
                 b'b' | b'B' | b'x' => 1,
@@ -788,177 +826,230 @@ impl Fmt<'_> {
             return 0;
         }
         let a = size.min(self.align);
-        if a == 0 || pos % a == 0 { 0 } else { a - pos % a }
+        if a == 0 || pos.is_multiple_of(a) {
+            0
+        } else {
+            a - pos % a
+        }
     }
 }
 
 fn struct_lib(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
-    t.raw_set("pack", lua.create_function(|lua, a: MultiValue| {
-        let a = a.into_vec();
-        let Some(Value::String(fs)) = a.first() else {
-            return Err(raise_str("bad argument #1 to 'pack' (string expected)".into()));
-        };
-        let f = fs.as_bytes().to_vec();
-        let mut fmt = Fmt { f: &f, i: 0, little: true, align: 1, name: "pack" };
-        let mut out = Vec::new();
-        let mut arg = 1;
-        while let Some((c, size)) = fmt.next()? {
-            let pad = fmt.pad(out.len(), size, c);
-            out.extend(std::iter::repeat_n(0u8, pad));
-            match c {
-                b'x' => out.push(0),
-                b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
-                    let v = a.get(arg).and_then(num).ok_or_else(|| {
-                        raise_str(format!("bad argument #{} to 'pack' (number expected)", arg + 1))
-                    })?;
-                    arg += 1;
-                    let n = if v < 0.0 { v as i64 as u64 } else { v as u64 };
-                    let bytes = n.to_le_bytes();
-                    let mut chunk: Vec<u8> = bytes.get(..size).unwrap_or(&bytes).to_vec();
-                    if !fmt.little {
-                        chunk.reverse();
-                    }
-                    out.extend_from_slice(&chunk);
-                }
-                b'f' | b'd' => {
-                    let v = a.get(arg).and_then(num).ok_or_else(|| {
-                        raise_str(format!("bad argument #{} to 'pack' (number expected)", arg + 1))
-                    })?;
-                    arg += 1;
-                    let mut chunk = if c == b'f' {
-                        (v as f32).to_le_bytes().to_vec()
-                    } else {
-                        v.to_le_bytes().to_vec()
-                    };
-                    if !fmt.little {
-                        chunk.reverse();
-                    }
-                    out.extend_from_slice(&chunk);
-                }
-                b'c' | b's' => {
-                    let s = match a.get(arg) {
-                        Some(v @ (Value::String(_) | Value::Integer(_) | Value::Number(_))) => {
-                            lua.coerce_string(v.clone())?
-                                .map(|s| s.as_bytes().to_vec())
-                                .unwrap_or_default()
-                        }
-                        _ => {
-                            return Err(raise_str(format!(
-                                "bad argument #{} to 'pack' (string expected)",
+    t.raw_set(
+        "pack",
+        lua.create_function(|lua, a: MultiValue| {
+            let a = a.into_vec();
+            let Some(Value::String(fs)) = a.first() else {
+                return Err(raise_str(
+                    "bad argument #1 to 'pack' (string expected)".into(),
+                ));
+            };
+            let f = fs.as_bytes().to_vec();
+            let mut fmt = Fmt {
+                f: &f,
+                i: 0,
+                little: true,
+                align: 1,
+                name: "pack",
+            };
+            let mut out = Vec::new();
+            let mut arg = 1;
+            while let Some((c, size)) = fmt.next()? {
+                let pad = fmt.pad(out.len(), size, c);
+                out.extend(std::iter::repeat_n(0u8, pad));
+                match c {
+                    b'x' => out.push(0),
+                    b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
+                        let v = a.get(arg).and_then(num).ok_or_else(|| {
+                            raise_str(format!(
+                                "bad argument #{} to 'pack' (number expected)",
                                 arg + 1
-                            )));
+                            ))
+                        })?;
+                        arg += 1;
+                        let n = if v < 0.0 { v as i64 as u64 } else { v as u64 };
+                        let bytes = n.to_le_bytes();
+                        let mut chunk: Vec<u8> = bytes.get(..size).unwrap_or(&bytes).to_vec();
+                        if !fmt.little {
+                            chunk.reverse();
                         }
-                    };
-                    arg += 1;
-                    if c == b's' {
-                        out.extend_from_slice(&s);
-                        out.push(0);
-                    } else {
-                        let n = if size == 0 { s.len() } else { size };
-                        if s.len() < n {
-                            return Err(raise_str(format!(
-                                "bad argument #{arg} to 'pack' (string too short)"
-                            )));
+                        out.extend_from_slice(&chunk);
+                    }
+                    b'f' | b'd' => {
+                        let v = a.get(arg).and_then(num).ok_or_else(|| {
+                            raise_str(format!(
+                                "bad argument #{} to 'pack' (number expected)",
+                                arg + 1
+                            ))
+                        })?;
+                        arg += 1;
+                        let mut chunk = if c == b'f' {
+                            (v as f32).to_le_bytes().to_vec()
+                        } else {
+                            v.to_le_bytes().to_vec()
+                        };
+                        if !fmt.little {
+                            chunk.reverse();
                         }
-                        out.extend_from_slice(&s[..n]);
+                        out.extend_from_slice(&chunk);
                     }
+                    b'c' | b's' => {
+                        let s = match a.get(arg) {
+                            Some(v @ (Value::String(_) | Value::Integer(_) | Value::Number(_))) => {
+                                lua.coerce_string(v.clone())?
+                                    .map(|s| s.as_bytes().to_vec())
+                                    .unwrap_or_default()
+                            }
+                            _ => {
+                                return Err(raise_str(format!(
+                                    "bad argument #{} to 'pack' (string expected)",
+                                    arg + 1
+                                )));
+                            }
+                        };
+                        arg += 1;
+                        if c == b's' {
+                            out.extend_from_slice(&s);
+                            out.push(0);
+                        } else {
+                            let n = if size == 0 { s.len() } else { size };
+                            if s.len() < n {
+                                return Err(raise_str(format!(
+                                    "bad argument #{arg} to 'pack' (string too short)"
+                                )));
+                            }
+                            out.extend_from_slice(&s[..n]);
+                        }
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
-        }
-        lua.create_string(&out)
-    })?)?;
-    t.raw_set("unpack", lua.create_function(|lua, a: MultiValue| {
-        let a = a.into_vec();
-        let (Some(Value::String(fs)), Some(Value::String(data))) = (a.first(), a.get(1)) else {
-            return Err(raise_str("bad argument #2 to 'unpack' (string expected)".into()));
-        };
-        let f = fs.as_bytes().to_vec();
-        let d = data.as_bytes().to_vec();
-        let mut pos = a.get(2).and_then(num).map_or(0, |p| (p as usize).saturating_sub(1));
-        let mut fmt = Fmt { f: &f, i: 0, little: true, align: 1, name: "unpack" };
-        let mut out = MultiValue::new();
-        let mut last_num: Option<f64> = None;
-        let short = || raise_str("bad argument #2 to 'unpack' (data string too short)".into());
-        while let Some((c, size)) = fmt.next()? {
-            pos += fmt.pad(pos, size, c);
-            match c {
-                b'x' => pos += 1,
-                b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
-                    let mut chunk = d.get(pos..pos + size).ok_or_else(short)?.to_vec();
-                    pos += size;
-                    if !fmt.little {
-                        chunk.reverse();
+            lua.create_string(&out)
+        })?,
+    )?;
+    t.raw_set(
+        "unpack",
+        lua.create_function(|lua, a: MultiValue| {
+            let a = a.into_vec();
+            let (Some(Value::String(fs)), Some(Value::String(data))) = (a.first(), a.get(1)) else {
+                return Err(raise_str(
+                    "bad argument #2 to 'unpack' (string expected)".into(),
+                ));
+            };
+            let f = fs.as_bytes().to_vec();
+            let d = data.as_bytes().to_vec();
+            let mut pos = a
+                .get(2)
+                .and_then(num)
+                .map_or(0, |p| (p as usize).saturating_sub(1));
+            let take = |pos: usize, n: usize| -> mlua::Result<&[u8]> {
+                pos.checked_add(n)
+                    .and_then(|end| d.get(pos..end))
+                    .ok_or_else(|| {
+                        raise_str("bad argument #2 to 'unpack' (data string too short)".into())
+                    })
+            };
+            let mut fmt = Fmt {
+                f: &f,
+                i: 0,
+                little: true,
+                align: 1,
+                name: "unpack",
+            };
+            let mut out = MultiValue::new();
+            let mut last_num: Option<f64> = None;
+            let short = || raise_str("bad argument #2 to 'unpack' (data string too short)".into());
+            while let Some((c, size)) = fmt.next()? {
+                pos = pos.saturating_add(fmt.pad(pos, size, c));
+                match c {
+                    b'x' => pos = pos.saturating_add(1),
+                    b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
+                        let mut chunk = take(pos, size)?.to_vec();
+                        pos += size;
+                        if !fmt.little {
+                            chunk.reverse();
+                        }
+                        let mut v: u64 = 0;
+                        for (k, b) in chunk.iter().enumerate() {
+                            v |= u64::from(*b) << (8 * k);
+                        }
+                        let signed = c.is_ascii_lowercase();
+                        let n = if signed && size < 8 && v & (1u64 << (size * 8 - 1)) != 0 {
+                            (v | (!0u64 << (size * 8))) as i64 as f64
+                        } else if signed {
+                            v as i64 as f64
+                        } else {
+                            v as f64
+                        };
+                        last_num = Some(n);
+                        out.push_back(Value::Number(n));
                     }
-                    let mut v: u64 = 0;
-                    for (k, b) in chunk.iter().enumerate() {
-                        v |= u64::from(*b) << (8 * k);
+                    b'f' | b'd' => {
+                        let mut chunk = take(pos, size)?.to_vec();
+                        pos += size;
+                        if !fmt.little {
+                            chunk.reverse();
+                        }
+                        let n = if c == b'f' {
+                            let mut x = [0u8; 4];
+                            x.copy_from_slice(&chunk);
+                            f64::from(f32::from_le_bytes(x))
+                        } else {
+                            let mut x = [0u8; 8];
+                            x.copy_from_slice(&chunk);
+                            f64::from_le_bytes(x)
+                        };
+                        out.push_back(Value::Number(n));
                     }
-                    let signed = c.is_ascii_lowercase();
-                    let n = if signed && size < 8 && v & (1u64 << (size * 8 - 1)) != 0 {
-                        (v | (!0u64 << (size * 8))) as i64 as f64
-                    } else if signed {
-                        v as i64 as f64
-                    } else {
-                        v as f64
-                    };
-                    last_num = Some(n);
-                    out.push_back(Value::Number(n));
-                }
-                b'f' | b'd' => {
-                    let mut chunk = d.get(pos..pos + size).ok_or_else(short)?.to_vec();
-                    pos += size;
-                    if !fmt.little {
-                        chunk.reverse();
+                    b'c' => {
+                        let n = if size == 0 {
+                            last_num.map_or(0, |n| n as usize)
+                        } else {
+                            size
+                        };
+                        let s = take(pos, n)?;
+                        pos += n;
+                        out.push_back(Value::String(lua.create_string(s)?));
                     }
-                    let n = if c == b'f' {
-                        let mut x = [0u8; 4];
-                        x.copy_from_slice(&chunk);
-                        f64::from(f32::from_le_bytes(x))
-                    } else {
-                        let mut x = [0u8; 8];
-                        x.copy_from_slice(&chunk);
-                        f64::from_le_bytes(x)
-                    };
-                    out.push_back(Value::Number(n));
+                    b's' => {
+                        let rest = d.get(pos..).ok_or_else(short)?;
+                        let end = rest
+                            .iter()
+                            .position(|&b| b == 0)
+                            .ok_or_else(|| raise_str("unfinished string in data".into()))?;
+                        out.push_back(Value::String(lua.create_string(&rest[..end])?));
+                        pos += end + 1;
+                    }
+                    _ => {}
                 }
-                b'c' => {
-                    let n = if size == 0 {
-                        last_num.map_or(0, |n| n as usize)
-                    } else {
-                        size
-                    };
-                    let s = d.get(pos..pos + n).ok_or_else(short)?;
-                    pos += n;
-                    out.push_back(Value::String(lua.create_string(s)?));
-                }
-                b's' => {
-                    let rest = d.get(pos..).ok_or_else(short)?;
-                    let end = rest
-                        .iter()
-                        .position(|&b| b == 0)
-                        .ok_or_else(|| raise_str("unfinished string in data".into()))?;
-                    out.push_back(Value::String(lua.create_string(&rest[..end])?));
-                    pos += end + 1;
-                }
-                _ => {}
             }
-        }
-        out.push_back(Value::Number((pos + 1) as f64));
-        Ok(out)
-    })?)?;
-    t.raw_set("size", lua.create_function(|_, f: LuaString| {
-        let f = f.as_bytes().to_vec();
-        let mut fmt = Fmt { f: &f, i: 0, little: true, align: 1, name: "size" };
-        let mut pos = 0usize;
-        while let Some((c, size)) = fmt.next()? {
-            if c == b's' {
-                return Err(raise_str("options 'c0' - 's' have undefined sizes".into()));
+            out.push_back(Value::Number((pos + 1) as f64));
+            Ok(out)
+        })?,
+    )?;
+    t.raw_set(
+        "size",
+        lua.create_function(|_, f: LuaString| {
+            let f = f.as_bytes().to_vec();
+            let mut fmt = Fmt {
+                f: &f,
+                i: 0,
+                little: true,
+                align: 1,
+                name: "size",
+            };
+            let mut pos = 0usize;
+            while let Some((c, size)) = fmt.next()? {
+                if c == b's' {
+                    return Err(raise_str("options 'c0' - 's' have undefined sizes".into()));
+                }
+                pos = pos
+                    .saturating_add(fmt.pad(pos, size, c))
+                    .saturating_add(size);
             }
-            pos += fmt.pad(pos, size, c) + size;
-        }
-        Ok(pos as f64)
-    })?)?;
+            Ok(pos as f64)
+        })?,
+    )?;
     Ok(t)
 }

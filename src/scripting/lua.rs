@@ -11,9 +11,9 @@
 //! own metatable turns a missing name into "Script attempted to access nonexistent global
 //! variable".
 //!
-//! `redis.call` and `redis.pcall` are Lua wrappers around one host operation, `op`, which exists
-//! only while a script runs: [`LuaEngine::run`] creates it in an mlua scope around the borrowed
-//! [`Host`] (the server side: it runs commands and serves other clients while a script is busy).
+//! `redis.call` and `redis.pcall` are Rust functions created once per interpreter; they reach
+//! the borrowed [`Host`] (the server side: it runs commands and serves other clients while a
+//! script is busy) through a slot that [`LuaEngine::run`] fills for the length of one run.
 //! Errors travel as Redis's error tables (`{err=...}`); the message handler records where the
 //! script was when it failed (`source`, `line`), and the caller formats the final
 //! "... script: <name>, on @user_script:<line>." text from them.
@@ -31,6 +31,8 @@ use crate::protocol::value::Reply;
 
 /// The chunk name of the sandbox's own Lua code; frames from it are skipped in error positions.
 const INTERNAL: &str = "=carmine";
+/// How deep a returned table may nest before the reply says "reached lua stack limit".
+const MAX_REPLY_DEPTH: usize = 1000;
 /// How many VM instructions run between two busy checks (Redis's LUA_MASKCOUNT hook period).
 const HOOK_PERIOD: u32 = 100_000;
 
@@ -101,8 +103,8 @@ pub(crate) struct LuaEngine {
     env: Table,
     /// The real globals (KEYS and ARGV are set here).
     globals: Table,
-    /// The real `redis` table (redis.call and redis.pcall are set here for each run).
-    redis: Table,
+    /// The host of the running script.
+    slot: Rc<HostSlot>,
     /// `function(f) return xpcall(f, handler) end`.
     runner: Function,
 }
@@ -149,190 +151,250 @@ impl LuaEngine {
             redis.raw_set(k, v)?;
         }
         let rust = lua.create_table()?;
-        redis.raw_set("sha1hex", lua.create_function(|lua, args: MultiValue| {
-            if args.len() != 1 {
-                return Err(raise_table("ERR wrong number of arguments"));
-            }
-            let text = match args.into_iter().next() {
-                Some(Value::String(s)) => s.as_bytes().to_vec(),
-                Some(v @ (Value::Integer(_) | Value::Number(_))) => lua
-                    .coerce_string(v)?
-                    .map(|s| s.as_bytes().to_vec())
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            };
-            lua.create_string(super::sha1::hex(&text))
-        })?)?;
-        redis.raw_set("log", lua.create_function(|lua, args: MultiValue| {
-            if args.len() < 2 {
-                return Err(raise_table("ERR redis.log() requires two arguments or more."));
-            }
-            let mut it = args.into_iter();
-            let level = match it.next() {
-                Some(Value::Integer(n)) => n as f64,
-                Some(Value::Number(n)) => n,
-                _ => return Err(raise_table("ERR First argument must be a number (log level).")),
-            };
-            if !(0.0..=3.0).contains(&level) {
-                return Err(raise_table("ERR Invalid debug level."));
-            }
-            let mut parts = Vec::new();
-            for v in it {
-                if let Ok(Some(s)) = lua.coerce_string(v) {
-                    parts.push(String::from_utf8_lossy(&s.as_bytes()).into_owned());
+        redis.raw_set(
+            "sha1hex",
+            lua.create_function(|lua, args: MultiValue| {
+                if args.len() != 1 {
+                    return Err(raise_table("ERR wrong number of arguments"));
                 }
-            }
-            let msg = parts.join(" ");
-            match level as i64 {
-                3 => tracing::warn!("{msg}"),
-                2 => tracing::info!("{msg}"),
-                1 => tracing::debug!("{msg}"),
-                _ => tracing::trace!("{msg}"),
-            }
-            Ok(())
-        })?)?;
-        let st = state.clone();
-        redis.raw_set("setresp", lua.create_function(move |_, args: MultiValue| {
-            if args.len() != 1 {
-                return Err(raise_table("ERR redis.setresp() requires one argument."));
-            }
-            match args.into_iter().next() {
-                Some(Value::Integer(n @ (2 | 3))) => st.resp3.set(n == 3),
-                Some(Value::Number(n)) if n == 2.0 || n == 3.0 => st.resp3.set(n == 3.0),
-                _ => return Err(raise_table("ERR RESP version must be 2 or 3.")),
-            }
-            Ok(())
-        })?)?;
-        let st = state.clone();
-        redis.raw_set("set_repl", lua.create_function(move |_, args: MultiValue| {
-            if args.len() != 1 {
-                return Err(raise_table("ERR redis.set_repl() requires two arguments."));
-            }
-            let n = match args.into_iter().next() {
-                Some(Value::Integer(n)) => n,
-                Some(Value::Number(n)) => n as i64,
-                _ => -1,
-            };
-            if !(0..=3).contains(&n) {
-                return Err(raise_table(
-                    "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or \
-                     REPL_NONE.",
-                ));
-            }
-            st.repl.set(n);
-            Ok(())
-        })?)?;
-        redis.raw_set("error_reply", lua.create_function(|lua, args: MultiValue| {
-            let Some(text) = single_string(lua, args) else {
-                return single_field(lua, "err", b"ERR wrong number or type of arguments");
-            };
-            let mut e = text;
-            if e.first() != Some(&b'-') {
-                e.insert(0, b'-');
-            }
-            let msg = error_from_line(&e);
-            single_field(lua, "err", &msg)
-        })?)?;
-        redis.raw_set("status_reply", lua.create_function(|lua, args: MultiValue| {
-            match single_string(lua, args) {
-                Some(s) => single_field(lua, "ok", &s),
-                None => single_field(lua, "err", b"ERR wrong number or type of arguments"),
-            }
-        })?)?;
-        rust.raw_set("converr", lua.create_function(|lua, v: Value| {
-            Ok(match &v {
-                Value::Error(e) => match e.downcast_ref::<ScriptError>() {
-                    Some(se) if se.table => single_field(lua, "err", se.msg.as_bytes())?,
-                    Some(se) => Value::String(lua.create_string(&se.msg)?),
-                    None => v,
-                },
-                _ => v,
-            })
-        })?)?;
-        let math: Table = globals.raw_get("math")?;
-        math.raw_set("random", lua.create_function(|_, a: MultiValue| {
-            let r = lrand48();
-            let a = a.into_vec();
-            let int = |i: usize, name: &str| -> mlua::Result<f64> {
-                let v = a.get(i).and_then(|v| match v {
-                    Value::Integer(n) => Some(*n as f64),
-                    Value::Number(n) => Some(*n),
-                    _ => None,
-                });
-                // luaL_checkint truncates toward zero.
-                v.map(f64::trunc).ok_or_else(|| {
-                    raise_str(format!("bad argument #{} to '{name}' (number expected, got {})",
-                        i + 1, a.get(i).map_or("no value", |v| v.type_name())))
-                })
-            };
-            match a.len() {
-                0 => Ok(r),
-                1 => {
-                    let u = int(0, "random")?;
-                    if u < 1.0 {
-                        return Err(raise_str(
-                            "bad argument #1 to 'random' (interval is empty)".into(),
-                        ));
-                    }
-                    Ok((r * u).floor() + 1.0)
-                }
-                2 => {
-                    let l = int(0, "random")?;
-                    let u = int(1, "random")?;
-                    if l > u {
-                        return Err(raise_str(
-                            "bad argument #2 to 'random' (interval is empty)".into(),
-                        ));
-                    }
-                    Ok((r * (u - l + 1.0)).floor() + l)
-                }
-                _ => Err(raise_str("wrong number of arguments".into())),
-            }
-        })?)?;
-        math.raw_set("randomseed", lua.create_function(|_, a: MultiValue| {
-            let n = match a.into_iter().next() {
-                Some(Value::Integer(n)) => n as f64,
-                Some(Value::Number(n)) => n,
-                _ => {
-                    return Err(raise_str(
-                        "bad argument #1 to 'randomseed' (number expected, got no value)".into(),
+                let text = match args.into_iter().next() {
+                    Some(Value::String(s)) => s.as_bytes().to_vec(),
+                    Some(v @ (Value::Integer(_) | Value::Number(_))) => lua
+                        .coerce_string(v)?
+                        .map(|s| s.as_bytes().to_vec())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                lua.create_string(super::sha1::hex(&text))
+            })?,
+        )?;
+        redis.raw_set(
+            "log",
+            lua.create_function(|lua, args: MultiValue| {
+                if args.len() < 2 {
+                    return Err(raise_table(
+                        "ERR redis.log() requires two arguments or more.",
                     ));
                 }
-            };
-            // luaL_checkint truncates to a C int; srand48 keeps its low 32 bits.
-            srand48(n as i64 as i32);
-            Ok(())
-        })?)?;
-        let st = state.clone();
-        rust.raw_set("loading", lua.create_function(move |_, ()| Ok(st.loading.get()))?)?;
-        let st = state.clone();
-        rust.raw_set("register", lua.create_function(
-            move |_, (name, func, flags, desc): (String, Function, Vec<String>, Option<String>)| {
-                let r = Registered {
-                    name,
-                    func,
-                    flags,
-                    description: desc,
+                let mut it = args.into_iter();
+                let level = match it.next() {
+                    Some(Value::Integer(n)) => n as f64,
+                    Some(Value::Number(n)) => n,
+                    _ => {
+                        return Err(raise_table(
+                            "ERR First argument must be a number (log level).",
+                        ));
+                    }
                 };
-                st.registered.borrow_mut().push(r);
+                if !(0.0..=3.0).contains(&level) {
+                    return Err(raise_table("ERR Invalid debug level."));
+                }
+                let mut parts = Vec::new();
+                for v in it {
+                    if let Ok(Some(s)) = lua.coerce_string(v) {
+                        parts.push(String::from_utf8_lossy(&s.as_bytes()).into_owned());
+                    }
+                }
+                let msg = parts.join(" ");
+                match level as i64 {
+                    3 => tracing::warn!("{msg}"),
+                    2 => tracing::info!("{msg}"),
+                    1 => tracing::debug!("{msg}"),
+                    _ => tracing::trace!("{msg}"),
+                }
                 Ok(())
-            },
-        )?)?;
+            })?,
+        )?;
+        let st = state.clone();
+        redis.raw_set(
+            "setresp",
+            lua.create_function(move |_, args: MultiValue| {
+                if args.len() != 1 {
+                    return Err(raise_table("ERR redis.setresp() requires one argument."));
+                }
+                match args.into_iter().next() {
+                    Some(Value::Integer(n @ (2 | 3))) => st.resp3.set(n == 3),
+                    Some(Value::Number(n)) if n == 2.0 || n == 3.0 => st.resp3.set(n == 3.0),
+                    _ => return Err(raise_table("ERR RESP version must be 2 or 3.")),
+                }
+                Ok(())
+            })?,
+        )?;
+        let st = state.clone();
+        redis.raw_set(
+            "set_repl",
+            lua.create_function(move |_, args: MultiValue| {
+                if args.len() != 1 {
+                    return Err(raise_table("ERR redis.set_repl() requires two arguments."));
+                }
+                let n = match args.into_iter().next() {
+                    Some(Value::Integer(n)) => n,
+                    Some(Value::Number(n)) => n as i64,
+                    _ => -1,
+                };
+                if !(0..=3).contains(&n) {
+                    return Err(raise_table(
+                        "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or \
+                     REPL_NONE.",
+                    ));
+                }
+                st.repl.set(n);
+                Ok(())
+            })?,
+        )?;
+        redis.raw_set(
+            "error_reply",
+            lua.create_function(|lua, args: MultiValue| {
+                let Some(text) = single_string(lua, args) else {
+                    return single_field(lua, "err", b"ERR wrong number or type of arguments");
+                };
+                let mut e = text;
+                if e.first() != Some(&b'-') {
+                    e.insert(0, b'-');
+                }
+                let msg = error_from_line(&e);
+                single_field(lua, "err", &msg)
+            })?,
+        )?;
+        redis.raw_set(
+            "status_reply",
+            lua.create_function(|lua, args: MultiValue| match single_string(lua, args) {
+                Some(s) => single_field(lua, "ok", &s),
+                None => single_field(lua, "err", b"ERR wrong number or type of arguments"),
+            })?,
+        )?;
+        rust.raw_set(
+            "converr",
+            lua.create_function(|lua, v: Value| {
+                Ok(match &v {
+                    Value::Error(e) => match e.downcast_ref::<ScriptError>() {
+                        Some(se) if se.table => single_field(lua, "err", se.msg.as_bytes())?,
+                        Some(se) => Value::String(lua.create_string(&se.msg)?),
+                        None => v,
+                    },
+                    _ => v,
+                })
+            })?,
+        )?;
+        let math: Table = globals.raw_get("math")?;
+        math.raw_set(
+            "random",
+            lua.create_function(|_, a: MultiValue| {
+                let r = lrand48();
+                let a = a.into_vec();
+                let int = |i: usize, name: &str| -> mlua::Result<f64> {
+                    let v = a.get(i).and_then(|v| match v {
+                        Value::Integer(n) => Some(*n as f64),
+                        Value::Number(n) => Some(*n),
+                        _ => None,
+                    });
+                    // luaL_checkint truncates toward zero.
+                    v.map(f64::trunc).ok_or_else(|| {
+                        raise_str(format!(
+                            "bad argument #{} to '{name}' (number expected, got {})",
+                            i + 1,
+                            a.get(i).map_or("no value", |v| v.type_name())
+                        ))
+                    })
+                };
+                match a.len() {
+                    0 => Ok(r),
+                    1 => {
+                        let u = int(0, "random")?;
+                        if u < 1.0 {
+                            return Err(raise_str(
+                                "bad argument #1 to 'random' (interval is empty)".into(),
+                            ));
+                        }
+                        Ok((r * u).floor() + 1.0)
+                    }
+                    2 => {
+                        let l = int(0, "random")?;
+                        let u = int(1, "random")?;
+                        if l > u {
+                            return Err(raise_str(
+                                "bad argument #2 to 'random' (interval is empty)".into(),
+                            ));
+                        }
+                        Ok((r * (u - l + 1.0)).floor() + l)
+                    }
+                    _ => Err(raise_str("wrong number of arguments".into())),
+                }
+            })?,
+        )?;
+        math.raw_set(
+            "randomseed",
+            lua.create_function(|_, a: MultiValue| {
+                let n = match a.into_iter().next() {
+                    Some(Value::Integer(n)) => n as f64,
+                    Some(Value::Number(n)) => n,
+                    _ => {
+                        return Err(raise_str(
+                            "bad argument #1 to 'randomseed' (number expected, got no value)"
+                                .into(),
+                        ));
+                    }
+                };
+                // luaL_checkint truncates to a C int; srand48 keeps its low 32 bits.
+                srand48(n as i64 as i32);
+                Ok(())
+            })?,
+        )?;
+        let st = state.clone();
+        rust.raw_set(
+            "loading",
+            lua.create_function(move |_, ()| Ok(st.loading.get()))?,
+        )?;
+        let st = state.clone();
+        rust.raw_set(
+            "register",
+            lua.create_function(
+                move |_,
+                      (name, func, flags, desc): (
+                    String,
+                    Function,
+                    Vec<String>,
+                    Option<String>,
+                )| {
+                    let r = Registered {
+                        name,
+                        func,
+                        flags,
+                        description: desc,
+                    };
+                    st.registered.borrow_mut().push(r);
+                    Ok(())
+                },
+            )?,
+        )?;
         rust.raw_set("functions", functions)?;
         let handler = lua.create_function(err_handler)?;
         globals.raw_set("__redis__err__handler", handler.clone())?;
+        let slot = Rc::new(HostSlot::default());
+        for (name, raise) in [("call", true), ("pcall", false)] {
+            let (sl, st) = (slot.clone(), state.clone());
+            redis.raw_set(
+                name,
+                lua.create_function(move |lua, args: MultiValue| {
+                    host_call(lua, &sl, args, st.resp3.get(), raise)
+                })?,
+            )?;
+        }
         if functions {
             // While a library loads, the redis table has only what loading may use.
             let mt = lua.create_table()?;
-            mt.raw_set("__index", lua.create_function(|_, (_, k): (Value, Value)| {
-                let name = match k {
-                    Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
-                    _ => String::new(),
-                };
-                Err::<(), _>(raise_str(format!(
-                    "Script attempted to access nonexistent global variable '{name}'"
-                )))
-            })?)?;
+            mt.raw_set(
+                "__index",
+                lua.create_function(|_, (_, k): (Value, Value)| {
+                    let name = match k {
+                        Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+                        _ => String::new(),
+                    };
+                    Err::<(), _>(raise_str(format!(
+                        "Script attempted to access nonexistent global variable '{name}'"
+                    )))
+                })?,
+            )?;
             redis.set_metatable(Some(mt))?;
         }
         let chunk = lua.load(PRELUDE).set_name(INTERNAL);
@@ -343,10 +405,11 @@ impl LuaEngine {
             state,
             env,
             globals,
-            redis,
+            slot,
             runner,
         };
         let st = engine.state.clone();
+        let sl = engine.slot.clone();
         engine.lua.set_hook(
             HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
             move |lua, _| {
@@ -356,8 +419,8 @@ impl LuaEngine {
                 if !st.is_busy() {
                     return Ok(VmState::Continue);
                 }
-                let poll: Function = lua.named_registry_value("carmine.poll")?;
-                if poll.call::<bool>(())? {
+                let _ = lua;
+                if sl.use_host(|h| h.busy()).unwrap_or(false) {
                     st.killed.set(true);
                     return Err(raise_table(KILLED));
                 }
@@ -408,29 +471,12 @@ impl LuaEngine {
         st.killed.set(false);
         st.resp3.set(false);
         st.repl.set(3);
-        let cell = RefCell::new(host);
-        let result = lua.scope(|scope| {
-            let call = scope.create_function(|lua, args: MultiValue| {
-                host_call(lua, &cell, args, st.resp3.get(), true)
-            })?;
-            let pcall = scope.create_function(|lua, args: MultiValue| {
-                host_call(lua, &cell, args, st.resp3.get(), false)
-            })?;
-            let poll = scope.create_function(|_, ()| {
-                Ok(cell.try_borrow_mut().map(|mut h| h.busy()).unwrap_or(false))
-            })?;
-            self.redis.raw_set("call", call)?;
-            self.redis.raw_set("pcall", pcall)?;
-            lua.set_named_registry_value("carmine.poll", poll)?;
-            let r: MultiValue = if eval_style {
-                self.runner.call((func.clone(),))?
+        let result = self.slot.with(host, || -> mlua::Result<MultiValue> {
+            if eval_style {
+                self.runner.call((func.clone(),))
             } else {
-                self.runner.call((func.clone(), keys_t, args_t))?
-            };
-            self.redis.raw_set("call", Value::Nil)?;
-            self.redis.raw_set("pcall", Value::Nil)?;
-            lua.unset_named_registry_value("carmine.poll")?;
-            Ok(r)
+                self.runner.call((func.clone(), keys_t, args_t))
+            }
         });
         st.started.set(None);
         let r = result?;
@@ -474,11 +520,6 @@ impl LuaEngine {
                 .unwrap_or_default(),
             other => format!("{other:?}"),
         })
-    }
-
-    /// Whether the running script was killed.
-    pub(crate) fn killed(&self) -> bool {
-        self.state.killed.get()
     }
 
     /// Bytes of memory the interpreter uses (INFO used_memory_lua).
@@ -605,11 +646,12 @@ fn err_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
                 Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
                 Value::Nil => "nil".to_string(),
                 Value::Error(e) => error_text(e),
-                Value::UserData(_) | Value::LightUserData(_) => match lua.coerce_string(other.clone())
-                {
-                    Ok(Some(s)) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
-                    _ => "execution failure".to_string(),
-                },
+                Value::UserData(_) | Value::LightUserData(_) => {
+                    match lua.coerce_string(other.clone()) {
+                        Ok(Some(s)) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+                        _ => "execution failure".to_string(),
+                    }
+                }
                 v => v.to_string().unwrap_or_default(),
             };
             let t = lua.create_table()?;
@@ -693,11 +735,18 @@ fn error_line(v: &Value, name: &str) -> String {
 /// reply; errors are raised (call) or returned as error tables (pcall).
 fn host_call(
     lua: &Lua,
-    host: &RefCell<&mut dyn Host>,
+    slot: &HostSlot,
     args: MultiValue,
     resp3: bool,
     raise: bool,
 ) -> mlua::Result<Value> {
+    if !slot.installed() {
+        // Loading a library: the redis table has no call/pcall yet.
+        let name = if raise { "call" } else { "pcall" };
+        return Err(raise_str(format!(
+            "Script attempted to access nonexistent global variable '{name}'"
+        )));
+    }
     let fail = |lua: &Lua, line: &[u8]| -> mlua::Result<Value> {
         if raise {
             Err(raise_table(&String::from_utf8_lossy(line)))
@@ -712,22 +761,99 @@ fn host_call(
             Value::Integer(n) => argv.push(Bytes::from(n.to_string())),
             Value::Number(n) => argv.push(Bytes::from(crate::util::num::fmt_double_17g(n))),
             _ => {
-                return fail(lua, b"ERR Lua redis lib command arguments must be strings or integers");
+                return fail(
+                    lua,
+                    b"ERR Lua redis lib command arguments must be strings or integers",
+                );
             }
         }
     }
     if argv.is_empty() {
-        return fail(lua, b"ERR Please specify at least one argument for this redis lib call");
+        return fail(
+            lua,
+            b"ERR Please specify at least one argument for this redis lib call",
+        );
     }
-    let Ok(mut h) = host.try_borrow_mut() else {
-        return Ok(Value::Nil);
-    };
-    match h.call(argv, resp3) {
-        Err(line) => fail(lua, line.as_bytes()),
-        Ok(Reply::Error(e)) => fail(lua, &e),
-        Ok(r) => reply_to_lua(lua, &r, resp3),
+    match slot.use_host(|h| h.call(argv, resp3)) {
+        None => Ok(Value::Nil),
+        Some(Err(line)) => fail(lua, line.as_bytes()),
+        Some(Ok(Reply::Error(e))) => fail(lua, &e),
+        Some(Ok(r)) => reply_to_lua(lua, &r, resp3),
     }
 }
+
+/// The host of the running script, reachable from `redis.call`, `redis.pcall` and the busy
+/// hook, which are created once per interpreter (a per-run mlua scope costs several closures
+/// and their garbage on every EVAL).
+mod slot {
+    use std::cell::Cell;
+    use std::ptr::NonNull;
+
+    use super::Host;
+
+    /// A borrowed `&mut dyn Host`, installed only for the length of one run.
+    #[derive(Default)]
+    pub(crate) struct HostSlot {
+        ptr: Cell<Option<NonNull<dyn Host + 'static>>>,
+        in_use: Cell<bool>,
+    }
+
+    /// Clears the slot when `with` ends, also on unwinding.
+    struct Uninstall<'a>(&'a Cell<Option<NonNull<dyn Host + 'static>>>);
+
+    impl Drop for Uninstall<'_> {
+        fn drop(&mut self) {
+            self.0.set(None);
+        }
+    }
+
+    /// Marks the host free again when `use_host` ends.
+    struct Release<'a>(&'a Cell<bool>);
+
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            self.0.set(false);
+        }
+    }
+
+    impl HostSlot {
+        /// Runs `f` with `host` installed.
+        #[allow(unsafe_code)]
+        pub(crate) fn with<R>(&self, host: &mut dyn Host, f: impl FnOnce() -> R) -> R {
+            let p: NonNull<dyn Host + '_> = NonNull::from(host);
+            // SAFETY: only the trait object's lifetime bound is erased (same layout). The
+            // pointer is removed by `Uninstall` before this function returns, so it is never
+            // used after the `&mut` it came from ends, and nothing else uses that `&mut` while
+            // `f` runs.
+            let p: NonNull<dyn Host + 'static> = unsafe { std::mem::transmute(p) };
+            self.ptr.set(Some(p));
+            let _guard = Uninstall(&self.ptr);
+            f()
+        }
+
+        /// Whether a run is in progress.
+        pub(crate) fn installed(&self) -> bool {
+            self.ptr.get().is_some()
+        }
+
+        /// Calls `g` with the installed host; `None` when there is none or it is in use
+        /// already (no two `&mut` to it ever coexist).
+        #[allow(unsafe_code)]
+        pub(crate) fn use_host<R>(&self, g: impl FnOnce(&mut dyn Host) -> R) -> Option<R> {
+            let mut p = self.ptr.get()?;
+            if self.in_use.replace(true) {
+                return None;
+            }
+            let _release = Release(&self.in_use);
+            // SAFETY: the pointer is valid while installed (see `with`), and `in_use` makes
+            // this the only live reference made from it.
+            let h = unsafe { p.as_mut() };
+            Some(g(h))
+        }
+    }
+}
+
+use slot::HostSlot;
 
 /// The error Redis's script kill raises.
 const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
@@ -777,9 +903,11 @@ fn single_string(lua: &Lua, args: MultiValue) -> Option<Vec<u8>> {
     }
     match args.into_iter().next()? {
         Value::String(s) => Some(s.as_bytes().to_vec()),
-        v @ (Value::Integer(_) | Value::Number(_)) => {
-            lua.coerce_string(v).ok().flatten().map(|s| s.as_bytes().to_vec())
-        }
+        v @ (Value::Integer(_) | Value::Number(_)) => lua
+            .coerce_string(v)
+            .ok()
+            .flatten()
+            .map(|s| s.as_bytes().to_vec()),
         _ => None,
     }
 }
@@ -928,7 +1056,17 @@ pub(crate) fn lua_to_reply(
     None
 }
 
-fn table_to_reply(t: &Table, resp3: bool, sink: &mut dyn ReplySink, depth: usize) -> Option<String> {
+fn table_to_reply(
+    t: &Table,
+    resp3: bool,
+    sink: &mut dyn ReplySink,
+    depth: usize,
+) -> Option<String> {
+    // Redis runs out of Lua stack on deep (or self-referencing) tables and says so.
+    if depth > MAX_REPLY_DEPTH {
+        sink.error(b"ERR reached lua stack limit");
+        return None;
+    }
     let field = |k: &str| t.raw_get::<Value>(k).unwrap_or(Value::Nil);
     if let Value::String(e) = field("err") {
         let line = String::from_utf8_lossy(&e.as_bytes()).into_owned();

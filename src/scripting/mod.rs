@@ -43,8 +43,6 @@ pub(crate) const FLAG_NAMES: &[(&str, u32)] = &[
 
 /// A cached EVAL script.
 pub(crate) struct Script {
-    /// The body as given (with its shebang).
-    pub body: Bytes,
     /// The compiled function.
     pub func: mlua::Function,
     /// FLAG_* bits.
@@ -99,8 +97,8 @@ pub(crate) struct Running {
 pub struct Scripts {
     /// The EVAL interpreter, created on first use.
     pub(crate) eval_engine: Option<Rc<LuaEngine>>,
-    /// Cached scripts by lowercase SHA-1.
-    pub(crate) cache: HashMap<String, Rc<Script>>,
+    /// Cached scripts by lowercase SHA-1 hex digits.
+    pub(crate) cache: HashMap<[u8; 40], Rc<Script>>,
     /// Bytes of cached script bodies (INFO used_memory_scripts_eval).
     pub(crate) cache_bytes: usize,
     /// The FUNCTION interpreter, created on first use.
@@ -138,10 +136,13 @@ impl Scripts {
 
     /// The cached script with this SHA-1 (any case).
     pub(crate) fn get(&self, sha: &[u8]) -> Option<Rc<Script>> {
+        let mut key = [0u8; 40];
         if sha.len() != 40 {
             return None;
         }
-        let key = String::from_utf8_lossy(sha).to_ascii_lowercase();
+        for (k, c) in key.iter_mut().zip(sha) {
+            *k = c.to_ascii_lowercase();
+        }
         self.cache.get(&key).cloned()
     }
 
@@ -149,7 +150,9 @@ impl Scripts {
     /// or the error line.
     pub(crate) fn load(&mut self, body: &Bytes) -> Result<(String, Rc<Script>), String> {
         let sha = sha1::hex(body);
-        if let Some(s) = self.cache.get(&sha) {
+        let mut key = [0u8; 40];
+        key.copy_from_slice(sha.as_bytes().get(..40).unwrap_or(&[b'0'; 40]));
+        if let Some(s) = self.cache.get(&key) {
             return Ok((sha, s.clone()));
         }
         let (flags, shebang_len) = parse_eval_shebang(body)?;
@@ -158,13 +161,9 @@ impl Scripts {
         let func = engine
             .compile(code, "@user_script")
             .map_err(|e| format!("ERR Error compiling script (new function): {e}"))?;
-        let script = Rc::new(Script {
-            body: body.clone(),
-            func,
-            flags,
-        });
+        let script = Rc::new(Script { func, flags });
         self.cache_bytes += body.len();
-        self.cache.insert(sha.clone(), script.clone());
+        self.cache.insert(key, script.clone());
         Ok((sha, script))
     }
 
@@ -175,17 +174,52 @@ impl Scripts {
         self.eval_engine = None;
     }
 
-    /// INFO memory's used_memory_lua: the EVAL interpreter's memory (Redis reports a fresh
-    /// state's size before first use too).
-    pub(crate) fn used_memory_lua(&self) -> usize {
-        self.eval_engine
-            .as_ref()
-            .map_or(EMPTY_LUA_BYTES, |e| e.used_memory())
+    /// INFO memory's scripting figures.
+    pub(crate) fn memory_figures(&self) -> MemoryFigures {
+        let vm = |e: &Option<Rc<LuaEngine>>| {
+            e.as_ref()
+                .map_or(EMPTY_LUA_BYTES, |e| e.used_memory() as u64)
+        };
+        let per_script = SCRIPT_OVERHEAD;
+        MemoryFigures {
+            vm_eval: vm(&self.eval_engine),
+            vm_functions: vm(&self.func_engine),
+            scripts_eval: self.cache_bytes as u64 + per_script * self.cache.len() as u64,
+            cached_scripts: self.cache.len() as u64,
+            functions: self.functions.len() as u64,
+            libraries: self.libraries.len() as u64,
+            functions_bytes: self
+                .libraries
+                .values()
+                .map(|l| l.code.len() as u64 + per_script * (1 + l.functions.len() as u64))
+                .sum(),
+        }
     }
 }
 
-/// What a fresh interpreter takes, reported before the first script (Redis shows 31744).
-const EMPTY_LUA_BYTES: usize = 31744;
+/// INFO memory's scripting figures (bytes and counts).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MemoryFigures {
+    /// used_memory_vm_eval (and used_memory_lua).
+    pub vm_eval: u64,
+    /// used_memory_vm_functions.
+    pub vm_functions: u64,
+    /// used_memory_scripts_eval.
+    pub scripts_eval: u64,
+    /// number_of_cached_scripts.
+    pub cached_scripts: u64,
+    /// number_of_functions.
+    pub functions: u64,
+    /// number_of_libraries.
+    pub libraries: u64,
+    /// used_memory_functions.
+    pub functions_bytes: u64,
+}
+
+/// What an unused interpreter is reported as (Redis's figure for a fresh state).
+const EMPTY_LUA_BYTES: u64 = 32768;
+/// Bookkeeping counted per cached script or function, besides its code.
+const SCRIPT_OVERHEAD: u64 = 96;
 
 /// Parses an EVAL script's shebang: its flags (FLAG_EVAL_COMPAT without one) and the length of
 /// the shebang line (without its newline, which stays so line numbers hold).

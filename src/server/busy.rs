@@ -10,23 +10,19 @@
 
 use std::io;
 
-use bytes::Bytes;
 use mio::{Interest, Token};
 
 use super::client::{Client, Stream};
 use super::ops::Ops;
 use super::{CLIENT_BASE, listen, unix_ms};
-use crate::commands::ctx::{ShutdownOpts, flags};
+use crate::commands::ctx::{BusyAnswer, ShutdownOpts, flags};
 use crate::commands::{Core, ServerOps, Session};
 use crate::protocol::parse::Limits;
-use crate::protocol::reply::ReplySink;
 use crate::protocol::write::RespWriter;
-
-type Answer<'x> = dyn FnMut(&mut Core, &Session, &[Bytes], &mut dyn ReplySink) -> bool + 'x;
 
 impl Ops<'_> {
     /// One pass over the listeners and the other clients; see the module header.
-    pub(super) fn serve_busy(&mut self, core: &mut Core, answer: &mut Answer<'_>) {
+    pub(super) fn serve_busy(&mut self, core: &mut Core, answer: &mut BusyAnswer<'_>) {
         self.accept_while_busy(core);
         let mut buf = [0u8; 16 * 1024];
         let mut argv = Vec::new();
@@ -95,13 +91,9 @@ impl Ops<'_> {
     /// Accepts pending connections into free table slots, as the main loop would.
     fn accept_while_busy(&mut self, core: &Core) {
         for idx in 0..self.listeners.len() {
-            loop {
-                let Some(l) = self.listeners.get(idx) else {
-                    break;
-                };
-                let Ok((mut stream, addr, laddr, unix)) = l.accept() else {
-                    break;
-                };
+            while let Some(Ok((mut stream, addr, laddr, unix))) =
+                self.listeners.get(idx).map(|l| l.accept())
+            {
                 self.net.connections_received += 1;
                 let slot = self.clients.len();
                 let token = Token(CLIENT_BASE + slot);
@@ -110,9 +102,7 @@ impl Ops<'_> {
                         let _ = s.set_nodelay(true);
                         self.registry.register(s, token, Interest::READABLE)
                     }
-                    Stream::Unix(s) => {
-                        self.registry.register(s, token, Interest::READABLE)
-                    }
+                    Stream::Unix(s) => self.registry.register(s, token, Interest::READABLE),
                 };
                 if reg.is_err() {
                     continue;

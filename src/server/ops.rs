@@ -513,12 +513,7 @@ impl ServerOps for Ops<'_> {
     fn serve_while_busy(
         &mut self,
         core: &mut Core,
-        answer: &mut dyn FnMut(
-            &mut Core,
-            &Session,
-            &[Bytes],
-            &mut dyn crate::protocol::reply::ReplySink,
-        ) -> bool,
+        answer: &mut crate::commands::ctx::BusyAnswer<'_>,
     ) {
         self.serve_busy(core, answer);
     }
