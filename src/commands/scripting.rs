@@ -854,6 +854,8 @@ fn write_function_stats(core: &Core, now_ms: i64, r: &mut dyn ReplySink) {
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
+
     use crate::commands::testing::{Harness, bulk, err};
     use crate::protocol::value::Reply;
 
@@ -949,5 +951,93 @@ mod tests {
         };
         assert!(e.starts_with(b"WRONGTYPE Operation against a key holding the wrong kind"));
         assert!(e.ends_with(b", on @user_script:1."));
+    }
+
+    #[test]
+    fn functions_load_call_dump_and_restore() {
+        let mut h = Harness::new();
+        let lib = "#!lua name=lib\nredis.register_function('echo', function(keys, args) \
+                   return {keys[1], args[1]} end)";
+        assert_eq!(h.run(&["FUNCTION", "LOAD", lib]), bulk("lib"));
+        assert_eq!(
+            h.run(&["FCALL", "echo", "1", "k", "a"]),
+            arr(vec![bulk("k"), bulk("a")])
+        );
+        let Reply::Bulk(payload) = h.run(&["FUNCTION", "DUMP"]) else {
+            panic!("DUMP answers a bulk")
+        };
+        assert_eq!(h.run(&["FUNCTION", "FLUSH"]), Reply::simple("OK"));
+        assert_eq!(
+            h.run(&["FCALL", "echo", "0"]),
+            err("ERR Function not found")
+        );
+        let restore = |p: &Bytes| {
+            vec![
+                Bytes::from_static(b"FUNCTION"),
+                Bytes::from_static(b"RESTORE"),
+                p.clone(),
+            ]
+        };
+        assert_eq!(h.run_argv(&restore(&payload)), Reply::simple("OK"));
+        assert_eq!(
+            h.run(&["FCALL", "echo", "1", "k", "a"]),
+            arr(vec![bulk("k"), bulk("a")])
+        );
+        assert_eq!(
+            h.run_argv(&restore(&payload)),
+            err("ERR Library lib already exists")
+        );
+        let mut bad = payload.to_vec();
+        if let Some(b) = bad.last_mut() {
+            *b ^= 0xff;
+        }
+        assert_eq!(
+            h.run_argv(&restore(&Bytes::from(bad))),
+            err("ERR DUMP payload version or checksum are wrong")
+        );
+    }
+
+    #[test]
+    fn libraries_round_trip_values() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "return cjson.encode(cjson.decode(ARGV[1]))",
+                "0",
+                "{\"a\":[1,2]}"
+            ]),
+            bulk("{\"a\":[1,2]}")
+        );
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "return {cmsgpack.unpack(cmsgpack.pack(1, 'x', -300))}",
+                "0"
+            ]),
+            arr(vec![Reply::Int(1), bulk("x"), Reply::Int(-300)])
+        );
+        assert_eq!(
+            h.run(&["EVAL", "return bit.tohex(bit.bor(0xf0, 0x0f), 4)", "0"]),
+            bulk("00ff")
+        );
+    }
+
+    #[test]
+    fn script_effects_compose_with_notifications_and_set_repl() {
+        let mut h = Harness::new();
+        h.run(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        h.take_events();
+        h.run(&["EVAL", "return redis.call('set', KEYS[1], 'v')", "1", "k"]);
+        assert!(h.take_events().contains(&"set k".to_string()));
+        h.core.effects.propagating = true;
+        h.run(&["EVAL", "return redis.call('incrbyfloat', 'f', '1.5')", "0"]);
+        assert_eq!(h.take_propagated(), vec!["SET f 1.5 KEEPTTL".to_string()]);
+        h.run(&[
+            "EVAL",
+            "redis.set_repl(redis.REPL_NONE) return redis.call('incrbyfloat', 'f', '1')",
+            "0",
+        ]);
+        assert_eq!(h.take_propagated(), Vec::<String>::new());
     }
 }
