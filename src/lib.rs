@@ -13,6 +13,7 @@ pub mod info;
 pub mod persist;
 pub mod protocol;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod tracking;
 pub mod types;

@@ -174,6 +174,10 @@ pub struct ShutdownOpts {
     pub force: bool,
 }
 
+/// How a busy script's layer answers another client's command (see
+/// [`ServerOps::serve_while_busy`]); true means shut down.
+pub type BusyAnswer<'a> = dyn FnMut(&mut Core, &Session, &[Bytes], &mut dyn ReplySink) -> bool + 'a;
+
 /// What the server does for admin commands; implemented by `server`.
 pub trait ServerOps {
     /// CLIENT LIST lines for the clients `keep` accepts (the caller passes itself as `me`).
@@ -213,6 +217,14 @@ pub trait ServerOps {
     fn client_slot(&self, me: &Session, id: u64) -> Option<usize> {
         let _ = (me, id);
         None
+    }
+
+    /// While a script runs past busy-reply-threshold: serves the other clients once without
+    /// waiting (Redis's processEventsWhileBlocked). Each complete command they sent goes to
+    /// `answer`, which writes its reply (BUSY, or what SCRIPT KILL, FUNCTION KILL and SHUTDOWN
+    /// NOSAVE say) and returns true when the server must shut down.
+    fn serve_while_busy(&mut self, core: &mut Core, answer: &mut BusyAnswer<'_>) {
+        let _ = (core, answer);
     }
     /// The pub/sub registry and the token the calling client is delivered to through, or
     /// `None` where there is no registry (benchmarks).

@@ -22,6 +22,7 @@ pub mod pubsub;
 pub mod registry;
 #[cfg(test)]
 mod robustness;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod sort;
@@ -82,6 +83,8 @@ pub struct Core {
     pub evict: crate::evict::Evictor,
     /// Save state: the fork child, bgsave status, load counters.
     pub persist: crate::persist::SaveState,
+    /// Lua scripts and function libraries.
+    pub scripts: crate::scripting::Scripts,
 }
 
 impl Core {
@@ -105,6 +108,7 @@ impl Core {
             tracking: crate::tracking::Tracking::new(),
             evict: crate::evict::Evictor::default(),
             persist: crate::persist::SaveState::default(),
+            scripts: Default::default(),
         };
         core.sync_config();
         core
@@ -171,6 +175,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     persist_aof::HANDLERS,
     persist::HANDLERS,
     pubsub::HANDLERS,
+    scripting::HANDLERS,
     server::admin::HANDLERS,
     server::client::HANDLERS,
     server::config::HANDLERS,

@@ -558,7 +558,7 @@ pub(crate) static TABLE: &[Directive] = &[
     shutdown_on("shutdown-on-sigterm")
         .doc("SIGTERM behaviour: default, or save|nosave, now, force."),
     // Long blocking operations.
-    int("busy-reply-threshold", 0, LONG_MAX, 5000, M).alias("lua-time-limit")
+    int("busy-reply-threshold", 0, LONG_MAX, 5000, M).alias("lua-time-limit").live()
         .doc("Milliseconds before a script gets -BUSY replies."),
     // Cluster.
     boolean("cluster-enabled", false, IMMUTABLE).doc("Run as a cluster node."),

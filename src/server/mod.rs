@@ -10,6 +10,7 @@
 //! This module never looks inside values: it owns `Core` and passes it to the dispatcher.
 
 pub mod bio;
+mod busy;
 pub mod client;
 pub mod info_fields;
 pub mod listen;
@@ -731,9 +732,11 @@ impl Server {
             poll,
             resume,
             pubsub,
+            next_client_id,
             ..
         } = self;
         let mut ops = ops::Ops {
+            next_client_id,
             clients,
             monitors,
             pause,

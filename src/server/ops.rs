@@ -69,6 +69,8 @@ pub struct Ops<'a> {
     pub self_feed: Option<Vec<u8>>,
     /// The pub/sub registry.
     pub pubsub: &'a mut crate::pubsub::PubSub,
+    /// The next client id (connections accepted while a script is busy).
+    pub next_client_id: &'a mut u64,
 }
 
 impl Pause {
@@ -529,6 +531,14 @@ impl ServerOps for Ops<'_> {
         self.clients
             .iter()
             .position(|c| c.as_ref().is_some_and(|c| c.session.id == id && !c.closing))
+    }
+
+    fn serve_while_busy(
+        &mut self,
+        core: &mut Core,
+        answer: &mut crate::commands::ctx::BusyAnswer<'_>,
+    ) {
+        self.serve_busy(core, answer);
     }
 
     fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {

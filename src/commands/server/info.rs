@@ -184,6 +184,7 @@ fn memory(core: &Core, s: &mut Section) {
     };
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let h = info::human_bytes;
+    let lua = core.scripts.memory_figures();
     let policy = core.config.value("maxmemory-policy").unwrap_or_default();
     s.set("used_memory", m.used)
         .set("used_memory_human", h(m.used))
@@ -207,20 +208,29 @@ fn memory(core: &Core, s: &mut Section) {
         .set("allocator_resident", m.rss)
         .set("total_system_memory", total_sys)
         .set("total_system_memory_human", h(total_sys))
-        // No Lua yet: Redis's figures for an idle, freshly created scripting engine.
-        .set("used_memory_lua", 32768)
-        .set("used_memory_vm_eval", 32768)
-        .set("used_memory_lua_human", "32.00K")
-        .set("used_memory_scripts_eval", 0)
-        .set("number_of_cached_scripts", 0)
-        .set("number_of_functions", 0)
-        .set("number_of_libraries", 0)
-        .set("used_memory_vm_functions", 32768)
-        .set("used_memory_vm_total", 65536)
-        .set("used_memory_vm_total_human", "64.00K")
-        .set("used_memory_functions", 0)
-        .set("used_memory_scripts", 0)
-        .set("used_memory_scripts_human", "0B")
+        // The interpreters' own sizes; an unused one counts as a fresh state, as in Redis.
+        .set("used_memory_lua", lua.vm_eval)
+        .set("used_memory_vm_eval", lua.vm_eval)
+        .set("used_memory_lua_human", h(lua.vm_eval))
+        .set("used_memory_scripts_eval", lua.scripts_eval)
+        .set("number_of_cached_scripts", lua.cached_scripts)
+        .set("number_of_functions", lua.functions)
+        .set("number_of_libraries", lua.libraries)
+        .set("used_memory_vm_functions", lua.vm_functions)
+        .set("used_memory_vm_total", lua.vm_eval + lua.vm_functions)
+        .set(
+            "used_memory_vm_total_human",
+            h(lua.vm_eval + lua.vm_functions),
+        )
+        .set("used_memory_functions", lua.functions_bytes)
+        .set(
+            "used_memory_scripts",
+            lua.scripts_eval + lua.functions_bytes,
+        )
+        .set(
+            "used_memory_scripts_human",
+            h(lua.scripts_eval + lua.functions_bytes),
+        )
         .set("maxmemory", core.config.maxmemory)
         .set("maxmemory_human", h(core.config.maxmemory))
         .set("maxmemory_policy", String::from_utf8_lossy(&policy))
