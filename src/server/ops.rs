@@ -655,6 +655,9 @@ mod tests {
         assert_eq!(flag_letters(&s), "N");
         s.flags |= flags::NO_EVICT | flags::MONITOR | flags::UNIX_SOCKET | flags::CLOSE_AFTER_REPLY;
         assert_eq!(flag_letters(&s), "OcUe");
+        s.flags |=
+            flags::BLOCKED | flags::TRACKING | flags::TRACKING_BROKEN_REDIR | flags::TRACKING_BCAST;
+        assert_eq!(flag_letters(&s), "ObtRBcUe");
     }
 
     #[test]
