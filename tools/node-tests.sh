@@ -39,13 +39,13 @@ MAIN=(
 # caching; BullMQ needs Lua and streams). Not run by default; `--pending` runs them. Move a file to
 # MAIN when its feature lands.
 PENDING=(
-  ioredis-streams.test.mjs
-  ioredis-lua.test.mjs
-  node-redis-scripting.test.mjs
-  node-redis-client-side-cache.test.mjs
-  raw-resp3-tracking.test.mjs
-  bullmq-queue.test.mjs
-  bullmq-advanced.test.mjs
+  ioredis-streams.test.mjs              # streams
+  ioredis-lua.test.mjs                  # EVAL/EVALSHA/SCRIPT, FUNCTION/FCALL
+  node-redis-scripting.test.mjs         # EVAL/EVALSHA/SCRIPT, FUNCTION/FCALL, RESP3 from Lua
+  node-redis-client-side-cache.test.mjs # CLIENT TRACKING (RESP3 pushes)
+  raw-resp3-tracking.test.mjs           # CLIENT TRACKING, TRACKINGINFO, GETREDIR, CACHING
+  bullmq-queue.test.mjs                 # Lua (every BullMQ op) and streams (QueueEvents)
+  bullmq-advanced.test.mjs              # Lua and streams
 )
 
 mode=main
