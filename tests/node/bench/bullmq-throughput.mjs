@@ -38,14 +38,12 @@ const allDone = new Promise((resolve) => {
   resolveAll = resolve;
 });
 const runStart = performance.now();
-const worker = new Worker(
-  name,
-  async () => {
-    done += 1;
-    if (done === jobs) resolveAll();
-  },
-  { connection, prefix, concurrency, autorun: true },
-);
+const worker = new Worker(name, async () => {}, { connection, prefix, concurrency });
+// Counted on 'completed' (after BullMQ moved the job to the completed set), not in the processor.
+worker.on('completed', () => {
+  done += 1;
+  if (done === jobs) resolveAll();
+});
 worker.on('error', (err) => console.error('worker error:', err.message));
 const timeout = setTimeout(() => {
   console.error(`timed out after ${done}/${jobs} jobs`);
