@@ -570,7 +570,8 @@ if rust.functions then
       local fl = {}
       if flags ~= nil then
         if type(flags) ~= 'table' then
-          error({err='ERR flags argument to redis.register_function must be a table representing function flags'})
+          error({err='ERR flags argument to redis.register_function must be a table ' ..
+                     'representing function flags'})
         end
         for _, f in ipairs(flags) do
           if type(f) ~= 'string' then
@@ -584,7 +585,8 @@ if rust.functions then
       end
       rust.register(name, cb, fl, desc)
     elseif n == 1 then
-      error({err='ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).'})
+      error({err='ERR calling redis.register_function with a single argument is only ' ..
+                 'applicable to Lua table (representing named arguments).'})
     elseif n == 2 then
       name, cb = ...
       if type(name) == 'number' then name = tostring(name) end
