@@ -782,7 +782,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
     let mut timeout: Option<i64> = None;
     let mut block_arg = None;
     let mut count: i64 = 0;
-    let mut count_given = false;
+    let mut count_arg = None;
     let mut streams_arg = 0;
     let mut group: Option<(&Bytes, &Bytes)> = None;
     let mut noack = false;
@@ -803,7 +803,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
         } else if c_is(o, "count") && more > 0 {
             i += 1;
             count = parse_i64(arg(argv, i))?.max(0);
-            count_given = true;
+            count_arg = Some(i);
         } else if c_is(o, "streams") && more > 0 {
             streams_arg = i + 1;
             if !(argv.len() - streams_arg).is_multiple_of(2) {
@@ -1024,12 +1024,20 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
             }
         }
     }
-    if (!count_given || count == 0)
-        && let Some(b) = block_arg
-    {
-        // Insert COUNT before BLOCK's keyword.
-        again.insert(b - 1, Bytes::from_static(b"COUNT"));
-        again.insert(b, int_arg(BLOCKED_DEFAULT_COUNT));
+    if count == 0 {
+        match (count_arg, block_arg) {
+            (Some(c), _) => {
+                if let Some(a) = again.get_mut(c) {
+                    *a = int_arg(BLOCKED_DEFAULT_COUNT);
+                }
+            }
+            (None, Some(b)) => {
+                // Insert COUNT before BLOCK's keyword.
+                again.insert(b - 1, Bytes::from_static(b"COUNT"));
+                again.insert(b, int_arg(BLOCKED_DEFAULT_COUNT));
+            }
+            (None, None) => {}
+        }
     }
     ctx.block_with(keys.to_vec(), deadline, again, group.is_none());
     Ok(())
