@@ -2202,6 +2202,24 @@ mod tests {
                 "XREAD", "COUNT", "1000", "BLOCK", "100", "STREAMS", "s", "1-0"
             ]
         );
+        // COUNT 0 means no limit, but a blocked read is served at most 1000 entries.
+        h.run(&["XREAD", "COUNT", "0", "BLOCK", "0", "STREAMS", "s", "0"]);
+        assert!(h.session.block.is_none());
+        h.run(&["XREAD", "COUNT", "0", "BLOCK", "0", "STREAMS", "s", "$"]);
+        let req = h.session.block.take().unwrap();
+        assert_eq!(req.deadline_ms, None);
+        let argv: Vec<String> = req
+            .retry_argv
+            .unwrap()
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        assert_eq!(
+            argv,
+            [
+                "XREAD", "COUNT", "1000", "BLOCK", "0", "STREAMS", "s", "1-0"
+            ]
+        );
     }
 
     #[test]
