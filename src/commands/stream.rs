@@ -951,13 +951,14 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
                         }
                     }
                 }
-                if g.create_consumer(cname, now) {
-                    new_consumers.push(key.clone());
-                }
-                if let Some(c) = g.consumers.get_mut(cname.as_ref()) {
-                    c.seen_time = now;
-                }
                 if serve {
+                    // Redis 7.0 creates (and refreshes) the consumer only when it serves it.
+                    if g.create_consumer(cname, now) {
+                        new_consumers.push(key.clone());
+                    }
+                    if let Some(c) = g.consumers.get_mut(cname.as_ref()) {
+                        c.seen_time = now;
+                    }
                     served += 1;
                     if served == 1 {
                         deferred = Some(ctx.reply.deferred_len(outer));
