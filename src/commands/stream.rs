@@ -871,7 +871,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
             }
         }
         let a = a.as_ref();
-        if c_str(a) == b"$" && a.len() == 1 {
+        if c_str(a) == b"$" {
             if group_mode {
                 return Err(CmdError::Static(
                     "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.",
@@ -880,7 +880,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
             dollar = true;
             from.push(ReadFrom::After(s.map_or(StreamId::MIN, |s| s.last_id)));
             continue;
-        } else if a == b">" {
+        } else if c_str(a) == b">" {
             if !group_mode {
                 return Err(CmdError::Static(
                     "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.",
@@ -1606,7 +1606,7 @@ fn xgroup_create(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         StreamId::MIN
     };
     let ida = arg(argv, 4);
-    let id = if ida == b"$" {
+    let id = if c_str(ida) == b"$" {
         last
     } else {
         parse_strict_id(ida)?
@@ -1664,7 +1664,7 @@ fn xgroup_setid(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     let s = xgroup_lookup(ctx, argv, true)?;
     let ida = arg(argv, 4);
-    let id = if ida == b"$" {
+    let id = if c_str(ida) == b"$" {
         s.last_id
     } else {
         parse_id(ida, 0)?
