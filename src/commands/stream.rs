@@ -782,7 +782,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
     let mut timeout: Option<i64> = None;
     let mut block_arg = None;
     let mut count: i64 = 0;
-    let mut count_given = false;
+    let mut count_arg = None;
     let mut streams_arg = 0;
     let mut group: Option<(&Bytes, &Bytes)> = None;
     let mut noack = false;
@@ -803,7 +803,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
         } else if c_is(o, "count") && more > 0 {
             i += 1;
             count = parse_i64(arg(argv, i))?.max(0);
-            count_given = true;
+            count_arg = Some(i);
         } else if c_is(o, "streams") && more > 0 {
             streams_arg = i + 1;
             if !(argv.len() - streams_arg).is_multiple_of(2) {
@@ -871,7 +871,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
             }
         }
         let a = a.as_ref();
-        if c_str(a) == b"$" && a.len() == 1 {
+        if c_str(a) == b"$" {
             if group_mode {
                 return Err(CmdError::Static(
                     "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.",
@@ -880,7 +880,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
             dollar = true;
             from.push(ReadFrom::After(s.map_or(StreamId::MIN, |s| s.last_id)));
             continue;
-        } else if a == b">" {
+        } else if c_str(a) == b">" {
             if !group_mode {
                 return Err(CmdError::Static(
                     "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.",
@@ -951,13 +951,14 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
                         }
                     }
                 }
-                if g.create_consumer(cname, now) {
-                    new_consumers.push(key.clone());
-                }
-                if let Some(c) = g.consumers.get_mut(cname.as_ref()) {
-                    c.seen_time = now;
-                }
                 if serve {
+                    // Redis 7.0 creates (and refreshes) the consumer only when it serves it.
+                    if g.create_consumer(cname, now) {
+                        new_consumers.push(key.clone());
+                    }
+                    if let Some(c) = g.consumers.get_mut(cname.as_ref()) {
+                        c.seen_time = now;
+                    }
                     served += 1;
                     if served == 1 {
                         deferred = Some(ctx.reply.deferred_len(outer));
@@ -1024,12 +1025,20 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
             }
         }
     }
-    if (!count_given || count == 0)
-        && let Some(b) = block_arg
-    {
-        // Insert COUNT before BLOCK's keyword.
-        again.insert(b - 1, Bytes::from_static(b"COUNT"));
-        again.insert(b, int_arg(BLOCKED_DEFAULT_COUNT));
+    if count == 0 {
+        match (count_arg, block_arg) {
+            (Some(c), _) => {
+                if let Some(a) = again.get_mut(c) {
+                    *a = int_arg(BLOCKED_DEFAULT_COUNT);
+                }
+            }
+            (None, Some(b)) => {
+                // Insert COUNT before BLOCK's keyword.
+                again.insert(b - 1, Bytes::from_static(b"COUNT"));
+                again.insert(b, int_arg(BLOCKED_DEFAULT_COUNT));
+            }
+            (None, None) => {}
+        }
     }
     ctx.block_with(keys.to_vec(), deadline, again, group.is_none());
     Ok(())
@@ -1597,7 +1606,7 @@ fn xgroup_create(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         StreamId::MIN
     };
     let ida = arg(argv, 4);
-    let id = if ida == b"$" {
+    let id = if c_str(ida) == b"$" {
         last
     } else {
         parse_strict_id(ida)?
@@ -1655,7 +1664,7 @@ fn xgroup_setid(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     let s = xgroup_lookup(ctx, argv, true)?;
     let ida = arg(argv, 4);
-    let id = if ida == b"$" {
+    let id = if c_str(ida) == b"$" {
         s.last_id
     } else {
         parse_id(ida, 0)?
@@ -2192,6 +2201,24 @@ mod tests {
             argv,
             [
                 "XREAD", "COUNT", "1000", "BLOCK", "100", "STREAMS", "s", "1-0"
+            ]
+        );
+        // COUNT 0 means no limit, but a blocked read is served at most 1000 entries.
+        h.run(&["XREAD", "COUNT", "0", "BLOCK", "0", "STREAMS", "s", "0"]);
+        assert!(h.session.block.is_none());
+        h.run(&["XREAD", "COUNT", "0", "BLOCK", "0", "STREAMS", "s", "$"]);
+        let req = h.session.block.take().unwrap();
+        assert_eq!(req.deadline_ms, None);
+        let argv: Vec<String> = req
+            .retry_argv
+            .unwrap()
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        assert_eq!(
+            argv,
+            [
+                "XREAD", "COUNT", "1000", "BLOCK", "0", "STREAMS", "s", "1-0"
             ]
         );
     }

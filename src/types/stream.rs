@@ -599,7 +599,7 @@ impl Stream {
                     }
                     if flags & FLAG_DELETED == 0 {
                         marks.push((at, flags | FLAG_DELETED));
-                        length -= 1;
+                        length = length.saturating_sub(1);
                     }
                 }
             }
@@ -611,7 +611,7 @@ impl Stream {
             lp.replace_int(0, live - n as i64);
             let deleted = node_int(lp, 1);
             lp.replace_int(1, deleted + n as i64);
-            self.length -= n;
+            self.length = self.length.saturating_sub(n);
             removed += n;
             break;
         }
@@ -814,7 +814,7 @@ impl<'a> NodeIter<'a> {
             master,
             master_fields,
             it,
-            index: n + 4,
+            index: n.saturating_add(4),
         }
     }
 
@@ -831,23 +831,23 @@ impl<'a> NodeIter<'a> {
         let flags = self.it.next()?.as_i64()?;
         let msd = self.it.next()?.as_i64()?;
         let seqd = self.it.next()?.as_i64()?;
-        let mut used = 3;
+        let mut used: usize = 3;
         if flags & FLAG_SAMEFIELDS != 0 {
             for i in 0..self.master_fields.len() {
                 let f = *self.master_fields.get(i)?;
                 pairs.push((f, self.it.next()?));
             }
-            used += self.master_fields.len();
+            used = used.saturating_add(self.master_fields.len());
         } else {
             let n = usize::try_from(self.it.next()?.as_i64()?).ok()?;
             for _ in 0..n {
                 let f = self.it.next()?;
                 pairs.push((f, self.it.next()?));
             }
-            used += 1 + 2 * n;
+            used = used.saturating_add(n.saturating_mul(2)).saturating_add(1);
         }
         let _lp_count = self.it.next()?;
-        self.index += used + 1;
+        self.index = self.index.saturating_add(used).saturating_add(1);
         Some((self.id(msd, seqd), flags))
     }
 
