@@ -113,9 +113,12 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A server with the default config at time 1_000_000 ms.
+    /// A server with the default config at time 1_000_000 ms, except that it has no save
+    /// points (so FLUSHALL and the cron never write dump.rdb into the working directory).
     pub fn new() -> Harness {
-        Harness::with_config(Config::default())
+        let mut config = Config::default();
+        let _ = config.set(&[(b"save".as_slice(), b"".as_slice())]);
+        Harness::with_config(config)
     }
 
     /// A server with `config`.
