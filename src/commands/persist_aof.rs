@@ -724,7 +724,7 @@ pub fn info(core: &Core, s: &mut crate::info::Section) {
             },
         );
     if let Some(a) = &st.aof {
-        s.set("aof_current_size", a.current_size + a.buf.len() as u64)
+        s.set("aof_current_size", a.current_size)
             .set("aof_base_size", a.base_size)
             .set("aof_pending_rewrite", u8::from(st.rewrite_scheduled))
             .set("aof_buffer_length", a.buf.len())
