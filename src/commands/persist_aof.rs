@@ -56,6 +56,9 @@ pub struct AofState {
     pub last_fsync: Option<Instant>,
     /// no-appendfsync-on-rewrite, as read by the last flush.
     pub no_fsync_on_rewrite: bool,
+    /// Where the AOF directory is instead of `appenddirname` (harness tests, which cannot
+    /// change the process's working directory).
+    pub dir_override: Option<PathBuf>,
 }
 
 impl Default for AofState {
@@ -71,6 +74,7 @@ impl Default for AofState {
             last_rewrite_secs: -1,
             last_fsync: None,
             no_fsync_on_rewrite: false,
+            dir_override: None,
         }
     }
 }
@@ -86,13 +90,22 @@ pub struct Rewrite {
     pub rdb: bool,
 }
 
+/// The AOF directory: `appenddirname` in the working directory (the server runs in `dir`),
+/// or the directory a test put in its place.
+fn aof_dir(core: &Core) -> PathBuf {
+    match &core.aof.dir_override {
+        Some(d) => d.clone(),
+        None => PathBuf::from(&core.config.appenddirname),
+    }
+}
+
 /// Start-up with appendonly yes: loads the AOF the manifest describes (upgrading an old
 /// single-file `appendonly.aof` first), then creates the directory, a base and an incremental
 /// file as needed and opens the incremental file for appending. The error is the log line
 /// Redis exits with.
 pub fn start(core: &mut Core) -> Result<(), String> {
     let filename = core.config.appendfilename.clone();
-    let dir = PathBuf::from(&core.config.appenddirname);
+    let dir = aof_dir(core);
     let manifest = match aof::read_manifest(&dir, &filename)? {
         Some(m) => m,
         None => upgrade_old_aof(&dir, &filename)?,
@@ -463,7 +476,7 @@ pub fn start_rewrite(core: &mut Core) -> Result<(), String> {
         return Err("Can't rewrite append only file in background: another child runs".into());
     }
     let filename = core.config.appendfilename.clone();
-    let dir = PathBuf::from(&core.config.appenddirname);
+    let dir = aof_dir(core);
     fs::create_dir_all(&dir).map_err(|e| format!("Can't create AOF directory: {e}"))?;
     if let Some(a) = core.aof.aof.as_mut() {
         let _ = a.write_buf();
@@ -531,7 +544,7 @@ pub fn kill_rewrite(core: &mut Core) {
     }
     let _ = core.persist.children.kill();
     if let Some(job) = core.aof.rewrite.take() {
-        let _ = fs::remove_file(Path::new(&core.config.appenddirname).join(job.temp));
+        let _ = fs::remove_file(aof_dir(core).join(job.temp));
         tracing::info!("Killing running AOF rewrite child");
     }
 }
@@ -543,7 +556,7 @@ pub fn rewrite_done(core: &mut Core, ok: bool) {
         return;
     };
     let filename = core.config.appendfilename.clone();
-    let dir = PathBuf::from(&core.config.appenddirname);
+    let dir = aof_dir(core);
     core.aof.last_rewrite_secs = i64::try_from(job.started.elapsed().as_secs()).unwrap_or(0);
     let res = if ok {
         install_base(core, &dir, &filename, &job)
@@ -645,7 +658,7 @@ pub fn set_enabled(core: &mut Core, on: bool) -> Result<(), String> {
         return Ok(());
     }
     let filename = core.config.appendfilename.clone();
-    let dir = PathBuf::from(&core.config.appenddirname);
+    let dir = aof_dir(core);
     let manifest = aof::read_manifest(&dir, &filename)?.unwrap_or_default();
     core.aof.aof = Some(Aof::new(dir, &filename, manifest));
     core.aof.wait_rewrite = true;
@@ -672,7 +685,7 @@ pub fn debug_loadaof(core: &mut Core) -> Result<(), String> {
     let Some(a) = core.aof.aof.as_mut() else {
         // With the AOF off Redis loads whatever the manifest on disk names.
         let filename = core.config.appendfilename.clone();
-        let dir = PathBuf::from(&core.config.appenddirname);
+        let dir = aof_dir(core);
         let m = aof::read_manifest(&dir, &filename)?.unwrap_or_default();
         core.dbs.flush_all(false);
         load(core, &dir, &m)?;
@@ -724,7 +737,7 @@ pub fn info(core: &Core, s: &mut crate::info::Section) {
             },
         );
     if let Some(a) = &st.aof {
-        s.set("aof_current_size", a.current_size + a.buf.len() as u64)
+        s.set("aof_current_size", a.current_size)
             .set("aof_base_size", a.base_size)
             .set("aof_pending_rewrite", u8::from(st.rewrite_scheduled))
             .set("aof_buffer_length", a.buf.len())

@@ -124,6 +124,10 @@ impl Harness {
     /// A server with `config`.
     pub fn with_config(config: Config) -> Harness {
         let mut core = Core::new(config);
+        // BGREWRITEAOF, CONFIG SET appendonly and DEBUG LOADAOF (the robustness test runs them
+        // all) work on a directory of this test process, never on the source tree.
+        core.aof.dir_override =
+            Some(std::env::temp_dir().join(format!("carmine-harness-aof-{}", std::process::id())));
         core.start_ms = 1_000_000;
         let mut session = Session::new(1, true);
         session.addr = "127.0.0.1:5000".to_string();
