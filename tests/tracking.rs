@@ -414,3 +414,20 @@ fn reset_turns_tracking_off() {
     assert_eq!(info_field(&mut a, "stats", "tracking_total_prefixes"), "0");
     assert_eq!(info_field(&mut a, "clients", "tracking_clients"), "0");
 }
+
+#[test]
+fn an_evicted_key_is_invalidated() {
+    let s = Server::start_with(&["--maxmemory-policy", "allkeys-lru"]);
+    let mut reader = Raw::connect(s.port);
+    let mut admin = Raw::connect(s.port);
+    resp3(&mut reader);
+    ok(&mut reader, &["CLIENT", "TRACKING", "on"]);
+    ok(&mut admin, &["SET", "k", "v"]);
+    assert_eq!(reader.cmd_str(&["GET", "k"]), "$1\r\nv\r\n");
+    // A limit below anything reachable: the next command evicts every key.
+    ok(&mut admin, &["CONFIG", "SET", "maxmemory", "1"]);
+    assert_eq!(admin.cmd_str(&["DBSIZE"]), ":0\r\n");
+    assert_eq!(next(&mut reader), push(&["k"]));
+    ok(&mut admin, &["CONFIG", "SET", "maxmemory", "0"]);
+    quiet(&mut reader);
+}

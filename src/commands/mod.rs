@@ -138,6 +138,10 @@ impl Core {
     /// command that found it gone.
     pub fn flush_expired_effects(&mut self) {
         for (db, key, lazy) in self.dbs.take_evicted() {
+            // An evicted key changed like any other (signalModifiedKey in performEvictions).
+            if self.tracking.is_active() {
+                self.tracking.invalidate(&key, None);
+            }
             self.effects
                 .notify(crate::config::NOTIFY_EVICTED, "evicted", db, &key);
             let verb: &'static [u8] = if lazy { b"UNLINK" } else { b"DEL" };

@@ -2037,8 +2037,8 @@ mod tests {
         assert_eq!(h.take_events(), vec!["xadd s", "xtrim s"]);
         assert_eq!(h.run(&["XTRIM", "s", "MINID", "~", "6"]), Reply::Int(0));
         assert_eq!(h.run(&["XTRIM", "s", "MINID", "6"]), Reply::Int(1));
-        // An exact trim replicates as received (nothing queued in its place).
-        assert!(h.take_propagated().is_empty());
+        // A trim that removed nothing is not propagated; an exact trim goes out as received.
+        assert_eq!(h.take_propagated(), vec!["XTRIM s MINID 6"]);
     }
 
     #[test]
