@@ -360,12 +360,17 @@ pub fn dispatch_at(
             let is_exec = argv
                 .first()
                 .is_some_and(|n| n.eq_ignore_ascii_case(b"exec"));
-            if is_exec && session.multi.is_some() {
-                // EXEC refused: the transaction is discarded (execCommandAbort).
+            if is_exec {
+                // A refused EXEC (arity, NOAUTH, subscribe context, OOM...) discards the
+                // transaction and its watches, in MULTI or not, and wraps the refusal in
+                // EXECABORT without the ERR code (Redis's execCommandAbort).
                 transactions::reset_transaction(core, session);
-                let mut l = b"EXECABORT Transaction discarded because of: ".to_vec();
-                l.extend_from_slice(&line);
-                line = l;
+                let reason = line.strip_prefix(b"ERR ").unwrap_or(&line);
+                line = [
+                    b"EXECABORT Transaction discarded because of: ".as_slice(),
+                    reason,
+                ]
+                .concat();
             } else if let Some(m) = session.multi.as_mut() {
                 // A command refused while a transaction is open dooms it (EXECABORT).
                 m.aborted = true;
