@@ -36,7 +36,9 @@ test('a job scheduler repeats every N ms up to its limit', async () => {
   assert.equal(sched.every, 150);
   await waitFor(() => runs.length === 3, 'three scheduled runs', 30_000);
   assert.ok(runs.every((r) => r.name === 'tick-job' && r.data.hello === 'world'));
-  assert.ok(runs[2].at - runs[0].at >= 250, `spread ${runs[2].at - runs[0].at}`);
+  // Runs land on 150 ms slots; a late first run (a loaded machine) can eat into the first
+  // slot, so only a full period between the first and the third is certain.
+  assert.ok(runs[2].at - runs[0].at >= 150, `spread ${runs[2].at - runs[0].at}`);
   assert.equal(await q.removeJobScheduler('tick'), true);
   assert.equal(await q.getJobSchedulersCount(), 0);
 });
