@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Generate src/commands/spec.rs, carmine's command table, from shared/redis-commands.json.
 
+The table is vendored as tools/redis-commands.json (a copy of the design's
+shared/redis-commands.json), so the tests that check spec.rs against it run in any checkout.
+
 Usage:
-    python3 tools/gen_spec.py ../shared/redis-commands.json > src/commands/spec.rs
-    python3 tools/gen_spec.py ../shared/redis-commands.json --out src/commands/spec.rs
-    python3 tools/gen_spec.py ../shared/redis-commands.json --supplement FILE.json --out ...
+    python3 tools/gen_spec.py tools/redis-commands.json > src/commands/spec.rs
+    python3 tools/gen_spec.py tools/redis-commands.json --out src/commands/spec.rs
+    python3 tools/gen_spec.py tools/redis-commands.json --supplement FILE.json --out ...
 
 The input is the command metadata of Redis 7.0 (one entry per command or subcommand; a
 subcommand names its parent in "container"). Commands of the sentinel group and commands flagged

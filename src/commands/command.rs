@@ -1046,7 +1046,7 @@ mod table_tests {
     }
 
     fn json_commands() -> Vec<Json> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/redis-commands.json");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/redis-commands.json");
         let bytes = std::fs::read(path).unwrap();
         let Some(Json::Arr(cmds)) = parse(&bytes, &mut 0).get("commands").cloned() else {
             panic!("no commands array");
