@@ -48,6 +48,8 @@ pub struct Server {
     listeners: Vec<Listener>,
     clients: Vec<Option<Box<Client>>>,
     free_slots: Vec<usize>,
+    /// Recent peak buffer sizes over all clients (INFO client_recent_max_*), sampled by the cron.
+    peaks: ops::ClientPeaks,
     /// Databases, config, stats: what commands work on.
     pub core: Core,
     next_client_id: u64,
@@ -163,6 +165,7 @@ impl Server {
             listeners,
             clients: Vec::new(),
             free_slots: Vec::new(),
+            peaks: ops::ClientPeaks::default(),
             core,
             next_client_id: 1,
             shutdown_signal,
@@ -733,10 +736,15 @@ impl Server {
             resume,
             pubsub,
             next_client_id,
+            free_slots,
+            peaks,
             ..
         } = self;
+        let live_clients = clients.len() - free_slots.len();
         let mut ops = ops::Ops {
             next_client_id,
+            live_clients,
+            peaks,
             clients,
             monitors,
             pause,
@@ -951,6 +959,7 @@ impl Server {
             commands::persist_aof::child_done(&mut self.core, &f);
         }
         self.active_expire(CycleKind::Slow);
+        self.sample_client_peaks(now);
         for db in self.core.dbs.iter_mut() {
             db.shrink_if_needed();
         }
@@ -970,6 +979,23 @@ impl Server {
         let pending = std::mem::take(&mut self.pending_write);
         for slot in pending {
             self.flush_client(slot);
+        }
+    }
+
+    /// Records the biggest query and output buffers of a share of the clients in the current
+    /// second's slot, so every client is looked at about once a second (Redis's clientsCron with
+    /// its CLIENTS_PEAK_MEM_USAGE_SLOTS): INFO then answers without walking all clients.
+    fn sample_client_peaks(&mut self, now: i64) {
+        let hz = usize::try_from(self.core.config.hz.max(1)).unwrap_or(1);
+        let n = self.clients.len();
+        let share = (n / hz).max(5).min(n);
+        self.peaks.enter_second(now);
+        for _ in 0..share {
+            self.peaks.cursor = (self.peaks.cursor + 1) % n.max(1);
+            if let Some(Some(c)) = self.clients.get(self.peaks.cursor) {
+                let (qbuf, out) = (c.query.len().max(c.query_peak), c.pending_out());
+                self.peaks.record(qbuf, out);
+            }
         }
     }
 

@@ -42,8 +42,57 @@ pub struct ConnView<'a> {
     pub mem: usize,
 }
 
+/// How many seconds of peaks INFO's client_recent_max_* fields cover (Redis's
+/// CLIENTS_PEAK_MEM_USAGE_SLOTS).
+const PEAK_SLOTS: usize = 8;
+
+/// The biggest client query and output buffers seen in each of the last `PEAK_SLOTS` seconds.
+#[derive(Debug, Default)]
+pub struct ClientPeaks {
+    input: [usize; PEAK_SLOTS],
+    output: [usize; PEAK_SLOTS],
+    /// The unix second the current slot belongs to.
+    second: i64,
+    /// The next client slot the cron samples.
+    pub cursor: usize,
+}
+
+impl ClientPeaks {
+    /// Moves to the slot of `now_ms`'s second, clearing slots of seconds that went by.
+    pub fn enter_second(&mut self, now_ms: i64) {
+        let sec = now_ms.div_euclid(1000);
+        let gap = sec.saturating_sub(self.second).clamp(0, PEAK_SLOTS as i64);
+        for s in 1..=gap {
+            let i = usize::try_from((self.second + s).rem_euclid(PEAK_SLOTS as i64)).unwrap_or(0);
+            if let (Some(a), Some(b)) = (self.input.get_mut(i), self.output.get_mut(i)) {
+                (*a, *b) = (0, 0);
+            }
+        }
+        self.second = sec;
+    }
+
+    /// Records one client's buffer sizes in the current second.
+    pub fn record(&mut self, input: usize, output: usize) {
+        let i = usize::try_from(self.second.rem_euclid(PEAK_SLOTS as i64)).unwrap_or(0);
+        if let (Some(a), Some(b)) = (self.input.get_mut(i), self.output.get_mut(i)) {
+            *a = (*a).max(input);
+            *b = (*b).max(output);
+        }
+    }
+
+    /// The biggest (query, output) buffers over the last `PEAK_SLOTS` seconds.
+    pub fn recent_max(&self) -> (usize, usize) {
+        let max = |v: &[usize; PEAK_SLOTS]| v.iter().copied().max().unwrap_or(0);
+        (max(&self.input), max(&self.output))
+    }
+}
+
 /// The server's fields lent to one command.
 pub struct Ops<'a> {
+    /// Connected clients, the current one included.
+    pub live_clients: usize,
+    /// Recent peak buffer sizes (INFO clients).
+    pub peaks: &'a ClientPeaks,
     /// All clients except the current one (its slot holds `None` meanwhile).
     pub clients: &'a mut Vec<Option<Box<Client>>>,
     /// MONITOR clients' slots.
@@ -692,5 +741,28 @@ mod tests {
         let list = Pause::command_flags(&core, &argv(&[b"CLIENT", b"LIST"]));
         assert_ne!(list & spec::CMD_ADMIN, 0);
         assert_eq!(Pause::command_flags(&core, &argv(&[b"nosuch"])), 0);
+    }
+}
+
+#[cfg(test)]
+mod peak_tests {
+    use super::ClientPeaks;
+
+    #[test]
+    fn peaks_cover_the_last_eight_seconds() {
+        let mut p = ClientPeaks::default();
+        p.enter_second(1_000_000);
+        p.record(100, 7);
+        p.enter_second(1_001_500);
+        p.record(20, 900);
+        assert_eq!(p.recent_max(), (100, 900));
+        // Seven seconds later the first sample is still in the window, eight later it is not.
+        p.enter_second(1_007_000);
+        assert_eq!(p.recent_max(), (100, 900));
+        p.enter_second(1_008_000);
+        assert_eq!(p.recent_max(), (20, 900));
+        // A long quiet spell clears everything.
+        p.enter_second(1_100_000);
+        assert_eq!(p.recent_max(), (0, 0));
     }
 }
