@@ -114,7 +114,8 @@ fn names() -> Vec<Vec<Bytes>> {
 
 fn harness() -> Harness {
     let mut c = Config::default();
-    c.load_str("enable-debug-command yes\nsave \"\"\n", None).unwrap();
+    c.load_str("enable-debug-command yes\nsave \"\"\n", None)
+        .unwrap();
     let mut h = Harness::with_config(c);
     // Keys of the string type to act on, one with a TTL.
     h.run(&["SET", "k", "12345"]);
