@@ -461,3 +461,36 @@ fn a_failed_bgsave_refuses_writes_with_misconf() {
     assert_eq!(c.cmd_str(&["CONFIG", "SET", "save", ""]), "+OK\r\n");
     assert_eq!(c.cmd_str(&["SET", "k", "v2"]), "+OK\r\n");
 }
+
+#[test]
+fn a_running_bgsave_refuses_another_save_until_it_ends() {
+    let dir = temp_dir("busy");
+    let s = Server::start_with(&["--dir", dir.to_str().unwrap()]);
+    let mut c = s.raw();
+    run_all(&mut c, &["DEBUG POPULATE 200".to_string()]);
+    // 10 ms per key: the child runs for about two seconds.
+    assert_eq!(
+        c.cmd_str(&["CONFIG", "SET", "rdb-key-save-delay", "10000"]),
+        "+OK\r\n"
+    );
+    let before = c.cmd_str(&["LASTSAVE"]);
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(c.cmd_str(&["BGSAVE"]), "+Background saving started\r\n");
+    assert_eq!(info_field(&mut c, "rdb_bgsave_in_progress"), "1");
+    assert_ne!(info_field(&mut c, "rdb_current_bgsave_time_sec"), "-1");
+    assert_eq!(
+        c.cmd_str(&["BGSAVE"]),
+        "-ERR Background save already in progress\r\n"
+    );
+    assert_eq!(
+        c.cmd_str(&["SAVE"]),
+        "-ERR Background save already in progress\r\n"
+    );
+    assert_eq!(c.cmd_str(&["LASTSAVE"]), before);
+    assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n");
+    wait_bgsave_done(&mut c);
+    assert_ne!(c.cmd_str(&["LASTSAVE"]), before);
+    assert_eq!(info_field(&mut c, "rdb_current_bgsave_time_sec"), "-1");
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -437,10 +437,10 @@ pub(crate) static TABLE: &[Directive] = &[
     // Snapshotting.
     special("save", Special::Save, MULTI_ARG).live()
         .doc("Snapshot after <seconds> if at least <changes> writes; \"\" disables."),
-    boolean("stop-writes-on-bgsave-error", true, M)
+    boolean("stop-writes-on-bgsave-error", true, M).live()
         .doc("Refuse writes after a failed background save."),
-    boolean("rdbcompression", true, M).doc("LZF-compress strings in RDB files."),
-    boolean("rdbchecksum", true, IMMUTABLE).doc("Append a CRC64 checksum to RDB files."),
+    boolean("rdbcompression", true, M).live().doc("LZF-compress strings in RDB files."),
+    boolean("rdbchecksum", true, IMMUTABLE).live().doc("Append a CRC64 checksum to RDB files."),
     enumeration("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0, M)
         .doc("Deep-check RDB and RESTORE payloads: no, yes, clients."),
     string("dbfilename", "dump.rdb", M | PROTECTED).check(check_dbfilename).live()
@@ -647,7 +647,7 @@ pub(crate) static TABLE: &[Directive] = &[
     int("lfu-decay-time", 0, INT_MAX, 1, M).live().doc("Minutes per LFU counter decay."),
     // Hidden testing knobs: CONFIG GET shows them only by exact name.
     boolean("use-exit-on-panic", false, HIDDEN).doc("Exit instead of abort on a panic (testing)."),
-    int("rdb-key-save-delay", INT_MIN, INT_MAX, 0, HIDDEN)
+    int("rdb-key-save-delay", INT_MIN, INT_MAX, 0, HIDDEN).live()
         .doc("Microseconds to sleep per saved key (testing)."),
     int("key-load-delay", INT_MIN, INT_MAX, 0, HIDDEN)
         .doc("Microseconds to sleep per loaded key (testing)."),

@@ -377,8 +377,9 @@ impl Stream {
             let full = if lp.bytes() as u64 + total >= max_bytes {
                 true
             } else if limits.max_entries > 0 {
-                let live = node_int(lp, 0);
-                let deleted = node_int(lp, 1);
+                let mut it = lp.iter();
+                let live = it.next().and_then(|v| v.as_i64()).unwrap_or(0);
+                let deleted = it.next().and_then(|v| v.as_i64()).unwrap_or(0);
                 u64::try_from(live.saturating_add(deleted)).unwrap_or(0) >= limits.max_entries
             } else {
                 false

@@ -264,6 +264,15 @@ impl Listpack {
     /// counters and flags this way on every insert and delete).
     pub fn replace_int(&mut self, index: usize, n: i64) {
         if let Some(range) = self.entries_range(index, 1) {
+            // A 7-bit integer replacing a 7-bit integer: one byte, same backlen.
+            if (0..=127).contains(&n)
+                && range.len() == 2
+                && let Some(b) = self.buf.get_mut(range.start)
+                && *b < 0x80
+            {
+                *b = n as u8;
+                return;
+            }
             let mut enc = Vec::with_capacity(16);
             encode_entry(Elem::Int(n), &mut enc);
             if enc.len() == range.len() {

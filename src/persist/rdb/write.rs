@@ -79,6 +79,9 @@ pub struct SaveOptions {
     pub repl: Option<ReplInfo>,
     /// `aof-base`: whether this file is an AOF base (preamble).
     pub aof_base: bool,
+    /// `rdb-key-save-delay`: microseconds to sleep per key (testing; negative: sleep 1 us for
+    /// one key in |n|, as Redis's debugDelay).
+    pub key_delay_us: i64,
 }
 
 /// The replication position a file records.
@@ -104,6 +107,10 @@ impl SaveOptions {
             used_mem: crate::util::alloc::used() as u64,
             repl: None,
             aof_base: false,
+            key_delay_us: c
+                .value("rdb-key-save-delay")
+                .and_then(|v| num::parse_i64(&v))
+                .unwrap_or(0),
         }
     }
 }
@@ -420,10 +427,27 @@ pub fn write_dataset<W: Write>(w: W, dbs: &Databases, opts: &SaveOptions) -> io:
                 None
             };
             out.key_value(key, entry, expire, opts.access, opts.now_ms)?;
+            if opts.key_delay_us != 0 {
+                key_delay(opts.key_delay_us);
+            }
         }
     }
     out.finish()?;
     out.into_inner()
+}
+
+/// Redis's debugDelay: sleeps `us` microseconds, or for a negative value 1 us with probability
+/// 1/|us|.
+fn key_delay(us: i64) {
+    let us = if us < 0 {
+        use rand::RngExt;
+        u64::from(rand::rng().random_range(0..us.unsigned_abs()) == 0)
+    } else {
+        us.unsigned_abs()
+    };
+    if us > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(us));
+    }
 }
 
 /// The DUMP payload of a value: type, body, RDB version (2 bytes LE), CRC64 (8 bytes LE).
