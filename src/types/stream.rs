@@ -728,6 +728,144 @@ impl Stream {
     }
 }
 
+/// Everything an RDB stream value holds besides its nodes (the loader's input to
+/// [`Stream::from_parts`]).
+#[derive(Debug, Clone, Default)]
+pub struct StreamMeta {
+    /// Live entries the file claims.
+    pub length: u64,
+    /// The greatest ID ever added.
+    pub last_id: StreamId,
+    /// The greatest ID deleted.
+    pub max_deleted_id: StreamId,
+    /// Entries ever added.
+    pub entries_added: u64,
+}
+
+/// Why [`Stream::from_parts`] refused its input (the text is the loader's error).
+pub type PartsError = &'static str;
+
+impl Stream {
+    /// A stream rebuilt from RDB parts: `nodes` in file order (master ID, listpack), checked
+    /// as Redis's deep listpack validation does (master entry, entry layout, back counts,
+    /// IDs strictly increasing within and across nodes, live/deleted counters), plus what
+    /// carmine's invariants need: no empty node, `length` equal to the live entries and
+    /// `last_id` not below the last entry. The first ID is recomputed.
+    pub fn from_parts(
+        nodes: Vec<(StreamId, Listpack)>,
+        meta: StreamMeta,
+        groups: BTreeMap<Bytes, Group>,
+    ) -> Result<Stream, PartsError> {
+        let mut map = BTreeMap::new();
+        let mut live_total = 0u64;
+        let mut prev: Option<StreamId> = None;
+        let masters: Vec<StreamId> = nodes.iter().map(|(m, _)| *m).collect();
+        for (i, (master, lp)) in nodes.into_iter().enumerate() {
+            if prev.is_some_and(|p| master <= p) {
+                return Err("Stream node keys out of order");
+            }
+            let next = masters.get(i + 1).copied();
+            let (live, last) = validate_node(master, &lp, next)
+                .ok_or("Stream listpack integrity check failed.")?;
+            if live == 0 {
+                return Err("Empty listpack inside stream");
+            }
+            live_total = live_total.saturating_add(live);
+            prev = Some(last);
+            map.insert(master, lp);
+        }
+        if live_total != meta.length {
+            return Err("Stream length inconsistent with rax entries");
+        }
+        if prev.is_some_and(|p| p > meta.last_id) {
+            return Err("Stream last ID below its last entry");
+        }
+        for g in groups.values() {
+            for (id, nack) in &g.pel {
+                let owned = g
+                    .consumers
+                    .get(&nack.consumer)
+                    .is_some_and(|c| c.pel.contains(id));
+                if !owned {
+                    return Err("Stream CG PEL entry without consumer");
+                }
+            }
+            let owned: usize = g.consumers.values().map(|c| c.pel.len()).sum();
+            if owned != g.pel.len() {
+                return Err("Consumer entry not found in group global PEL");
+            }
+        }
+        let mut s = Stream {
+            nodes: map,
+            length: meta.length,
+            last_id: meta.last_id,
+            first_id: StreamId::MIN,
+            max_deleted_id: meta.max_deleted_id,
+            entries_added: meta.entries_added,
+            groups,
+        };
+        s.first_id = s.edge_id(false).unwrap_or(StreamId::MIN);
+        Ok(s)
+    }
+}
+
+/// Checks one node's layout (streamValidateListpackIntegrity, deep): the master entry, every
+/// entry's flags, ID deltas, fields and back count, IDs strictly increasing from `master` and
+/// below `next`, and the master's live/deleted counters. Returns (live entries, last ID).
+fn validate_node(
+    master: StreamId,
+    lp: &Listpack,
+    next: Option<StreamId>,
+) -> Option<(u64, StreamId)> {
+    let mut it = lp.iter();
+    let int = |v: Option<LpValue<'_>>| v?.as_i64();
+    let live = u64::try_from(int(it.next())?).ok()?;
+    let deleted = u64::try_from(int(it.next())?).ok()?;
+    let nfields = usize::try_from(int(it.next())?).ok()?;
+    for _ in 0..nfields {
+        it.next()?;
+    }
+    if int(it.next())? != 0 {
+        return None;
+    }
+    let (mut seen_live, mut seen_deleted) = (0u64, 0u64);
+    let mut last: Option<StreamId> = None;
+    while let Some(flags) = it.next() {
+        let flags = flags.as_i64()?;
+        let msd = int(it.next())?;
+        let seqd = int(it.next())?;
+        let id = StreamId::new(
+            master.ms.wrapping_add(msd as u64),
+            master.seq.wrapping_add(seqd as u64),
+        );
+        if id < master || last.is_some_and(|l| id <= l) || next.is_some_and(|n| id >= n) {
+            return None;
+        }
+        let elements = if flags & FLAG_SAMEFIELDS != 0 {
+            for _ in 0..nfields {
+                it.next()?;
+            }
+            nfields.checked_add(3)?
+        } else {
+            let n = usize::try_from(int(it.next())?).ok()?;
+            for _ in 0..n.checked_mul(2)? {
+                it.next()?;
+            }
+            n.checked_mul(2)?.checked_add(4)?
+        };
+        if usize::try_from(int(it.next())?).ok()? != elements {
+            return None;
+        }
+        if flags & FLAG_DELETED != 0 {
+            seen_deleted += 1;
+        } else {
+            seen_live += 1;
+        }
+        last = Some(id);
+    }
+    (seen_live == live && seen_deleted == deleted).then_some((live, last.unwrap_or(master)))
+}
+
 /// Nodes of a compressed trie holding `keys` (sorted, all 16 bytes, sharing `depth` bytes),
 /// counted from the node that starts at `depth`.
 fn rax_nodes(keys: &[[u8; 16]], depth: usize) -> usize {
