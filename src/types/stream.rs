@@ -706,9 +706,25 @@ impl Stream {
     /// The number of nodes Redis's radix tree would have for these master IDs (XINFO STREAM
     /// radix-tree-nodes): the compressed trie of the 16-byte big-endian keys.
     pub fn radix_tree_nodes(&self) -> usize {
-        let keys: Vec<[u8; 16]> = self
-            .nodes
-            .keys()
+        rax_node_count(self.nodes.keys().copied())
+    }
+
+    /// The nodes' listpacks in order (MEMORY USAGE samples them).
+    pub fn node_listpacks(&self) -> impl DoubleEndedIterator<Item = &Listpack> {
+        self.nodes.values()
+    }
+
+    /// The listpack node bytes of every node (for tests and memory accounting).
+    pub fn node_bytes(&self) -> usize {
+        self.nodes.values().map(Listpack::bytes).sum()
+    }
+}
+
+/// The number of nodes of Redis's radix tree holding `ids` (sorted) as 16-byte big-endian
+/// keys, the empty tree's head included (rax numnodes; also for PELs).
+pub fn rax_node_count(ids: impl Iterator<Item = StreamId>) -> usize {
+    {
+        let keys: Vec<[u8; 16]> = ids
             .map(|id| {
                 let mut k = [0u8; 16];
                 k[..8].copy_from_slice(&id.ms.to_be_bytes());
@@ -720,11 +736,6 @@ impl Stream {
             return 1;
         }
         rax_nodes(&keys, 0)
-    }
-
-    /// The listpack node bytes of every node (for tests and memory accounting).
-    pub fn node_bytes(&self) -> usize {
-        self.nodes.values().map(Listpack::bytes).sum()
     }
 }
 

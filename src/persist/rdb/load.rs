@@ -138,6 +138,9 @@ pub struct LoadInfo {
     pub repl_offset: Option<i64>,
     /// `aof-base` / `aof-preamble` aux field.
     pub aof_base: bool,
+    /// The code of each function library (RDB_OPCODE_FUNCTION2 records), in file order; the
+    /// caller installs them.
+    pub functions: Vec<Vec<u8>>,
 }
 
 /// A reader that counts the CRC64 of what it reads. It buffers 64 KiB of input itself (wrap
@@ -799,10 +802,14 @@ pub fn load_dataset<R: Read>(
                     "The RDB file contains AUX module data, which carmine does not support".into(),
                 ));
             }
-            OPCODE_FUNCTION2 | OPCODE_FUNCTION_PRE_GA => {
+            OPCODE_FUNCTION2 => {
+                info.functions.push(rd.string()?);
+                continue;
+            }
+            OPCODE_FUNCTION_PRE_GA => {
                 return Err(RdbError(
-                    "The RDB file contains function libraries, which carmine does not \
-                     support yet"
+                    "Pre-GA function format not supported, please use a release version of \
+                     Redis to create the RDB file"
                         .into(),
                 ));
             }

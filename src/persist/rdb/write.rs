@@ -80,6 +80,8 @@ pub struct SaveOptions {
     pub repl: Option<ReplInfo>,
     /// `aof-base`: whether this file is an AOF base (preamble).
     pub aof_base: bool,
+    /// The code of every function library, written as RDB_OPCODE_FUNCTION2 records.
+    pub functions: Vec<bytes::Bytes>,
 }
 
 /// The replication position a file records.
@@ -105,6 +107,7 @@ impl SaveOptions {
             used_mem: crate::util::alloc::used() as u64,
             repl: None,
             aof_base: false,
+            functions: Vec::new(),
         }
     }
 }
@@ -458,7 +461,11 @@ pub fn write_dataset<W: Write>(w: W, dbs: &Databases, opts: &SaveOptions) -> io:
         out.aux_int("repl-offset", r.offset)?;
     }
     out.aux_int("aof-base", i64::from(opts.aof_base))?;
-    // Function libraries (OPCODE_FUNCTION2) go here once carmine has them.
+    // Function libraries before the keys, as rdbSaveFunctions.
+    for code in &opts.functions {
+        out.byte(OPCODE_FUNCTION2)?;
+        out.string(code)?;
+    }
     for db in dbs.iter() {
         if db.is_empty() {
             continue;
