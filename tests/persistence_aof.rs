@@ -171,6 +171,39 @@ fn write_dataset(c: &mut Raw) {
         let r = cmd(c, args);
         assert!(!r.starts_with('-'), "{args:?}: {r}");
     }
+    // Streams (nodes, a deletion, groups, a pending entry, an idle consumer, an empty stream)
+    // and a function library, once (some tests write the dataset twice).
+    if cmd(c, &["EXISTS", "stream"]) == ":0\r\n" {
+        for args in [
+            &["XADD", "stream", "1-1", "a", "1", "b", "2"][..],
+            &["XADD", "stream", "2-2", "a", "3", "b", "4"],
+            &["XADD", "stream", "3-3", "c", "5"],
+            &["XDEL", "stream", "2-2"],
+            &["XGROUP", "CREATE", "stream", "grp", "0"],
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "grp",
+                "alice",
+                "COUNT",
+                "1",
+                "STREAMS",
+                "stream",
+                ">",
+            ],
+            &["XGROUP", "CREATECONSUMER", "stream", "grp", "bob"],
+            &["XGROUP", "CREATE", "stream", "grp2", "$"],
+            &["XADD", "emptystream", "MAXLEN", "0", "9-9", "f", "v"],
+            &[
+                "FUNCTION",
+                "LOAD",
+                "#!lua name=lib1\nredis.register_function('f1', function() return 42 end)",
+            ],
+        ] {
+            let r = cmd(c, args);
+            assert!(!r.starts_with('-'), "{args:?}: {r}");
+        }
+    }
     let big_list: Vec<String> = (0..300).map(|i| format!("e{i}")).collect();
     let mut a: Vec<&str> = vec!["RPUSH", "biglist"];
     a.extend(big_list.iter().map(String::as_str));
@@ -209,6 +242,12 @@ fn read_dataset(c: &mut Raw) -> Vec<String> {
         &["GET", "counter"],
         &["LRANGE", "biglist", "0", "-1"],
         &["ZRANGE", "bigz", "0", "-1", "WITHSCORES"],
+        &["XRANGE", "stream", "-", "+"],
+        &["XINFO", "STREAM", "stream"],
+        &["XINFO", "GROUPS", "stream"],
+        &["XPENDING", "stream", "grp"],
+        &["XINFO", "STREAM", "emptystream"],
+        &["FCALL", "f1", "0"],
         &["DBSIZE"],
     ] {
         out.push(cmd(c, args));
