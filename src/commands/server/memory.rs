@@ -371,6 +371,43 @@ mod tests {
         );
     }
 
+    /// Figures and digests read from Redis 7.0.15 for the same commands: preallocated
+    /// nodes, the rax estimates, a group with a NACK and two consumers; an emptied stream.
+    #[test]
+    fn stream_usage_and_digest_match_redis() {
+        let mut c = crate::config::Config::default();
+        c.load_str("enable-debug-command yes\n", None).unwrap();
+        let mut h = Harness::with_config(c);
+        h.run(&["CONFIG", "SET", "stream-node-max-entries", "2"]);
+        for c in [
+            &["XADD", "m", "1-1", "a", "1", "b", "2"][..],
+            &["XADD", "m", "2-1", "a", "3", "b", "4"],
+            &["XADD", "m", "3-1", "c", "hello"],
+            &["XGROUP", "CREATE", "m", "g", "0"],
+            &[
+                "XCLAIM", "m", "g", "alice", "0", "1-1", "TIME", "1000", "FORCE", "JUSTID",
+            ],
+            &["XGROUP", "CREATECONSUMER", "m", "g", "bob"],
+            &["XADD", "e", "1-1", "a", "b"],
+            &["XDEL", "e", "1-1"],
+        ] {
+            assert!(!matches!(h.run(c), Reply::Error(_)), "{c:?}");
+        }
+        assert_eq!(h.run(&["MEMORY", "USAGE", "m"]), Reply::Int(7140));
+        assert_eq!(
+            h.run(&["MEMORY", "USAGE", "m", "SAMPLES", "1"]),
+            Reply::Int(7140)
+        );
+        assert_eq!(h.run(&["MEMORY", "USAGE", "e"]), Reply::Int(372));
+        assert_eq!(
+            h.run(&["DEBUG", "DIGEST-VALUE", "m", "e"]),
+            Reply::Array(vec![
+                Reply::Simple(b"f1c0e145a965925920b16f7b9158ff31e477d0ba".to_vec().into()),
+                Reply::Simple(b"06bd01623de1d087bbd377851096317b1af476a2".to_vec().into()),
+            ])
+        );
+    }
+
     /// Figures read from Redis 7.0.15 for the same commands (tools: MEMORY USAGE on the
     /// oracle): quicklist, listpack, intset and hashtable layouts all match byte for byte.
     #[test]

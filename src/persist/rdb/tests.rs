@@ -550,3 +550,156 @@ fn expired_keys_are_dropped_on_load_and_duplicates_refused() {
     let mut rd = RdbReader::new(&[0x81u8, 0, 0, 1, 0, 0, 0, 0, 0, b'x'][..]);
     assert!(rd.string().is_err());
 }
+
+/// A stream's body in the layout of RDB type `t` (15: no first ID, max deleted ID, entries
+/// added or entries read; 21: each consumer also has an active time).
+fn stream_body(s: &Stream, t: u8) -> Vec<u8> {
+    let mut w = RdbWriter::new(Vec::new(), false, false);
+    let id = |w: &mut RdbWriter<Vec<u8>>, i: StreamId| {
+        w.length(i.ms).unwrap();
+        w.length(i.seq).unwrap();
+    };
+    w.length(s.node_count() as u64).unwrap();
+    for (m, lp) in s.nodes() {
+        w.string(&write::raw_id(*m)).unwrap();
+        w.string(lp.as_bytes()).unwrap();
+    }
+    w.length(s.len()).unwrap();
+    id(&mut w, s.last_id);
+    if t != TYPE_STREAM_LISTPACKS {
+        id(&mut w, s.first_id());
+        id(&mut w, s.max_deleted_id);
+        w.length(s.entries_added).unwrap();
+    }
+    w.length(s.groups.len() as u64).unwrap();
+    for (name, g) in &s.groups {
+        w.string(name).unwrap();
+        id(&mut w, g.last_id);
+        if t != TYPE_STREAM_LISTPACKS {
+            w.length(g.entries_read as u64).unwrap();
+        }
+        w.length(g.pel.len() as u64).unwrap();
+        for (pid, n) in &g.pel {
+            w.raw(&write::raw_id(*pid)).unwrap();
+            w.raw(&n.delivery_time.to_le_bytes()).unwrap();
+            w.length(n.delivery_count).unwrap();
+        }
+        w.length(g.consumers.len() as u64).unwrap();
+        for (cname, c) in &g.consumers {
+            w.string(cname).unwrap();
+            w.raw(&c.seen_time.to_le_bytes()).unwrap();
+            if t == TYPE_STREAM_LISTPACKS_3 {
+                w.raw(&(c.seen_time + 1).to_le_bytes()).unwrap();
+            }
+            w.length(c.pel.len() as u64).unwrap();
+            for pid in &c.pel {
+                w.raw(&write::raw_id(*pid)).unwrap();
+            }
+        }
+    }
+    w.into_inner().unwrap()
+}
+
+#[test]
+fn streams_of_every_rdb_type_load() {
+    let entries: Vec<Vec<Vec<u8>>> = (0..20)
+        .map(|i| vec![b"f".to_vec(), format!("{i}").into_bytes()])
+        .collect();
+    let s = build_stream(&entries, 4, &[2, 3, 19], &[(6, 1, 2), (3, 0, 0)]);
+    let with = |t: u8| {
+        let mut p = vec![t];
+        p.extend(stream_body(&s, t));
+        p.extend_from_slice(&RDB_VERSION.to_le_bytes());
+        p.extend_from_slice(&crc64(0, &p).to_le_bytes());
+        p
+    };
+    // Type 19 is what Redis 7.0 writes: the same bytes as DUMP.
+    let v = Value::Stream(Box::new(s.clone()));
+    assert_eq!(
+        with(TYPE_STREAM_LISTPACKS_2),
+        write::dump_payload(&v, false)
+    );
+    // Type 21 (Redis 7.2) loads to the same stream, the active times dropped.
+    let back = load::payload_value(&with(TYPE_STREAM_LISTPACKS_3), &limits()).unwrap();
+    assert_eq!(back, v);
+    // Type 15 (Redis 5 - 6.2): entries added = length, no max deleted ID, and each group's
+    // read counter estimated from its last ID.
+    let Value::Stream(old) = load::payload_value(&with(TYPE_STREAM_LISTPACKS), &limits()).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(old.len(), s.len());
+    assert_eq!(old.first_id(), s.first_id());
+    assert_eq!(old.entries_added, s.len());
+    assert_eq!(old.max_deleted_id, StreamId::MIN);
+    for (name, g) in &old.groups {
+        assert_eq!(
+            g.entries_read,
+            old.estimate_entries_read(g.last_id),
+            "{name:?}"
+        );
+        assert_eq!(g.pel, s.groups[name].pel);
+        assert_eq!(g.consumers, s.groups[name].consumers);
+    }
+}
+
+#[test]
+fn inconsistent_streams_are_refused() {
+    let entries: Vec<Vec<Vec<u8>>> = (0..6).map(|i| vec![format!("{i}").into_bytes()]).collect();
+    let s = build_stream(&entries, 2, &[], &[(3, 1, 0)]);
+    let load_body = |b: Vec<u8>| {
+        let mut p = vec![TYPE_STREAM_LISTPACKS_2];
+        p.extend(b);
+        load::payload_value(&p, &limits())
+    };
+    assert!(load_body(stream_body(&s, TYPE_STREAM_LISTPACKS_2)).is_ok());
+    // Wrong length.
+    let Value::Stream(mut bad) = build(&Spec::Stream(entries.clone(), 2, vec![], vec![])) else {
+        panic!()
+    };
+    bad.groups.clear();
+    let mut b = stream_body(&bad, TYPE_STREAM_LISTPACKS_2);
+    assert!(bad.node_count() > 1);
+    // The length follows the nodes.
+    let good_len = write_len(bad.len());
+    let wrong_len = write_len(bad.len() + 1);
+    let at = nodes_len(&bad);
+    assert_eq!(&b[at..at + good_len.len()], &good_len[..]);
+    b.splice(at..at + good_len.len(), wrong_len);
+    assert!(load_body(b).is_err());
+    // A last ID below the last entry.
+    let mut t = s.clone();
+    t.last_id = StreamId::new(1, 0);
+    assert!(load_body(stream_body(&t, TYPE_STREAM_LISTPACKS_2)).is_err());
+    // A NACK nobody owns, and one owned by two consumers.
+    let mut t = s.clone();
+    let g = t.groups.values_mut().next().unwrap();
+    let (id, _) = g.pel.iter().next().map(|(i, n)| (*i, n.clone())).unwrap();
+    for c in g.consumers.values_mut() {
+        c.pel.remove(&id);
+    }
+    assert!(load_body(stream_body(&t, TYPE_STREAM_LISTPACKS_2)).is_err());
+    let mut t = s.clone();
+    let g = t.groups.values_mut().next().unwrap();
+    for c in g.consumers.values_mut() {
+        c.pel.insert(id);
+    }
+    assert!(load_body(stream_body(&t, TYPE_STREAM_LISTPACKS_2)).is_err());
+}
+
+fn write_len(n: u64) -> Vec<u8> {
+    let mut w = RdbWriter::new(Vec::new(), false, false);
+    w.length(n).unwrap();
+    w.into_inner().unwrap()
+}
+
+/// The length of the node list at the start of `s`'s body.
+fn nodes_len(s: &Stream) -> usize {
+    let mut w = RdbWriter::new(Vec::new(), false, false);
+    w.length(s.node_count() as u64).unwrap();
+    for (m, lp) in s.nodes() {
+        w.string(&write::raw_id(*m)).unwrap();
+        w.string(lp.as_bytes()).unwrap();
+    }
+    w.into_inner().unwrap().len()
+}
