@@ -1,7 +1,7 @@
 //! `Stream`: Redis 7.0's stream type, an ordered map of listpack nodes plus consumer groups.
 //!
 //! Representation, as t_stream.c lays it out (so the RDB writer can copy nodes verbatim as
-//! RDB_TYPE_STREAM_LISTPACKS_3 and memory per entry matches Redis's):
+//! RDB_TYPE_STREAM_LISTPACKS_2 and memory per entry matches Redis's):
 //!
 //! - `nodes`: master ID -> listpack node, ordered (Redis keeps them in a radix tree keyed by the
 //!   128-bit big-endian master ID; a `BTreeMap` gives the same order). A node's master ID is the
@@ -27,7 +27,8 @@
 //! Invariants: every entry ID in a node is >= the node's master ID and < the next node's
 //! master ID; IDs grow strictly along the map; `length` equals the number of non-deleted
 //! entries; a group's PEL and its consumers' PELs hold the same IDs, each ID owned by the
-//! consumer its NACK names.
+//! consumer its NACK names; no node is without live entries; `last_id` is not below the last
+//! entry. [`Stream::from_parts`] (the RDB loader's constructor) checks all of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
