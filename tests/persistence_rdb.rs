@@ -509,3 +509,40 @@ fn a_failed_bgsave_refuses_writes_with_misconf() {
     assert_eq!(c.cmd_str(&["CONFIG", "SET", "save", ""]), "+OK\r\n");
     assert_eq!(c.cmd_str(&["SET", "k", "v2"]), "+OK\r\n");
 }
+
+#[test]
+fn debug_reload_keeps_streams_and_function_libraries() {
+    let dir = temp_dir("reload");
+    let s = Server::start_with(&["--dir", dir.to_str().unwrap()]);
+    let mut c = s.raw();
+    run_all(&mut c, &dataset());
+    load_library(&mut c);
+    let d = digest(&mut c);
+    let full = ["XINFO", "STREAM", "st", "FULL"];
+    let st_full = c.cmd_str(&full);
+    assert_eq!(c.cmd_str(&["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(digest(&mut c), d);
+    assert_eq!(c.cmd_str(&full), st_full);
+    assert_eq!(c.cmd_str(&["FCALL", "f1", "0"]), ":42\r\n");
+    // The reload empties the libraries first (a library loaded since is gone) ...
+    let other = "#!lua name=lib2\nredis.register_function('f2', function() return 2 end)";
+    assert_eq!(c.cmd_str(&["FUNCTION", "LOAD", other]), "$4\r\nlib2\r\n");
+    assert_eq!(c.cmd_str(&["DEBUG", "RELOAD", "NOSAVE"]), "+OK\r\n");
+    assert!(
+        c.cmd_str(&["FCALL", "f2", "0"])
+            .starts_with("-ERR Function not found")
+    );
+    // ... NOFLUSH keeps them, so the file's library and keys collide unless MERGE.
+    assert_eq!(
+        c.cmd_str(&["DEBUG", "RELOAD", "NOSAVE", "NOFLUSH"]),
+        "-ERR Error trying to load the RDB dump\r\n"
+    );
+    assert_eq!(
+        c.cmd_str(&["DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"]),
+        "+OK\r\n"
+    );
+    assert_eq!(c.cmd_str(&["FCALL", "f1", "0"]), ":42\r\n");
+    assert_eq!(digest(&mut c), d);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -235,9 +235,7 @@ fn debug_reload(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         });
     if let Err(e) = loaded {
         tracing::warn!("{e}");
-        return Err(CmdError::Static(
-            "ERR Error trying to load the RDB dump, check server logs.",
-        ));
+        return Err(CmdError::Static("ERR Error trying to load the RDB dump"));
     }
     tracing::warn!("DB reloaded by DEBUG RELOAD");
     ctx.reply.ok();
