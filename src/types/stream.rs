@@ -27,8 +27,9 @@
 //! Invariants: every entry ID in a node is >= the node's master ID and < the next node's
 //! master ID; IDs grow strictly along the map; `length` equals the number of non-deleted
 //! entries; a group's PEL and its consumers' PELs hold the same IDs, each ID owned by the
-//! consumer its NACK names; no node is without live entries; `last_id` is not below the last
-//! entry. [`Stream::from_parts`] (the RDB loader's constructor) checks all of them.
+//! consumer its NACK names; no node is without entries (commands remove a node whose live
+//! count drops to 0; only a loaded file can hold one with tombstones alone); `last_id` is not
+//! below the last entry. [`Stream::from_parts`] (the RDB loader's constructor) checks all of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -779,7 +780,8 @@ impl Stream {
             let next = masters.get(i + 1).copied();
             let (live, last) = validate_node(master, &lp, next)
                 .ok_or("Stream listpack integrity check failed.")?;
-            if live == 0 {
+            // A node with only deleted entries is kept: Redis's MINID trim can leave one.
+            if live == 0 && node_int(&lp, 1) == 0 {
                 return Err("Empty listpack inside stream");
             }
             live_total = live_total.saturating_add(live);
