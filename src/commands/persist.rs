@@ -49,7 +49,9 @@ fn rdb_path(core: &Core) -> PathBuf {
 }
 
 fn save_options(core: &Core, now_ms: i64) -> SaveOptions {
-    SaveOptions::from_config(&core.config, now_ms)
+    let mut opts = SaveOptions::from_config(&core.config, now_ms);
+    opts.functions = crate::commands::scripting::library_codes(core);
+    opts
 }
 
 /// Saves the dataset now, in the foreground (SAVE, SHUTDOWN, FLUSHALL, DEBUG RELOAD); on
@@ -211,6 +213,8 @@ pub fn load_at_startup(core: &mut Core, now_ms: i64) -> Result<(), String> {
     let opts = LoadOptions::from_config(&core.config, now_ms);
     match persist::load_file(&path, &mut core.dbs, &opts) {
         Ok(info) => {
+            crate::commands::scripting::load_libraries(core, &info.functions, false)
+                .map_err(|e| format!("Failed loading library: {e}"))?;
             core.persist.last_load_keys_loaded = info.keys;
             core.persist.last_load_keys_expired = info.expired_skipped;
             if let Some(v) = &info.redis_ver {

@@ -295,6 +295,8 @@ fn load_rdb_preamble(core: &mut Core, data: &Bytes, name: &str) -> Result<usize,
     let mut rest: &[u8] = data;
     match load_dataset(&mut rest, &mut core.dbs, &opts) {
         Ok(info) => {
+            crate::commands::scripting::load_libraries(core, &info.functions, false)
+                .map_err(|e| format!("Failed loading library from the RDB base: {e}"))?;
             if let Some(v) = &info.redis_ver {
                 tracing::info!("Loading RDB produced by version {v}");
             }
@@ -328,7 +330,7 @@ fn write_base_file(dbs: &Databases, opts: &SaveOptions, path: &Path, rdb: bool) 
         write_dataset(w, dbs, opts)?
     } else {
         let mut w = w;
-        aof::write_commands_base(dbs, &mut w)?;
+        aof::write_commands_base(dbs, &opts.functions, &mut w)?;
         w
     };
     let f = w.into_inner().map_err(|e| e.into_error())?;
@@ -339,6 +341,7 @@ fn write_base_file(dbs: &Databases, opts: &SaveOptions, path: &Path, rdb: bool) 
 fn base_options(core: &Core) -> SaveOptions {
     let mut opts = SaveOptions::from_config(&core.config, crate::server::unix_ms());
     opts.aof_base = true;
+    opts.functions = crate::commands::scripting::library_codes(core);
     opts
 }
 
@@ -860,7 +863,7 @@ mod tests {
         h.run(&["SELECT", "3"]);
         h.run(&["SET", "t", "v", "PXAT", "5000000"]);
         let mut out = Vec::new();
-        aof::write_commands_base(&h.core.dbs, &mut out).unwrap();
+        aof::write_commands_base(&h.core.dbs, &[], &mut out).unwrap();
         let mut r = CommandReader::new(Bytes::from(out), 0);
         let mut h2 = Harness::new();
         while let Some(c) = r.next_command() {

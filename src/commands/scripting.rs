@@ -632,6 +632,41 @@ fn install_libraries(core: &mut Core, libs: Vec<Library>, replace: bool) -> Resu
     Ok(())
 }
 
+/// The code of every library, for the RDB writer (RDB_OPCODE_FUNCTION2 records) and the AOF
+/// rewrite (FUNCTION LOAD commands).
+pub(crate) fn library_codes(core: &Core) -> Vec<Bytes> {
+    core.scripts
+        .libraries
+        .values()
+        .map(|l| l.code.clone())
+        .collect()
+}
+
+/// Installs libraries read from an RDB file (rdbFunctionLoad): each is compiled and
+/// registered; with `replace` a library of the same name is replaced, otherwise it is an
+/// error. Nothing changes on error.
+pub(crate) fn load_libraries(
+    core: &mut Core,
+    codes: &[Vec<u8>],
+    replace: bool,
+) -> Result<(), String> {
+    let mut libs: Vec<Library> = Vec::new();
+    for c in codes {
+        let lib = create_library(core, &Bytes::copy_from_slice(c))?;
+        if libs.iter().any(|l| l.name == lib.name) {
+            return Err(format!("ERR Library '{}' already exists", lib.name));
+        }
+        libs.push(lib);
+    }
+    install_libraries(core, libs, replace)
+}
+
+/// Removes every library (what emptying the whole dataset does to functions in Redis 7.0).
+pub(crate) fn flush_libraries(core: &mut Core) {
+    core.scripts.libraries.clear();
+    core.scripts.functions.clear();
+}
+
 fn function_load(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let mut replace = false;
     let mut pos = 2;

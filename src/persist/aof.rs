@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 
 use crate::db::Databases;
+use crate::types::stream::{Stream, StreamId};
 use crate::types::value::Value;
 use crate::util::num;
 
@@ -521,12 +522,21 @@ impl CommandReader {
     }
 }
 
-/// Writes every key of `dbs` as commands (Redis's rewriteAppendOnlyFileRio): a SELECT per
-/// non-empty database, then SET / RPUSH / SADD / ZADD / HMSET with at most
-/// [`REWRITE_ITEMS_PER_CMD`] elements each, and a PEXPIREAT for keys with a time to live.
-pub fn write_commands_base(dbs: &Databases, w: &mut dyn Write) -> io::Result<()> {
+/// Writes every function library and key of `dbs` as commands (Redis's
+/// rewriteAppendOnlyFileRio): a FUNCTION LOAD per library (`functions` holds their code),
+/// then a SELECT per non-empty database, then SET / RPUSH / SADD / ZADD / HMSET with at most
+/// [`REWRITE_ITEMS_PER_CMD`] elements each (streams as rewriteStreamObject), and a PEXPIREAT
+/// for keys with a time to live.
+pub fn write_commands_base(
+    dbs: &Databases,
+    functions: &[bytes::Bytes],
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let mut out = Vec::with_capacity(64 * 1024);
     let mut b = [0u8; 20];
+    for code in functions {
+        encode_command(&mut out, &[&b"FUNCTION"[..], b"LOAD", code]);
+    }
     for i in 0..dbs.count() {
         let Some(db) = dbs.db(i) else { continue };
         if db.is_empty() {
@@ -555,7 +565,7 @@ pub fn write_commands_base(dbs: &Databases, w: &mut dyn Write) -> io::Result<()>
 /// Appends the commands that rebuild one value.
 fn write_value(out: &mut Vec<u8>, key: &[u8], value: &Value) {
     match value {
-        Value::Stream(_) => {}
+        Value::Stream(s) => write_stream(out, key, s),
         Value::Str(s) => {
             encode_command(out, &[&b"SET"[..], key, &s.to_vec()]);
         }
@@ -576,6 +586,87 @@ fn write_value(out: &mut Vec<u8>, key: &[u8], value: &Value) {
             let mut pairs = Vec::with_capacity(h.len());
             h.for_each(|f, v| pairs.push(vec![f.to_vec(), v.to_vec()]));
             batched(out, b"HMSET", key, pairs.into_iter());
+        }
+    }
+}
+
+/// Appends the commands that rebuild a stream (rewriteStreamObject): an XADD with the explicit
+/// ID per entry (an empty stream: `XADD key MAXLEN 0 0-1 x y`), XSETID with the last ID,
+/// ENTRIESADDED and MAXDELETEDID, then per group XGROUP CREATE ... ENTRIESREAD and per
+/// consumer an XCLAIM ... JUSTID FORCE for each pending entry, or XGROUP CREATECONSUMER for a
+/// consumer with none.
+fn write_stream(out: &mut Vec<u8>, key: &[u8], s: &Stream) {
+    let id = |i: StreamId| i.to_string().into_bytes();
+    let int = |n: i64| n.to_string().into_bytes();
+    if s.is_empty() {
+        encode_command(
+            out,
+            &[&b"XADD"[..], key, b"MAXLEN", b"0", b"0-1", b"x", b"y"],
+        );
+    } else {
+        s.range(StreamId::MIN, StreamId::MAX, false, |eid, pairs| {
+            let mut argv: Vec<Vec<u8>> = Vec::with_capacity(3 + pairs.len() * 2);
+            argv.push(b"XADD".to_vec());
+            argv.push(key.to_vec());
+            argv.push(id(eid));
+            for (f, v) in pairs {
+                argv.push(f.to_vec());
+                argv.push(v.to_vec());
+            }
+            encode_command(out, &argv);
+            true
+        });
+    }
+    encode_command(
+        out,
+        &[
+            b"XSETID".to_vec(),
+            key.to_vec(),
+            id(s.last_id),
+            b"ENTRIESADDED".to_vec(),
+            int(i64::try_from(s.entries_added).unwrap_or(i64::MAX)),
+            b"MAXDELETEDID".to_vec(),
+            id(s.max_deleted_id),
+        ],
+    );
+    for (name, g) in &s.groups {
+        encode_command(
+            out,
+            &[
+                b"XGROUP".to_vec(),
+                b"CREATE".to_vec(),
+                key.to_vec(),
+                name.to_vec(),
+                id(g.last_id),
+                b"ENTRIESREAD".to_vec(),
+                int(g.entries_read),
+            ],
+        );
+        for (cname, c) in &g.consumers {
+            if c.pel.is_empty() {
+                encode_command(out, &[&b"XGROUP"[..], b"CREATECONSUMER", key, name, cname]);
+                continue;
+            }
+            for pid in &c.pel {
+                let Some(nack) = g.pel.get(pid) else { continue };
+                encode_command(
+                    out,
+                    &[
+                        b"XCLAIM".to_vec(),
+                        key.to_vec(),
+                        name.to_vec(),
+                        cname.to_vec(),
+                        b"0".to_vec(),
+                        id(*pid),
+                        b"TIME".to_vec(),
+                        int(nack.delivery_time),
+                        b"RETRYCOUNT".to_vec(),
+                        int(i64::try_from(nack.delivery_count).unwrap_or(i64::MAX)),
+                        b"JUSTID".to_vec(),
+                        b"FORCE".to_vec(),
+                    ],
+                );
+            }
         }
     }
 }

@@ -5,11 +5,13 @@
 //! then replaces `d` with SHA1(d) (order-dependent, for sequences). A key's digest mixes its
 //! name, its type (u32 big-endian) and its value (list elements mixed in order; set members
 //! XORed; hash pairs and sorted-set member/score pairs digested on their own and XORed in;
-//! scores as `%.17g`), and XORs in "!!expire!!" when the key has an expiry time. The dataset
+//! scores as `%.17g`; stream entries mixed in order as "ms.seq" then each field and value;
+//! consumer groups are not part of it), and XORs in "!!expire!!" when the key has an expiry time. The dataset
 //! digest mixes each non-empty database's index (u32 BE) and XORs in every key's digest, so it
 //! does not depend on encodings or iteration order and matches Redis's for the same data.
 
 use crate::db::{Databases, Db};
+use crate::types::stream::StreamId;
 use crate::types::value::Value;
 use crate::util::num;
 use crate::util::sha1::sha1;
@@ -29,7 +31,7 @@ fn mix(d: &mut Digest, bytes: &[u8]) {
     *d = sha1(d.as_slice());
 }
 
-/// The type number Redis mixes in (OBJ_STRING 0, LIST 1, SET 2, ZSET 3, HASH 4).
+/// The type number Redis mixes in (OBJ_STRING 0, LIST 1, SET 2, ZSET 3, HASH 4, STREAM 6).
 fn type_id(v: &Value) -> u32 {
     match v {
         Value::Str(_) => 0,
@@ -45,7 +47,16 @@ fn type_id(v: &Value) -> u32 {
 pub fn value_digest(d: &mut Digest, v: &Value, has_expire: bool) {
     mix(d, &type_id(v).to_be_bytes());
     match v {
-        Value::Stream(_) => {}
+        // Each entry: "<ms>.<seq>" then its fields and values, all mixed in order.
+        Value::Stream(s) => s.range(StreamId::MIN, StreamId::MAX, false, |id, pairs| {
+            mix(d, format!("{}.{}", id.ms, id.seq).as_bytes());
+            for (f, v) in pairs {
+                let (mut a, mut b) = ([0u8; 20], [0u8; 20]);
+                mix(d, f.to_bytes(&mut a));
+                mix(d, v.to_bytes(&mut b));
+            }
+            true
+        }),
         Value::Str(s) => {
             let mut buf = [0u8; 20];
             mix(d, s.bytes(&mut buf));

@@ -1,7 +1,7 @@
 //! `Stream`: Redis 7.0's stream type, an ordered map of listpack nodes plus consumer groups.
 //!
 //! Representation, as t_stream.c lays it out (so the RDB writer can copy nodes verbatim as
-//! RDB_TYPE_STREAM_LISTPACKS_3 and memory per entry matches Redis's):
+//! RDB_TYPE_STREAM_LISTPACKS_2 and memory per entry matches Redis's):
 //!
 //! - `nodes`: master ID -> listpack node, ordered (Redis keeps them in a radix tree keyed by the
 //!   128-bit big-endian master ID; a `BTreeMap` gives the same order). A node's master ID is the
@@ -27,7 +27,9 @@
 //! Invariants: every entry ID in a node is >= the node's master ID and < the next node's
 //! master ID; IDs grow strictly along the map; `length` equals the number of non-deleted
 //! entries; a group's PEL and its consumers' PELs hold the same IDs, each ID owned by the
-//! consumer its NACK names.
+//! consumer its NACK names; no node is without entries (commands remove a node whose live
+//! count drops to 0; only a loaded file can hold one with tombstones alone); `last_id` is not
+//! below the last entry. [`Stream::from_parts`] (the RDB loader's constructor) checks all of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -707,9 +709,25 @@ impl Stream {
     /// The number of nodes Redis's radix tree would have for these master IDs (XINFO STREAM
     /// radix-tree-nodes): the compressed trie of the 16-byte big-endian keys.
     pub fn radix_tree_nodes(&self) -> usize {
-        let keys: Vec<[u8; 16]> = self
-            .nodes
-            .keys()
+        rax_node_count(self.nodes.keys().copied())
+    }
+
+    /// The nodes' listpacks in order (MEMORY USAGE samples them).
+    pub fn node_listpacks(&self) -> impl DoubleEndedIterator<Item = &Listpack> {
+        self.nodes.values()
+    }
+
+    /// The listpack node bytes of every node (for tests and memory accounting).
+    pub fn node_bytes(&self) -> usize {
+        self.nodes.values().map(Listpack::bytes).sum()
+    }
+}
+
+/// The number of nodes of Redis's radix tree holding `ids` (sorted) as 16-byte big-endian
+/// keys, the empty tree's head included (rax numnodes; also for PELs).
+pub fn rax_node_count(ids: impl Iterator<Item = StreamId>) -> usize {
+    {
+        let keys: Vec<[u8; 16]> = ids
             .map(|id| {
                 let mut k = [0u8; 16];
                 k[..8].copy_from_slice(&id.ms.to_be_bytes());
@@ -722,11 +740,145 @@ impl Stream {
         }
         rax_nodes(&keys, 0)
     }
+}
 
-    /// The listpack node bytes of every node (for tests and memory accounting).
-    pub fn node_bytes(&self) -> usize {
-        self.nodes.values().map(Listpack::bytes).sum()
+/// Everything an RDB stream value holds besides its nodes (the loader's input to
+/// [`Stream::from_parts`]).
+#[derive(Debug, Clone, Default)]
+pub struct StreamMeta {
+    /// Live entries the file claims.
+    pub length: u64,
+    /// The greatest ID ever added.
+    pub last_id: StreamId,
+    /// The greatest ID deleted.
+    pub max_deleted_id: StreamId,
+    /// Entries ever added.
+    pub entries_added: u64,
+}
+
+/// Why [`Stream::from_parts`] refused its input (the text is the loader's error).
+pub type PartsError = &'static str;
+
+impl Stream {
+    /// A stream rebuilt from RDB parts: `nodes` in file order (master ID, listpack), checked
+    /// as Redis's deep listpack validation does (master entry, entry layout, back counts,
+    /// IDs strictly increasing within and across nodes, live/deleted counters), plus what
+    /// carmine's invariants need: no empty node, `length` equal to the live entries and
+    /// `last_id` not below the last entry. The first ID is recomputed.
+    pub fn from_parts(
+        nodes: Vec<(StreamId, Listpack)>,
+        meta: StreamMeta,
+        groups: BTreeMap<Bytes, Group>,
+    ) -> Result<Stream, PartsError> {
+        let mut map = BTreeMap::new();
+        let mut live_total = 0u64;
+        let mut prev: Option<StreamId> = None;
+        let masters: Vec<StreamId> = nodes.iter().map(|(m, _)| *m).collect();
+        for (i, (master, lp)) in nodes.into_iter().enumerate() {
+            if prev.is_some_and(|p| master <= p) {
+                return Err("Stream node keys out of order");
+            }
+            let next = masters.get(i + 1).copied();
+            let (live, last) = validate_node(master, &lp, next)
+                .ok_or("Stream listpack integrity check failed.")?;
+            // A node with only deleted entries is kept: Redis's MINID trim can leave one.
+            if live == 0 && node_int(&lp, 1) == 0 {
+                return Err("Empty listpack inside stream");
+            }
+            live_total = live_total.saturating_add(live);
+            prev = Some(last);
+            map.insert(master, lp);
+        }
+        if live_total != meta.length {
+            return Err("Stream length inconsistent with rax entries");
+        }
+        if prev.is_some_and(|p| p > meta.last_id) {
+            return Err("Stream last ID below its last entry");
+        }
+        for g in groups.values() {
+            for (id, nack) in &g.pel {
+                let owned = g
+                    .consumers
+                    .get(&nack.consumer)
+                    .is_some_and(|c| c.pel.contains(id));
+                if !owned {
+                    return Err("Stream CG PEL entry without consumer");
+                }
+            }
+            let owned: usize = g.consumers.values().map(|c| c.pel.len()).sum();
+            if owned != g.pel.len() {
+                return Err("Consumer entry not found in group global PEL");
+            }
+        }
+        let mut s = Stream {
+            nodes: map,
+            length: meta.length,
+            last_id: meta.last_id,
+            first_id: StreamId::MIN,
+            max_deleted_id: meta.max_deleted_id,
+            entries_added: meta.entries_added,
+            groups,
+        };
+        s.first_id = s.edge_id(false).unwrap_or(StreamId::MIN);
+        Ok(s)
     }
+}
+
+/// Checks one node's layout (streamValidateListpackIntegrity, deep): the master entry, every
+/// entry's flags, ID deltas, fields and back count, IDs strictly increasing from `master` and
+/// below `next`, and the master's live/deleted counters. Returns (live entries, last ID).
+fn validate_node(
+    master: StreamId,
+    lp: &Listpack,
+    next: Option<StreamId>,
+) -> Option<(u64, StreamId)> {
+    let mut it = lp.iter();
+    let int = |v: Option<LpValue<'_>>| v?.as_i64();
+    let live = u64::try_from(int(it.next())?).ok()?;
+    let deleted = u64::try_from(int(it.next())?).ok()?;
+    let nfields = usize::try_from(int(it.next())?).ok()?;
+    for _ in 0..nfields {
+        it.next()?;
+    }
+    if int(it.next())? != 0 {
+        return None;
+    }
+    let (mut seen_live, mut seen_deleted) = (0u64, 0u64);
+    let mut last: Option<StreamId> = None;
+    while let Some(flags) = it.next() {
+        let flags = flags.as_i64()?;
+        let msd = int(it.next())?;
+        let seqd = int(it.next())?;
+        let id = StreamId::new(
+            master.ms.wrapping_add(msd as u64),
+            master.seq.wrapping_add(seqd as u64),
+        );
+        if id < master || last.is_some_and(|l| id <= l) || next.is_some_and(|n| id >= n) {
+            return None;
+        }
+        let elements = if flags & FLAG_SAMEFIELDS != 0 {
+            for _ in 0..nfields {
+                it.next()?;
+            }
+            nfields.checked_add(3)?
+        } else {
+            let n = usize::try_from(int(it.next())?).ok()?;
+            for _ in 0..n.checked_mul(2)? {
+                it.next()?;
+            }
+            n.checked_mul(2)?.checked_add(4)?
+        };
+        if usize::try_from(int(it.next())?).ok()? != elements {
+            return None;
+        }
+        if flags & FLAG_DELETED != 0 {
+            seen_deleted += 1;
+        } else {
+            seen_live += 1;
+        }
+        last = Some(id);
+    }
+    (seen_live == live && seen_deleted == deleted).then_some((live, last.unwrap_or(master)))
 }
 
 /// Nodes of a compressed trie holding `keys` (sorted, all 16 bytes, sharing `depth` bytes),

@@ -223,15 +223,19 @@ fn debug_reload(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     if flush {
         crate::commands::persist::kill_rdb_child(ctx.core, now);
         ctx.core.dbs.flush_all(false);
+        crate::commands::scripting::flush_libraries(ctx.core);
     }
     let mut opts = crate::persist::rdb::load::LoadOptions::from_config(&ctx.core.config, now);
     opts.allow_dup = merge;
     let path = std::path::PathBuf::from(&ctx.core.config.dbfilename);
-    if let Err(e) = crate::persist::load_file(&path, &mut ctx.core.dbs, &opts) {
+    let loaded = crate::persist::load_file(&path, &mut ctx.core.dbs, &opts)
+        .map_err(|e| e.to_string())
+        .and_then(|info| {
+            crate::commands::scripting::load_libraries(ctx.core, &info.functions, merge)
+        });
+    if let Err(e) = loaded {
         tracing::warn!("{e}");
-        return Err(CmdError::Static(
-            "ERR Error trying to load the RDB dump, check server logs.",
-        ));
+        return Err(CmdError::Static("ERR Error trying to load the RDB dump"));
     }
     tracing::warn!("DB reloaded by DEBUG RELOAD");
     ctx.reply.ok();

@@ -12,9 +12,10 @@
 //! `0x81` + u64 BE; `11xxxxxx` marks a specially encoded string: 0/1/2 = an 8/16/32-bit
 //! little-endian integer, 3 = LZF (compressed length, original length, bytes).
 //!
-//! Type codes and opcodes are Redis's and never change meaning. Adding a type (streams:
-//! `TYPE_STREAM_LISTPACKS*`) or an opcode (functions: `OPCODE_FUNCTION2`) is a new arm in
-//! `write::write_value` and `load::load_value` / `load::load_stream`.
+//! Type codes and opcodes are Redis's and never change meaning. Streams are written as Redis
+//! 7.0 writes them, `TYPE_STREAM_LISTPACKS_2` (19: type 21 is Redis 7.2's, RDB version 11,
+//! which 7.0 refuses); types 15, 19 and 21 are loaded. Function libraries are written as
+//! `OPCODE_FUNCTION2` records (the library code) after the AUX fields, before the keys.
 
 pub mod legacy;
 pub mod load;
@@ -62,8 +63,10 @@ pub const TYPE_HASH_LISTPACK: u8 = 16;
 pub const TYPE_ZSET_LISTPACK: u8 = 17;
 /// Quicklist of listpack or plain nodes (Redis 7).
 pub const TYPE_LIST_QUICKLIST_2: u8 = 18;
-/// Stream (Redis 7.0).
+/// Stream (Redis 7.0: adds first ID, max deleted ID, entries added and entries read).
 pub const TYPE_STREAM_LISTPACKS_2: u8 = 19;
+/// Stream (Redis 7.2: adds each consumer's active time). Loaded, never written.
+pub const TYPE_STREAM_LISTPACKS_3: u8 = 21;
 
 /// A function library (Redis 7.0).
 pub const OPCODE_FUNCTION2: u8 = 245;

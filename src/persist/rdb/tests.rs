@@ -16,6 +16,7 @@ use crate::persist::digest::dataset_digest;
 use crate::types::hash::Hash;
 use crate::types::list::{End, List};
 use crate::types::set::Set;
+use crate::types::stream::{ENTRIES_READ_INVALID, Group, NewId, NodeLimits, Stream, StreamId};
 use crate::types::string::StrValue;
 use crate::types::value::Value;
 use crate::types::zset::ZSet;
@@ -54,6 +55,9 @@ enum Spec {
     Hash(Vec<(Vec<u8>, Vec<u8>)>),
     Set(Vec<Vec<u8>>),
     ZSet(Vec<(Vec<u8>, f64)>),
+    /// Entries (fields), node size, IDs to delete, groups (how many entries each delivers,
+    /// to which of 3 consumers, how many it acknowledges).
+    Stream(Vec<Vec<Vec<u8>>>, u64, Vec<usize>, Vec<(usize, u8, usize)>),
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
@@ -79,7 +83,82 @@ fn spec() -> impl Strategy<Value = Spec> {
             ),
         ]
         .prop_map(Spec::ZSet),
+        (
+            proptest::collection::vec(proptest::collection::vec(element(), 0..4), 0..40),
+            1u64..6,
+            proptest::collection::vec(0usize..40, 0..10),
+            proptest::collection::vec((0usize..40, 0u8..3, 0usize..5), 0..3),
+        )
+            .prop_map(|(e, n, d, g)| Spec::Stream(e, n, d, g)),
     ]
+}
+
+fn build_stream(
+    entries: &[Vec<Vec<u8>>],
+    node: u64,
+    dels: &[usize],
+    groups: &[(usize, u8, usize)],
+) -> Stream {
+    let lim = NodeLimits {
+        max_bytes: 4096,
+        max_entries: node,
+    };
+    let mut s = Stream::new();
+    let mut ids = Vec::new();
+    for (i, fields) in entries.iter().enumerate() {
+        // Pairs of identical field lists exercise the SAMEFIELDS encoding.
+        let mut f: Vec<bytes::Bytes> = fields.iter().map(|x| x.clone().into()).collect();
+        if i % 2 == 1 || f.is_empty() {
+            f = vec![
+                b"a"[..].into(),
+                fields.len().to_string().into_bytes().into(),
+            ];
+        }
+        if f.len() % 2 == 1 {
+            f.push(b"odd"[..].into());
+        }
+        let id = s
+            .add(
+                NewId::Exact(StreamId::new(i as u64 / 3 + 1, i as u64)),
+                &f,
+                NOW,
+                lim,
+            )
+            .unwrap();
+        ids.push(id);
+    }
+    for d in dels {
+        if let Some(id) = ids.get(*d)
+            && s.delete(*id)
+        {
+            s.max_deleted_id = s.max_deleted_id.max(*id);
+        }
+    }
+    for (gi, (deliver, consumers, acks)) in groups.iter().enumerate() {
+        let mut g = Group {
+            entries_read: if gi == 1 { ENTRIES_READ_INVALID } else { 0 },
+            ..Group::default()
+        };
+        for c in 0..=*consumers {
+            g.create_consumer(format!("c{c}").as_bytes(), NOW + i64::from(c));
+        }
+        let mut n = 0;
+        s.range(StreamId::MIN, StreamId::MAX, false, |id, _| {
+            if n < *deliver {
+                let c: bytes::Bytes = format!("c{}", n % (usize::from(*consumers) + 1)).into();
+                g.deliver(id, &c, NOW + n as i64);
+                g.last_id = id;
+                n += 1;
+            }
+            n < *deliver
+        });
+        let pending: Vec<StreamId> = g.pel.keys().copied().take(*acks).collect();
+        for id in pending {
+            g.ack(id);
+        }
+        s.groups.insert(format!("g{gi}").into(), g);
+    }
+    s
 }
 
 fn build(s: &Spec) -> Value {
@@ -120,6 +199,7 @@ fn build(s: &Spec) -> Value {
             }
             Value::ZSet(z)
         }
+        Spec::Stream(e, n, d, g) => Value::Stream(Box::new(build_stream(e, *n, d, g))),
     }
 }
 
@@ -288,6 +368,36 @@ fn redis_dump_payloads_restore() {
     );
 }
 
+#[test]
+fn redis_stream_payload_restores_and_dumps_identically() {
+    // DUMP of a Redis 7.0.15 stream: 3-entry nodes, an XDEL, two groups, three consumers,
+    // two pending entries.
+    let p = b"\x13\x03\x10\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\xc3\x40\x4b\x40\x5e\x16\x5e\x00\x00\x00\x1e\x00\x02\x01\x01\x01\x02\x01\x82\x66\x31\x03\x84\x6e\x61\x6d\x65\x05\x00\x20\x0d\x00\x00\x20\x01\x07\x82\x76\x31\x03\x81\x78\x02\x05\x20\x1e\x00\x01\x20\x0e\x40\x22\x04\x32\x03\x82\x76\x32\xa0\x26\x20\x1a\x00\x08\x60\x16\x80\x1a\x00\x33\x20\x1a\x00\x33\xe0\x02\x1a\x01\x01\xff\x10\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x01\xc3\x40\x4a\x40\x5e\x15\x5e\x00\x00\x00\x1e\x00\x03\x01\x00\x01\x02\x01\x82\x66\x34\x03\x84\x6e\x61\x6d\x65\x05\x40\x0d\x00\x00\x20\x01\x07\x82\x76\x34\x03\x81\x78\x02\x05\x20\x0a\x00\x01\x20\x03\x40\x22\x04\x35\x03\x82\x76\x35\xa0\x26\x20\x1a\x00\x08\x60\x16\x80\x1a\x00\x36\x20\x1a\x00\x36\xe0\x02\x1a\x01\x01\xff\x10\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x01\x3d\x3d\x00\x00\x00\x15\x00\x02\x01\x00\x01\x02\x01\x82\x66\x37\x03\x84\x6e\x61\x6d\x65\x05\x00\x01\x02\x01\x00\x01\x00\x01\x82\x76\x37\x03\x81\x78\x02\x05\x01\x00\x01\x01\x01\xdf\xff\x02\x02\x01\x81\x66\x02\x01\x01\x81\x67\x02\x02\x01\x08\x01\xff\x07\x08\x00\x01\x01\x02\x01\x08\x02\x02\x67\x31\x04\x01\x81\xff\xff\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x01\xef\x50\xf2\x14\xa2\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x01\x02\x51\xf2\x14\xa2\x01\x00\x00\x01\x03\x05\x61\x6c\x69\x63\x65\xef\x50\xf2\x14\xa2\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x01\x03\x62\x6f\x62\x02\x51\xf2\x14\xa2\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x01\x05\x63\x61\x72\x6f\x6c\x10\x51\xf2\x14\xa2\x01\x00\x00\x00\x02\x67\x32\x08\x00\x81\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x0a\x00\x4f\x06\x07\xfc\xd4\xb2\xe8\x24";
+    assert_eq!(load::verify_payload(p, false), Ok(()));
+    let v = load::payload_value(p, &limits()).unwrap();
+    let Value::Stream(s) = &v else {
+        panic!("{v:?}")
+    };
+    assert_eq!(s.len(), 7);
+    assert_eq!(s.node_count(), 3);
+    assert_eq!(s.last_id, StreamId::new(8, 0));
+    assert_eq!(s.max_deleted_id, StreamId::new(2, 1));
+    assert_eq!(s.first_id(), StreamId::new(1, 1));
+    assert_eq!(s.entries_added, 8);
+    let g1 = &s.groups[&b"g1"[..]];
+    assert_eq!(g1.pel.len(), 2);
+    assert_eq!(g1.consumers.len(), 3);
+    assert_eq!(g1.pel[&StreamId::new(4, 1)].consumer, &b"bob"[..]);
+    assert_eq!(write::dump_payload(&v, true), p.to_vec());
+    // Every truncated body fails cleanly.
+    for n in 1..p.len() - 10 {
+        assert!(
+            load::payload_value(&p[..n], &limits()).is_err(),
+            "cut at {n}"
+        );
+    }
+}
+
 /// Writes a key of raw RDB type `t` whose body is `body` into a version-`ver` file.
 fn file_with(ver: u32, t: u8, body: &[u8]) -> Vec<u8> {
     let mut w = RdbWriter::new(Vec::new(), false, true);
@@ -388,11 +498,11 @@ fn old_encodings_load_into_current_ones() {
     body.extend(rdb_string(b"m"));
     body.push(253); // NaN
     assert!(load_one(&file_with(6, TYPE_ZSET, &body)).is_err());
-    // Versions outside 1..=10 and streams are refused with a clear message.
+    // Versions outside 1..=10 are refused with a clear message; a truncated stream fails.
     let e = load_one(&file_with(11, TYPE_STRING, &rdb_string(b"v"))).unwrap_err();
     assert_eq!(e.0, "Can't handle RDB format version 11");
     let e = load_one(&file_with(10, TYPE_STREAM_LISTPACKS_2, b"")).unwrap_err();
-    assert!(e.0.contains("stream"), "{e}");
+    assert!(e.0.contains("format") || e.0.contains("Short read"), "{e}");
 }
 
 #[test]
@@ -439,4 +549,157 @@ fn expired_keys_are_dropped_on_load_and_duplicates_refused() {
     // A huge claimed string length on a short input is a short read, not an allocation.
     let mut rd = RdbReader::new(&[0x81u8, 0, 0, 1, 0, 0, 0, 0, 0, b'x'][..]);
     assert!(rd.string().is_err());
+}
+
+/// A stream's body in the layout of RDB type `t` (15: no first ID, max deleted ID, entries
+/// added or entries read; 21: each consumer also has an active time).
+fn stream_body(s: &Stream, t: u8) -> Vec<u8> {
+    let mut w = RdbWriter::new(Vec::new(), false, false);
+    let id = |w: &mut RdbWriter<Vec<u8>>, i: StreamId| {
+        w.length(i.ms).unwrap();
+        w.length(i.seq).unwrap();
+    };
+    w.length(s.node_count() as u64).unwrap();
+    for (m, lp) in s.nodes() {
+        w.string(&write::raw_id(*m)).unwrap();
+        w.string(lp.as_bytes()).unwrap();
+    }
+    w.length(s.len()).unwrap();
+    id(&mut w, s.last_id);
+    if t != TYPE_STREAM_LISTPACKS {
+        id(&mut w, s.first_id());
+        id(&mut w, s.max_deleted_id);
+        w.length(s.entries_added).unwrap();
+    }
+    w.length(s.groups.len() as u64).unwrap();
+    for (name, g) in &s.groups {
+        w.string(name).unwrap();
+        id(&mut w, g.last_id);
+        if t != TYPE_STREAM_LISTPACKS {
+            w.length(g.entries_read as u64).unwrap();
+        }
+        w.length(g.pel.len() as u64).unwrap();
+        for (pid, n) in &g.pel {
+            w.raw(&write::raw_id(*pid)).unwrap();
+            w.raw(&n.delivery_time.to_le_bytes()).unwrap();
+            w.length(n.delivery_count).unwrap();
+        }
+        w.length(g.consumers.len() as u64).unwrap();
+        for (cname, c) in &g.consumers {
+            w.string(cname).unwrap();
+            w.raw(&c.seen_time.to_le_bytes()).unwrap();
+            if t == TYPE_STREAM_LISTPACKS_3 {
+                w.raw(&(c.seen_time + 1).to_le_bytes()).unwrap();
+            }
+            w.length(c.pel.len() as u64).unwrap();
+            for pid in &c.pel {
+                w.raw(&write::raw_id(*pid)).unwrap();
+            }
+        }
+    }
+    w.into_inner().unwrap()
+}
+
+#[test]
+fn streams_of_every_rdb_type_load() {
+    let entries: Vec<Vec<Vec<u8>>> = (0..20)
+        .map(|i| vec![b"f".to_vec(), format!("{i}").into_bytes()])
+        .collect();
+    let s = build_stream(&entries, 4, &[2, 3, 19], &[(6, 1, 2), (3, 0, 0)]);
+    let with = |t: u8| {
+        let mut p = vec![t];
+        p.extend(stream_body(&s, t));
+        p.extend_from_slice(&RDB_VERSION.to_le_bytes());
+        p.extend_from_slice(&crc64(0, &p).to_le_bytes());
+        p
+    };
+    // Type 19 is what Redis 7.0 writes: the same bytes as DUMP.
+    let v = Value::Stream(Box::new(s.clone()));
+    assert_eq!(
+        with(TYPE_STREAM_LISTPACKS_2),
+        write::dump_payload(&v, false)
+    );
+    // Type 21 (Redis 7.2) loads to the same stream, the active times dropped.
+    let back = load::payload_value(&with(TYPE_STREAM_LISTPACKS_3), &limits()).unwrap();
+    assert_eq!(back, v);
+    // Type 15 (Redis 5 - 6.2): entries added = length, no max deleted ID, and each group's
+    // read counter estimated from its last ID.
+    let Value::Stream(old) = load::payload_value(&with(TYPE_STREAM_LISTPACKS), &limits()).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(old.len(), s.len());
+    assert_eq!(old.first_id(), s.first_id());
+    assert_eq!(old.entries_added, s.len());
+    assert_eq!(old.max_deleted_id, StreamId::MIN);
+    for (name, g) in &old.groups {
+        assert_eq!(
+            g.entries_read,
+            old.estimate_entries_read(g.last_id),
+            "{name:?}"
+        );
+        assert_eq!(g.pel, s.groups[name].pel);
+        assert_eq!(g.consumers, s.groups[name].consumers);
+    }
+}
+
+#[test]
+fn inconsistent_streams_are_refused() {
+    let entries: Vec<Vec<Vec<u8>>> = (0..6).map(|i| vec![format!("{i}").into_bytes()]).collect();
+    let s = build_stream(&entries, 2, &[], &[(3, 1, 0)]);
+    let load_body = |b: Vec<u8>| {
+        let mut p = vec![TYPE_STREAM_LISTPACKS_2];
+        p.extend(b);
+        load::payload_value(&p, &limits())
+    };
+    assert!(load_body(stream_body(&s, TYPE_STREAM_LISTPACKS_2)).is_ok());
+    // Wrong length.
+    let Value::Stream(mut bad) = build(&Spec::Stream(entries.clone(), 2, vec![], vec![])) else {
+        panic!()
+    };
+    bad.groups.clear();
+    let mut b = stream_body(&bad, TYPE_STREAM_LISTPACKS_2);
+    assert!(bad.node_count() > 1);
+    // The length follows the nodes.
+    let good_len = write_len(bad.len());
+    let wrong_len = write_len(bad.len() + 1);
+    let at = nodes_len(&bad);
+    assert_eq!(&b[at..at + good_len.len()], &good_len[..]);
+    b.splice(at..at + good_len.len(), wrong_len);
+    assert!(load_body(b).is_err());
+    // A last ID below the last entry.
+    let mut t = s.clone();
+    t.last_id = StreamId::new(1, 0);
+    assert!(load_body(stream_body(&t, TYPE_STREAM_LISTPACKS_2)).is_err());
+    // A NACK nobody owns, and one owned by two consumers.
+    let mut t = s.clone();
+    let g = t.groups.values_mut().next().unwrap();
+    let (id, _) = g.pel.iter().next().map(|(i, n)| (*i, n.clone())).unwrap();
+    for c in g.consumers.values_mut() {
+        c.pel.remove(&id);
+    }
+    assert!(load_body(stream_body(&t, TYPE_STREAM_LISTPACKS_2)).is_err());
+    let mut t = s.clone();
+    let g = t.groups.values_mut().next().unwrap();
+    for c in g.consumers.values_mut() {
+        c.pel.insert(id);
+    }
+    assert!(load_body(stream_body(&t, TYPE_STREAM_LISTPACKS_2)).is_err());
+}
+
+fn write_len(n: u64) -> Vec<u8> {
+    let mut w = RdbWriter::new(Vec::new(), false, false);
+    w.length(n).unwrap();
+    w.into_inner().unwrap()
+}
+
+/// The length of the node list at the start of `s`'s body.
+fn nodes_len(s: &Stream) -> usize {
+    let mut w = RdbWriter::new(Vec::new(), false, false);
+    w.length(s.node_count() as u64).unwrap();
+    for (m, lp) in s.nodes() {
+        w.string(&write::raw_id(*m)).unwrap();
+        w.string(lp.as_bytes()).unwrap();
+    }
+    w.into_inner().unwrap().len()
 }

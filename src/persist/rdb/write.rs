@@ -16,6 +16,7 @@ use super::*;
 use crate::config::MaxmemoryPolicy;
 use crate::db::{Databases, Entry};
 use crate::types::list::RawNode;
+use crate::types::stream::{Stream, StreamId};
 use crate::types::string::StrValue;
 use crate::types::value::Value;
 use crate::util::lzf;
@@ -82,6 +83,8 @@ pub struct SaveOptions {
     /// `rdb-key-save-delay`: microseconds to sleep per key (testing; negative: sleep 1 us for
     /// one key in |n|, as Redis's debugDelay).
     pub key_delay_us: i64,
+    /// The code of every function library, written as RDB_OPCODE_FUNCTION2 records.
+    pub functions: Vec<bytes::Bytes>,
 }
 
 /// The replication position a file records.
@@ -111,6 +114,7 @@ impl SaveOptions {
                 .value("rdb-key-save-delay")
                 .and_then(|v| num::parse_i64(&v))
                 .unwrap_or(0),
+            functions: Vec::new(),
         }
     }
 }
@@ -280,14 +284,14 @@ impl<W: Write> RdbWriter<W> {
             Value::ZSet(_) => TYPE_ZSET_2,
             Value::Hash(h) if h.as_listpack().is_some() => TYPE_HASH_LISTPACK,
             Value::Hash(_) => TYPE_HASH,
-            Value::Stream(_) => 21,
+            Value::Stream(_) => TYPE_STREAM_LISTPACKS_2,
         }
     }
 
     /// Writes a value's body (rdbSaveObject), without its type byte.
     pub fn value(&mut self, v: &Value) -> io::Result<()> {
         match v {
-            Value::Stream(_) => Err(io::Error::other("streams are not saved yet")),
+            Value::Stream(s) => self.stream(s),
             Value::Str(StrValue::Int(n)) => self.int_string(*n),
             Value::Str(s) => {
                 let mut buf = [0u8; 20];
@@ -357,6 +361,52 @@ impl<W: Write> RdbWriter<W> {
         }
     }
 
+    /// Writes a stream's body as RDB_TYPE_STREAM_LISTPACKS_2 (Redis 7.0's rdbSaveObject): the
+    /// nodes (16-byte big-endian master ID, listpack), length, last ID, first ID, max deleted
+    /// ID, entries added, then each group (name, last ID, entries read, global PEL with raw IDs,
+    /// delivery times and counts, consumers with seen times and their PEL IDs).
+    fn stream(&mut self, s: &Stream) -> io::Result<()> {
+        self.length(s.node_count() as u64)?;
+        for (master, lp) in s.nodes() {
+            self.string(&raw_id(*master))?;
+            self.string(lp.as_bytes())?;
+        }
+        self.length(s.len())?;
+        self.id(s.last_id)?;
+        self.id(s.first_id())?;
+        self.id(s.max_deleted_id)?;
+        self.length(s.entries_added)?;
+        self.length(s.groups.len() as u64)?;
+        for (name, g) in &s.groups {
+            self.string(name)?;
+            self.id(g.last_id)?;
+            // entries_read is an int64 saved as a length: -1 becomes 2^64 - 1.
+            self.length(g.entries_read as u64)?;
+            self.length(g.pel.len() as u64)?;
+            for (id, nack) in &g.pel {
+                self.raw(&raw_id(*id))?;
+                self.raw(&nack.delivery_time.to_le_bytes())?;
+                self.length(nack.delivery_count)?;
+            }
+            self.length(g.consumers.len() as u64)?;
+            for (cname, c) in &g.consumers {
+                self.string(cname)?;
+                self.raw(&c.seen_time.to_le_bytes())?;
+                self.length(c.pel.len() as u64)?;
+                for id in &c.pel {
+                    self.raw(&raw_id(*id))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a stream ID as two lengths (ms, seq).
+    fn id(&mut self, id: StreamId) -> io::Result<()> {
+        self.length(id.ms)?;
+        self.length(id.seq)
+    }
+
     /// Writes one key with its expiry and access opcodes (rdbSaveKeyValuePair).
     pub fn key_value(
         &mut self,
@@ -396,6 +446,14 @@ impl<W: Write> RdbWriter<W> {
     }
 }
 
+/// A stream ID as Redis's 16-byte big-endian rax key.
+pub fn raw_id(id: StreamId) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k[..8].copy_from_slice(&id.ms.to_be_bytes());
+    k[8..].copy_from_slice(&id.seq.to_be_bytes());
+    k
+}
+
 /// Writes a whole dataset as an RDB file to `w` (SAVE, BGSAVE, the AOF's RDB preamble).
 pub fn write_dataset<W: Write>(w: W, dbs: &Databases, opts: &SaveOptions) -> io::Result<W> {
     let mut out = RdbWriter::new(w, opts.compress, opts.checksum);
@@ -410,7 +468,11 @@ pub fn write_dataset<W: Write>(w: W, dbs: &Databases, opts: &SaveOptions) -> io:
         out.aux_int("repl-offset", r.offset)?;
     }
     out.aux_int("aof-base", i64::from(opts.aof_base))?;
-    // Function libraries (OPCODE_FUNCTION2) go here once carmine has them.
+    // Function libraries before the keys, as rdbSaveFunctions.
+    for code in &opts.functions {
+        out.byte(OPCODE_FUNCTION2)?;
+        out.string(code)?;
+    }
     for db in dbs.iter() {
         if db.is_empty() {
             continue;
