@@ -22,7 +22,6 @@ use bytes::Bytes;
 use super::ctx::{Session, flags};
 use super::{CmdError, Core, Ctx, Handler, ServerOps, call, spec};
 use crate::protocol::reply::{Protocol, ReplySink};
-use crate::protocol::value::{Reply, ValueSink};
 use crate::scripting::lua::{Host, LuaEngine, Outcome};
 use crate::scripting::{self, FunctionDef, Library};
 
@@ -263,8 +262,13 @@ struct Run<'a> {
 }
 
 impl Host for Run<'_> {
-    fn call(&mut self, argv: Vec<Bytes>, resp3: bool) -> Result<Reply, String> {
-        let idx = script_resolve(self.core, &argv)?;
+    fn call(
+        &mut self,
+        argv: &[Bytes],
+        resp3: bool,
+        sink: &mut dyn ReplySink,
+    ) -> Result<(), String> {
+        let idx = script_resolve(self.core, argv)?;
         let Some(entry) = self.core.registry.entry(idx) else {
             return Err("ERR Unknown Redis command called from script".into());
         };
@@ -285,7 +289,6 @@ impl Host for Run<'_> {
         } else {
             Protocol::Resp2
         };
-        let mut sink = ValueSink::new(self.session.proto);
         // redis.set_repl(REPL_NONE) keeps what follows out of the AOF and the replicas.
         let repl = self.engine.state.repl();
         let saved = self.core.effects.propagating;
@@ -296,15 +299,15 @@ impl Host for Run<'_> {
             self.core,
             self.session,
             self.server,
-            &mut sink,
-            &argv,
+            sink,
+            argv,
             self.now_ms,
             Instant::now(),
             idx,
         );
         self.core.effects.propagating = saved;
         self.session.block = None;
-        Ok(sink.take().unwrap_or(Reply::Null))
+        Ok(())
     }
 
     fn busy(&mut self) -> bool {
