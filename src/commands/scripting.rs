@@ -922,6 +922,93 @@ mod tests {
     }
 
     #[test]
+    fn keys_argv_and_redis_call_replies_take_every_shape() {
+        let mut h = Harness::new();
+        let shape = "return {#KEYS, #ARGV, KEYS[1] or 'none', ARGV[1] or 'none'}";
+        let four = |a: i64, b: i64, c: &str, d: &str| {
+            arr(vec![Reply::Int(a), Reply::Int(b), bulk(c), bulk(d)])
+        };
+        assert_eq!(
+            h.run(&["EVAL", shape, "0", "a", "b"]),
+            four(0, 2, "none", "a")
+        );
+        assert_eq!(
+            h.run(&["EVAL", shape, "2", "a", "b"]),
+            four(2, 0, "a", "none")
+        );
+        assert_eq!(
+            h.run(&["EVAL", shape, "1", "a", "b", "c"]),
+            four(1, 2, "a", "b")
+        );
+        // Past the packed limit KEYS and ARGV are built from Rust: same tables.
+        let words: Vec<String> = (0..250).map(|i| format!("x{i}")).collect();
+        let mut cmd = vec!["EVAL", shape, "100"];
+        cmd.extend(words.iter().map(String::as_str));
+        assert_eq!(h.run(&cmd), four(100, 150, "x0", "x100"));
+        // Numbers as arguments; scalar replies.
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "redis.call('set','n',3.5) redis.call('set','m',7) \
+                 return {redis.call('get','n'), redis.call('get','m')}",
+                "0"
+            ]),
+            arr(vec![bulk("3.5"), bulk("7")])
+        );
+        assert_eq!(
+            h.run(&["EVAL", "return redis.call('set','s','v')", "0"]),
+            Reply::simple("OK")
+        );
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "local r = redis.pcall('incr','n') return {type(r), r.err}",
+                "0"
+            ]),
+            arr(vec![
+                bulk("table"),
+                bulk("ERR value is not an integer or out of range")
+            ])
+        );
+        // Aggregates, and a null bulk in RESP2 (false).
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "return {redis.call('rpush','l','a','b'), redis.call('lrange','l',0,-1), \
+                 redis.call('get','nokey')}",
+                "0"
+            ]),
+            arr(vec![
+                Reply::Int(2),
+                arr(vec![bulk("a"), bulk("b")]),
+                Reply::Null
+            ])
+        );
+        // RESP3 shapes inside the script; RESP2 doubles are strings.
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "redis.setresp(3) redis.call('zadd','z',1.5,'m') redis.call('hset','h','f','v') \
+                 local d = redis.call('zscore','z','m') local m = redis.call('hgetall','h') \
+                 return {d.double and 'd' or 'x', m.map.f, tostring(redis.call('get','nokey'))}",
+                "0"
+            ]),
+            arr(vec![bulk("d"), bulk("v"), bulk("nil")])
+        );
+        assert_eq!(
+            h.run(&["EVAL", "return redis.call('zscore','z','m')", "0"]),
+            bulk("1.5")
+        );
+        assert_eq!(
+            h.run(&["EVAL", "return redis.call('get', {})", "0"]),
+            err(
+                "ERR Lua redis lib command arguments must be strings or integers script: \
+                 4368e88f98d93af9caf358186e5fbf273374ee91, on @user_script:1."
+            )
+        );
+    }
+
+    #[test]
     fn script_errors_carry_redis_texts() {
         let mut h = Harness::new();
         let sha = "03c387736bb5cc009ff35151572cee04677aa374";

@@ -654,10 +654,18 @@ end
 -- runner for keys and arguments given as values: builds the KEYS and ARGV tables here (cheaper
 -- than from Rust), then sets them as globals (EVAL) or passes them (FCALL).
 local function runargs(eval_style, f, nk, ...)
-  local all, keys, argv = {...}, {}, {}
   local n = select('#', ...)
-  for i = 1, nk do keys[i] = all[i] end
-  for i = nk + 1, n do argv[i - nk] = all[i] end
+  local keys, argv
+  if nk == n then
+    keys, argv = {...}, {}
+  elseif nk == 0 then
+    keys, argv = {}, {...}
+  else
+    local all = {...}
+    keys, argv = {}, {}
+    for i = 1, nk do keys[i] = all[i] end
+    for i = nk + 1, n do argv[i - nk] = all[i] end
+  end
   if eval_style then
     rawset(G, 'KEYS', keys)
     rawset(G, 'ARGV', argv)
@@ -802,26 +810,15 @@ fn host_call(
             single_field(lua, "err", line)
         }
     };
-    let mut size = 0usize;
-    for v in args.iter() {
-        size = size.saturating_add(match v {
-            Value::String(s) => s.as_bytes().len(),
-            Value::Integer(_) | Value::Number(_) => 24,
-            _ => {
-                return fail(
-                    lua,
-                    b"ERR Lua redis lib command arguments must be strings or integers",
-                );
-            }
-        });
-    }
     if args.is_empty() {
         return fail(
             lua,
             b"ERR Please specify at least one argument for this redis lib call",
         );
     }
-    let mut buf = BytesMut::with_capacity(size);
+    // One pass (borrowing a Lua string's bytes is not free): a mistyped argument is found
+    // before any command runs either way.
+    let mut buf = BytesMut::with_capacity(64);
     let mut ends = st.ends.take();
     ends.clear();
     for v in args.iter() {
@@ -829,7 +826,13 @@ fn host_call(
             Value::String(s) => buf.put_slice(&s.as_bytes()),
             Value::Integer(n) => buf.put_slice(n.to_string().as_bytes()),
             Value::Number(n) => buf.put_slice(crate::util::num::fmt_double_17g(*n).as_bytes()),
-            _ => {}
+            _ => {
+                *st.ends.borrow_mut() = ends;
+                return fail(
+                    lua,
+                    b"ERR Lua redis lib command arguments must be strings or integers",
+                );
+            }
         }
         ends.push(buf.len());
     }
