@@ -105,7 +105,11 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], sha: bool, ro: bool) -> Resul
         match scripts.get(&body) {
             Some(s) => {
                 // The name errors show: the SHA-1 as cached (lowercase); no copy when it is.
-                let name = String::from_utf8_lossy(&body);
+                // A cached name is 40 hex digits, so it is UTF-8.
+                let name = std::str::from_utf8(&body).map_or_else(
+                    |_| String::from_utf8_lossy(&body),
+                    std::borrow::Cow::Borrowed,
+                );
                 let name = if name.bytes().any(|c| c.is_ascii_uppercase()) {
                     std::borrow::Cow::Owned(name.to_ascii_lowercase())
                 } else {
@@ -124,11 +128,10 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], sha: bool, ro: bool) -> Resul
         (std::borrow::Cow::Owned(sha), s)
     };
     let engine = scripts.eval_engine().map_err(CmdError::Other)?;
-    let func = script.func.clone();
     run_script(
         ctx,
         &engine,
-        &func,
+        &script.func,
         script.flags,
         keys,
         args,
@@ -320,13 +323,26 @@ impl Host for Run<'_> {
     }
 }
 
+/// How many command spellings `Scripts::resolved` remembers.
+const RESOLVED_MAX: usize = 32;
+
 /// Finds the command a script calls, with the script's error texts.
-fn script_resolve(core: &Core, argv: &[Bytes]) -> Result<usize, String> {
+fn script_resolve(core: &mut Core, argv: &[Bytes]) -> Result<usize, String> {
     let unknown = || "ERR Unknown Redis command called from script".to_string();
     let arity = || "ERR Wrong number of args calling Redis command from script".to_string();
-    let reg = &core.registry;
     let name = argv.first().map(|b| b.as_ref()).unwrap_or_default();
-    let top = reg.find(name).ok_or_else(unknown)?;
+    let resolved = &mut core.scripts.resolved;
+    let top = match resolved.iter().find(|(n, _)| n.as_ref() == name) {
+        Some(&(_, idx)) => idx,
+        None => {
+            let idx = core.registry.find(name).ok_or_else(unknown)?;
+            if resolved.len() < RESOLVED_MAX {
+                resolved.push((Bytes::copy_from_slice(name), idx));
+            }
+            idx
+        }
+    };
+    let reg = &core.registry;
     let entry = reg.entry(top).ok_or_else(unknown)?;
     let idx = if entry.subs.is_empty() || (entry.handler.is_some() && argv.len() < 2) {
         top

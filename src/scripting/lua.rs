@@ -476,11 +476,8 @@ impl LuaEngine {
         // long list would exceed what the C API may push at once, so it goes as tables.
         let packed = keys.len() + args.len() <= PACKED_ARGS_MAX;
         let mut tables = None;
-        let mut values = MultiValue::with_capacity(keys.len() + args.len() + 3);
+        let mut values = MultiValue::with_capacity(keys.len() + args.len());
         if packed {
-            values.push_back(Value::Boolean(eval_style));
-            values.push_back(Value::Function(func.clone()));
-            values.push_back(Value::Integer(keys.len() as i64));
             for b in keys.iter().chain(args) {
                 values.push_back(Value::String(lua.create_string(b)?));
             }
@@ -501,7 +498,9 @@ impl LuaEngine {
         st.repl.set(3);
         let result = self.slot.with(host, || -> mlua::Result<MultiValue> {
             match tables {
-                None => self.runargs.call(values),
+                None => self
+                    .runargs
+                    .call((eval_style, func, keys.len() as i64, values)),
                 Some(_) if eval_style => self.runner.call((func.clone(),)),
                 Some((keys_t, args_t)) => self.runner.call((func.clone(), keys_t, args_t)),
             }
