@@ -374,9 +374,7 @@ pub fn flush(core: &mut Core) -> Option<File> {
         .value("no-appendfsync-on-rewrite")
         .is_some_and(|v| v == b"yes");
     let state = &mut core.aof;
-    let Some(a) = state.aof.as_mut() else {
-        return None;
-    };
+    let a = state.aof.as_mut()?;
     let failed_before = !a.last_write_ok;
     if let Err(e) = a.write_buf() {
         if policy == AppendFsync::Always {
