@@ -14,15 +14,26 @@ first, ...) so that drift in machine load hits both alike. Per workload it repor
 Request counts are calibrated per workload so one run takes about --seconds against redis.
 Output is a markdown table on stdout (progress goes to stderr).
 
+Besides redis-benchmark's own tests, --command runs a custom command (redis-benchmark's
+trailing-arguments mode; words split as a shell would, `__rand_int__` works as usual). With
+--load-script, the script is SCRIPT LOADed into both servers first (the SHA-1s must agree) and
+`{sha}` in the command is replaced by its SHA-1, e.g. EVALSHA throughput:
+
+    tools/bench.py --load-script "redis.call('get', KEYS[1]) return redis.call('incr', KEYS[1])" \
+                   --command 'EVALSHA {sha} 1 counter'
+
 Usage: tools/bench.py [--rounds 5] [--clients 50] [--pipelines 1,16] [--seconds 2]
                       [--tests ping_mbulk,set,get,incr,mset] [--ports 7181,7182]
+                      [--command 'CMD ARGS...' [--load-script BODY]]
 """
 
 import argparse
 import csv
 import io
 import os
+import shlex
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -46,11 +57,35 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
 
 
+def resp_command(port, *words):
+    """Sends one command and returns its raw reply (a bulk string's payload, or the line)."""
+    payload = f"*{len(words)}\r\n".encode()
+    for w in words:
+        b = w.encode() if isinstance(w, str) else w
+        payload += b"$%d\r\n%s\r\n" % (len(b), b)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(payload)
+        buf = b""
+        while b"\r\n" not in buf:
+            buf += s.recv(65536)
+        line, rest = buf.split(b"\r\n", 1)
+        if line.startswith(b"$"):
+            n = int(line[1:])
+            while len(rest) < n + 2:
+                rest += s.recv(65536)
+            return rest[:n].decode()
+        if line.startswith(b"-"):
+            sys.exit(f"port {port}: {line.decode()}")
+        return line[1:].decode()
+
+
 def run_benchmark(port, test, n, clients, pipeline, pid):
+    """One redis-benchmark run; `test` is a -t name, or a list of words for a custom command."""
     before = cpu_ticks(pid)
+    what = test if isinstance(test, list) else ["-t", test]
     done = subprocess.run(
         ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n), "-P",
-         str(pipeline), "-r", "100000", "-t", test, "--csv"],
+         str(pipeline), "-r", "100000", "--csv"] + what,
         capture_output=True, text=True, check=True)
     out = done.stdout
     if "Error from server" in done.stderr:
@@ -60,7 +95,10 @@ def run_benchmark(port, test, n, clients, pipeline, pid):
     rows = [r for r in csv.DictReader(io.StringIO(out))]
     # LRANGE_* runs an LPUSH fill first and reports it as its own row: keep the row of the test
     # asked for, and spread the CPU over every request sent.
-    mine = [r for r in rows if r["test"].upper().startswith(test.upper())]
+    if isinstance(test, list):
+        mine = rows
+    else:
+        mine = [r for r in rows if r["test"].upper().startswith(test.upper())]
     if len(mine) != 1:
         sys.exit(f"unexpected redis-benchmark output for {test}: {out!r}")
     r = mine[0]
@@ -82,6 +120,11 @@ def main():
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--tests", default="ping_mbulk,set,get,incr,mset")
     ap.add_argument("--ports", default="7181,7182", help="redis,carmine")
+    ap.add_argument("--command", default=None,
+                    help="a custom command instead of --tests, e.g. 'EVALSHA {sha} 1 key'")
+    ap.add_argument("--load-script", default=None,
+                    help="a script to SCRIPT LOAD into both servers first; {sha} in --command "
+                         "becomes its SHA-1")
     ap.add_argument("--server-args", default="",
                     help="extra directives for both servers, e.g. '--appendonly yes'")
     a = ap.parse_args()
@@ -91,7 +134,9 @@ def main():
         sys.exit("redis-benchmark is not on PATH")
     rport, cport = (int(p) for p in a.ports.split(","))
     pipelines = [int(p) for p in a.pipelines.split(",")]
-    tests = a.tests.split(",")
+    tests = a.tests.split(",") if a.command is None else [a.command]
+    if a.load_script is not None and a.command is None:
+        sys.exit("--load-script goes with --command")
 
     workdir = tempfile.mkdtemp(prefix="carmine-bench-")
     servers = {}
@@ -99,8 +144,22 @@ def main():
         extra = a.server_args.split()
         servers["redis"] = (start("redis", a.redis, rport, workdir, extra), rport)
         servers["carmine"] = (start("carmine", a.carmine, cport, workdir, extra), cport)
+        if a.command is not None:
+            words = shlex.split(a.command)
+            if a.load_script is not None:
+                shas = {name: resp_command(port, "SCRIPT", "LOAD", a.load_script)
+                        for name, (_, port) in servers.items()}
+                if shas["redis"] != shas["carmine"]:
+                    sys.exit(f"SCRIPT LOAD answered different SHA-1s: {shas}")
+                words = [w.replace("{sha}", shas["redis"]) for w in words]
+            # Each server must answer the command without an error before it is measured.
+            for name, (_, port) in servers.items():
+                log(f"{name}: {a.command} -> {resp_command(port, *words)!r}")
         results = {}  # (test, pipeline) -> {"carmine": [..], "redis": [..]}
         for test in tests:
+            label = test
+            if a.command is not None:
+                test = words
             for pl in pipelines:
                 # Calibrate against redis: enough requests for about --seconds.
                 proc, port = servers["redis"]
@@ -115,9 +174,9 @@ def main():
                             sys.exit(f"{name} exited during the benchmark")
                         runs[name].append(run_benchmark(port, test, n, a.clients, pl, proc.pid))
                     c, r = runs["carmine"][-1], runs["redis"][-1]
-                    log(f"{test} P={pl} n={n} round {rnd + 1}: carmine {c['rps']:.0f} rps, "
+                    log(f"{label} P={pl} n={n} round {rnd + 1}: carmine {c['rps']:.0f} rps, "
                         f"redis {r['rps']:.0f} rps")
-                results[(test, pl)] = runs
+                results[(label, pl)] = runs
     finally:
         for proc, _ in servers.values():
             proc.kill()

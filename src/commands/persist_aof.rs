@@ -367,15 +367,17 @@ pub fn feed(core: &mut Core) {
 /// reply leaves before its command is on disk.
 pub fn flush(core: &mut Core) -> Option<File> {
     let policy = core.config.appendfsync;
+    let a = core.aof.aof.as_mut()?;
+    if a.buf.is_empty() && !a.unsynced {
+        return None;
+    }
+    // Looked up by name, so only when there is something to write.
     core.aof.no_fsync_on_rewrite = core
         .config
         .value("no-appendfsync-on-rewrite")
         .is_some_and(|v| v == b"yes");
     let state = &mut core.aof;
     let a = state.aof.as_mut()?;
-    if a.buf.is_empty() && !a.unsynced {
-        return None;
-    }
     let failed_before = !a.last_write_ok;
     if let Err(e) = a.write_buf() {
         if policy == AppendFsync::Always {

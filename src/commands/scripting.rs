@@ -22,7 +22,6 @@ use bytes::Bytes;
 use super::ctx::{Session, flags};
 use super::{CmdError, Core, Ctx, Handler, ServerOps, call, spec};
 use crate::protocol::reply::{Protocol, ReplySink};
-use crate::protocol::value::{Reply, ValueSink};
 use crate::scripting::lua::{Host, LuaEngine, Outcome};
 use crate::scripting::{self, FunctionDef, Library};
 
@@ -106,7 +105,11 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], sha: bool, ro: bool) -> Resul
         match scripts.get(&body) {
             Some(s) => {
                 // The name errors show: the SHA-1 as cached (lowercase); no copy when it is.
-                let name = String::from_utf8_lossy(&body);
+                // A cached name is 40 hex digits, so it is UTF-8.
+                let name = std::str::from_utf8(&body).map_or_else(
+                    |_| String::from_utf8_lossy(&body),
+                    std::borrow::Cow::Borrowed,
+                );
                 let name = if name.bytes().any(|c| c.is_ascii_uppercase()) {
                     std::borrow::Cow::Owned(name.to_ascii_lowercase())
                 } else {
@@ -125,11 +128,10 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], sha: bool, ro: bool) -> Resul
         (std::borrow::Cow::Owned(sha), s)
     };
     let engine = scripts.eval_engine().map_err(CmdError::Other)?;
-    let func = script.func.clone();
     run_script(
         ctx,
         &engine,
-        &func,
+        &script.func,
         script.flags,
         keys,
         args,
@@ -263,8 +265,13 @@ struct Run<'a> {
 }
 
 impl Host for Run<'_> {
-    fn call(&mut self, argv: Vec<Bytes>, resp3: bool) -> Result<Reply, String> {
-        let idx = script_resolve(self.core, &argv)?;
+    fn call(
+        &mut self,
+        argv: &[Bytes],
+        resp3: bool,
+        sink: &mut dyn ReplySink,
+    ) -> Result<(), String> {
+        let idx = script_resolve(self.core, argv)?;
         let Some(entry) = self.core.registry.entry(idx) else {
             return Err("ERR Unknown Redis command called from script".into());
         };
@@ -285,7 +292,6 @@ impl Host for Run<'_> {
         } else {
             Protocol::Resp2
         };
-        let mut sink = ValueSink::new(self.session.proto);
         // redis.set_repl(REPL_NONE) keeps what follows out of the AOF and the replicas.
         let repl = self.engine.state.repl();
         let saved = self.core.effects.propagating;
@@ -296,15 +302,15 @@ impl Host for Run<'_> {
             self.core,
             self.session,
             self.server,
-            &mut sink,
-            &argv,
+            sink,
+            argv,
             self.now_ms,
             Instant::now(),
             idx,
         );
         self.core.effects.propagating = saved;
         self.session.block = None;
-        Ok(sink.take().unwrap_or(Reply::Null))
+        Ok(())
     }
 
     fn busy(&mut self) -> bool {
@@ -317,13 +323,26 @@ impl Host for Run<'_> {
     }
 }
 
+/// How many command spellings `Scripts::resolved` remembers.
+const RESOLVED_MAX: usize = 32;
+
 /// Finds the command a script calls, with the script's error texts.
-fn script_resolve(core: &Core, argv: &[Bytes]) -> Result<usize, String> {
+fn script_resolve(core: &mut Core, argv: &[Bytes]) -> Result<usize, String> {
     let unknown = || "ERR Unknown Redis command called from script".to_string();
     let arity = || "ERR Wrong number of args calling Redis command from script".to_string();
-    let reg = &core.registry;
     let name = argv.first().map(|b| b.as_ref()).unwrap_or_default();
-    let top = reg.find(name).ok_or_else(unknown)?;
+    let resolved = &mut core.scripts.resolved;
+    let top = match resolved.iter().find(|(n, _)| n.as_ref() == name) {
+        Some(&(_, idx)) => idx,
+        None => {
+            let idx = core.registry.find(name).ok_or_else(unknown)?;
+            if resolved.len() < RESOLVED_MAX {
+                resolved.push((Bytes::copy_from_slice(name), idx));
+            }
+            idx
+        }
+    };
+    let reg = &core.registry;
     let entry = reg.entry(top).ok_or_else(unknown)?;
     let idx = if entry.subs.is_empty() || (entry.handler.is_some() && argv.len() < 2) {
         top
@@ -950,6 +969,93 @@ mod tests {
         assert_eq!(
             h.run(&["EVAL", "return redis.call('incrby', 'n', 2.0)", "0"]),
             Reply::Int(2)
+        );
+    }
+
+    #[test]
+    fn keys_argv_and_redis_call_replies_take_every_shape() {
+        let mut h = Harness::new();
+        let shape = "return {#KEYS, #ARGV, KEYS[1] or 'none', ARGV[1] or 'none'}";
+        let four = |a: i64, b: i64, c: &str, d: &str| {
+            arr(vec![Reply::Int(a), Reply::Int(b), bulk(c), bulk(d)])
+        };
+        assert_eq!(
+            h.run(&["EVAL", shape, "0", "a", "b"]),
+            four(0, 2, "none", "a")
+        );
+        assert_eq!(
+            h.run(&["EVAL", shape, "2", "a", "b"]),
+            four(2, 0, "a", "none")
+        );
+        assert_eq!(
+            h.run(&["EVAL", shape, "1", "a", "b", "c"]),
+            four(1, 2, "a", "b")
+        );
+        // Past the packed limit KEYS and ARGV are built from Rust: same tables.
+        let words: Vec<String> = (0..250).map(|i| format!("x{i}")).collect();
+        let mut cmd = vec!["EVAL", shape, "100"];
+        cmd.extend(words.iter().map(String::as_str));
+        assert_eq!(h.run(&cmd), four(100, 150, "x0", "x100"));
+        // Numbers as arguments; scalar replies.
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "redis.call('set','n',3.5) redis.call('set','m',7) \
+                 return {redis.call('get','n'), redis.call('get','m')}",
+                "0"
+            ]),
+            arr(vec![bulk("3.5"), bulk("7")])
+        );
+        assert_eq!(
+            h.run(&["EVAL", "return redis.call('set','s','v')", "0"]),
+            Reply::simple("OK")
+        );
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "local r = redis.pcall('incr','n') return {type(r), r.err}",
+                "0"
+            ]),
+            arr(vec![
+                bulk("table"),
+                bulk("ERR value is not an integer or out of range")
+            ])
+        );
+        // Aggregates, and a null bulk in RESP2 (false).
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "return {redis.call('rpush','l','a','b'), redis.call('lrange','l',0,-1), \
+                 redis.call('get','nokey')}",
+                "0"
+            ]),
+            arr(vec![
+                Reply::Int(2),
+                arr(vec![bulk("a"), bulk("b")]),
+                Reply::Null
+            ])
+        );
+        // RESP3 shapes inside the script; RESP2 doubles are strings.
+        assert_eq!(
+            h.run(&[
+                "EVAL",
+                "redis.setresp(3) redis.call('zadd','z',1.5,'m') redis.call('hset','h','f','v') \
+                 local d = redis.call('zscore','z','m') local m = redis.call('hgetall','h') \
+                 return {d.double and 'd' or 'x', m.map.f, tostring(redis.call('get','nokey'))}",
+                "0"
+            ]),
+            arr(vec![bulk("d"), bulk("v"), bulk("nil")])
+        );
+        assert_eq!(
+            h.run(&["EVAL", "return redis.call('zscore','z','m')", "0"]),
+            bulk("1.5")
+        );
+        assert_eq!(
+            h.run(&["EVAL", "return redis.call('get', {})", "0"]),
+            err(
+                "ERR Lua redis lib command arguments must be strings or integers script: \
+                 4368e88f98d93af9caf358186e5fbf273374ee91, on @user_script:1."
+            )
         );
     }
 

@@ -22,25 +22,29 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 
 use super::libs;
-use crate::protocol::reply::ReplySink;
-use crate::protocol::value::Reply;
+use crate::protocol::reply::{AggregateKind, Deferred, Protocol, ReplySink};
+use crate::protocol::value::{Reply, ValueSink};
 
 /// The chunk name of the sandbox's own Lua code; frames from it are skipped in error positions.
 const INTERNAL: &str = "=carmine";
 /// How deep a returned table may nest before the reply says "reached lua stack limit".
 const MAX_REPLY_DEPTH: usize = 1000;
+/// Up to how many keys and arguments together a run passes as values (the KEYS and ARGV
+/// tables are then built in Lua); more go as tables built from Rust.
+const PACKED_ARGS_MAX: usize = 200;
 /// How many VM instructions run between two busy checks (Redis's LUA_MASKCOUNT hook period).
 const HOOK_PERIOD: u32 = 100_000;
 
 /// What a running script needs from the server.
 pub(crate) trait Host {
-    /// Runs `argv` for `redis.call`/`redis.pcall`: the command's reply (possibly an error
-    /// reply), or `Err(line)` when the script may not run it (the error line, `ERR ...`).
-    fn call(&mut self, argv: Vec<Bytes>, resp3: bool) -> Result<Reply, String>;
+    /// Runs `argv` for `redis.call`/`redis.pcall`, writing the command's reply (possibly an
+    /// error reply) to `sink`, or `Err(line)` when the script may not run it (`ERR ...`).
+    fn call(&mut self, argv: &[Bytes], resp3: bool, sink: &mut dyn ReplySink)
+    -> Result<(), String>;
     /// Called every hook period once the script has run past the busy threshold: serves other
     /// clients (answering BUSY) and returns true when SCRIPT KILL / FUNCTION KILL asked for the
     /// script to stop.
@@ -64,6 +68,11 @@ pub(crate) struct RunState {
     loading: Cell<bool>,
     /// Functions registered by the library being loaded: (name, callback, flags list).
     registered: RefCell<Vec<Registered>>,
+    /// redis.call's argument vector, kept between calls so its allocation is reused (taken
+    /// while a call runs).
+    argv: RefCell<Vec<Bytes>>,
+    /// Where each argument ends in redis.call's argument buffer (reused like `argv`).
+    ends: RefCell<Vec<usize>>,
 }
 
 /// A function a library registered with `redis.register_function`.
@@ -107,6 +116,9 @@ pub(crate) struct LuaEngine {
     slot: Rc<HostSlot>,
     /// `function(f) return xpcall(f, handler) end`.
     runner: Function,
+    /// `function(eval_style, f, nkeys, keys and args...)`: makes KEYS and ARGV, then runs `f`
+    /// as `runner` does.
+    runargs: Function,
 }
 
 /// How a script run ended.
@@ -376,7 +388,7 @@ impl LuaEngine {
             redis.raw_set(
                 name,
                 lua.create_function(move |lua, args: MultiValue| {
-                    host_call(lua, &sl, args, st.resp3.get(), raise)
+                    host_call(lua, &sl, &st, args, raise)
                 })?,
             )?;
         }
@@ -398,7 +410,7 @@ impl LuaEngine {
             redis.set_metatable(Some(mt))?;
         }
         let chunk = lua.load(PRELUDE).set_name(INTERNAL);
-        let (env, runner): (Table, Function) =
+        let (env, runner, runargs): (Table, Function, Function) =
             chunk.call((globals.clone(), redis.clone(), rust, handler))?;
         let engine = LuaEngine {
             lua,
@@ -407,6 +419,7 @@ impl LuaEngine {
             globals,
             slot,
             runner,
+            runargs,
         };
         let st = engine.state.clone();
         let sl = engine.slot.clone();
@@ -459,11 +472,23 @@ impl LuaEngine {
         sink: &mut dyn ReplySink,
     ) -> mlua::Result<Outcome> {
         let lua = &self.lua;
-        let keys_t = bytes_table(lua, keys)?;
-        let args_t = bytes_table(lua, args)?;
-        if eval_style {
-            self.globals.raw_set("KEYS", keys_t.clone())?;
-            self.globals.raw_set("ARGV", args_t.clone())?;
+        // Small key and argument lists go to Lua as values and the tables are made there; a
+        // long list would exceed what the C API may push at once, so it goes as tables.
+        let packed = keys.len() + args.len() <= PACKED_ARGS_MAX;
+        let mut tables = None;
+        let mut values = MultiValue::with_capacity(keys.len() + args.len());
+        if packed {
+            for b in keys.iter().chain(args) {
+                values.push_back(Value::String(lua.create_string(b)?));
+            }
+        } else {
+            let keys_t = bytes_table(lua, keys)?;
+            let args_t = bytes_table(lua, args)?;
+            if eval_style {
+                self.globals.raw_set("KEYS", keys_t.clone())?;
+                self.globals.raw_set("ARGV", args_t.clone())?;
+            }
+            tables = Some((keys_t, args_t));
         }
         let st = &self.state;
         st.started.set(Some(Instant::now()));
@@ -472,10 +497,12 @@ impl LuaEngine {
         st.resp3.set(false);
         st.repl.set(3);
         let result = self.slot.with(host, || -> mlua::Result<MultiValue> {
-            if eval_style {
-                self.runner.call((func.clone(),))
-            } else {
-                self.runner.call((func.clone(), keys_t, args_t))
+            match tables {
+                None => self
+                    .runargs
+                    .call((eval_style, func, keys.len() as i64, values)),
+                Some(_) if eval_style => self.runner.call((func.clone(),)),
+                Some((keys_t, args_t)) => self.runner.call((func.clone(), keys_t, args_t)),
             }
         });
         st.started.set(None);
@@ -532,8 +559,8 @@ impl LuaEngine {
 /// proxies. Returns the scripts' environment and the runner.
 const PRELUDE: &str = r#"
 local G, redis, rust, handler = ...
-local error, type, select, tostring, rawget, setmetatable, xpcall =
-      error, type, select, tostring, rawget, setmetatable, xpcall
+local error, type, select, tostring, rawget, rawset, setmetatable, xpcall =
+      error, type, select, tostring, rawget, rawset, setmetatable, xpcall
 local floor = math.floor
 
 local rawpcall, converr = pcall, rust.converr
@@ -623,7 +650,29 @@ local function runner(f, ...)
   local a, b = ...
   return xpcall(function() return f(a, b) end, handler)
 end
-return env, runner
+-- runner for keys and arguments given as values: builds the KEYS and ARGV tables here (cheaper
+-- than from Rust), then sets them as globals (EVAL) or passes them (FCALL).
+local function runargs(eval_style, f, nk, ...)
+  local n = select('#', ...)
+  local keys, argv
+  if nk == n then
+    keys, argv = {...}, {}
+  elseif nk == 0 then
+    keys, argv = {}, {...}
+  else
+    local all = {...}
+    keys, argv = {}, {}
+    for i = 1, nk do keys[i] = all[i] end
+    for i = nk + 1, n do argv[i - nk] = all[i] end
+  end
+  if eval_style then
+    rawset(G, 'KEYS', keys)
+    rawset(G, 'ARGV', argv)
+    return xpcall(f, handler)
+  end
+  return xpcall(function() return f(keys, argv) end, handler)
+end
+return env, runner, runargs
 "#;
 
 /// The message handler: turns any error into Redis's error table and records the position of
@@ -735,11 +784,15 @@ fn error_line(v: &Value, name: &str) -> String {
 
 /// redis.call (`raise`) and redis.pcall: runs a command through the host and converts its
 /// reply; errors are raised (call) or returned as error tables (pcall).
+///
+/// The arguments are copied into one buffer (one allocation; argv holds slices of it, as the
+/// protocol parser's argv does) and the reply is built as Lua values directly by
+/// [`LuaReplySink`], without a `Reply` tree for the usual scalar replies.
 fn host_call(
     lua: &Lua,
     slot: &HostSlot,
+    st: &RunState,
     args: MultiValue,
-    resp3: bool,
     raise: bool,
 ) -> mlua::Result<Value> {
     if !slot.installed() {
@@ -756,32 +809,243 @@ fn host_call(
             single_field(lua, "err", line)
         }
     };
-    let mut argv = Vec::with_capacity(args.len());
-    for v in args {
+    if args.is_empty() {
+        return fail(
+            lua,
+            b"ERR Please specify at least one argument for this redis lib call",
+        );
+    }
+    // One pass (borrowing a Lua string's bytes is not free): a mistyped argument is found
+    // before any command runs either way.
+    let mut buf = BytesMut::with_capacity(64);
+    let mut ends = st.ends.take();
+    ends.clear();
+    for v in args.iter() {
         match v {
-            Value::String(s) => argv.push(Bytes::copy_from_slice(&s.as_bytes())),
-            Value::Integer(n) => argv.push(Bytes::from(n.to_string())),
-            Value::Number(n) => argv.push(Bytes::from(crate::util::num::fmt_double_17g(n))),
+            Value::String(s) => buf.put_slice(&s.as_bytes()),
+            Value::Integer(n) => buf.put_slice(n.to_string().as_bytes()),
+            Value::Number(n) => buf.put_slice(crate::util::num::fmt_double_17g(*n).as_bytes()),
             _ => {
+                *st.ends.borrow_mut() = ends;
                 return fail(
                     lua,
                     b"ERR Lua redis lib command arguments must be strings or integers",
                 );
             }
         }
+        ends.push(buf.len());
     }
-    if argv.is_empty() {
-        return fail(
-            lua,
-            b"ERR Please specify at least one argument for this redis lib call",
-        );
+    drop(args);
+    let buf = buf.freeze();
+    let mut argv = st.argv.take();
+    argv.clear();
+    let mut start = 0;
+    for &end in &ends {
+        argv.push(buf.slice(start..end));
+        start = end;
     }
-    match slot.use_host(|h| h.call(argv, resp3)) {
+    *st.ends.borrow_mut() = ends;
+    let resp3 = st.resp3.get();
+    let mut sink = LuaReplySink::new(lua, resp3);
+    let r = slot.use_host(|h| h.call(&argv, resp3, &mut sink));
+    argv.clear();
+    *st.argv.borrow_mut() = argv;
+    match r {
         None => Ok(Value::Nil),
         Some(Err(line)) => fail(lua, line.as_bytes()),
-        Some(Ok(Reply::Error(e))) => fail(lua, &e),
-        Some(Ok(r)) => reply_to_lua(lua, &r, resp3),
+        Some(Ok(())) => match sink.finish()? {
+            Err(e) => fail(lua, &e),
+            Ok(v) => Ok(v),
+        },
     }
+}
+
+/// The sink redis.call's command writes its reply to: builds the Lua value redis.call returns
+/// (Redis's redisProtocolToLuaType). Scalar replies become Lua values at once; an aggregate
+/// switches to collecting a `Reply` tree, converted by [`reply_to_lua`] at the end. As with a
+/// `ValueSink`, the last top-level reply written is the one returned.
+pub(crate) struct LuaReplySink<'a> {
+    lua: &'a Lua,
+    /// The script's protocol (redis.setresp), for the conversions.
+    resp3: bool,
+    /// The protocol commands see.
+    proto: Protocol,
+    /// The last top-level scalar: its Lua value, or an error reply's line.
+    value: Option<Result<Value, Vec<u8>>>,
+    /// The tree collecting aggregates, once one was written.
+    tree: Option<ValueSink>,
+    /// The first failure creating a Lua value.
+    err: Option<mlua::Error>,
+}
+
+impl<'a> LuaReplySink<'a> {
+    /// An empty sink for a script using RESP3 (`resp3`) or RESP2.
+    pub(crate) fn new(lua: &'a Lua, resp3: bool) -> Self {
+        LuaReplySink {
+            lua,
+            resp3,
+            proto: if resp3 {
+                Protocol::Resp3
+            } else {
+                Protocol::Resp2
+            },
+            value: None,
+            tree: None,
+            err: None,
+        }
+    }
+
+    /// The value redis.call returns, or the error reply's line.
+    pub(crate) fn finish(mut self) -> mlua::Result<Result<Value, Vec<u8>>> {
+        if let Some(e) = self.err.take() {
+            return Err(e);
+        }
+        if let Some(r) = self.tree.as_mut().and_then(ValueSink::take) {
+            return Ok(match r {
+                Reply::Error(e) => Err(e.to_vec()),
+                r => Ok(reply_to_lua(self.lua, &r, self.resp3)?),
+            });
+        }
+        match self.value.take() {
+            Some(v) => Ok(v),
+            None => Ok(Ok(reply_to_lua(self.lua, &Reply::Null, self.resp3)?)),
+        }
+    }
+
+    /// Records a top-level scalar's value (or the failure to make it).
+    fn set(&mut self, v: mlua::Result<Value>) {
+        match v {
+            Ok(v) => self.value = Some(Ok(v)),
+            Err(e) => {
+                self.err.get_or_insert(e);
+            }
+        }
+    }
+
+    /// The tree aggregates (and everything after them) go to.
+    fn tree(&mut self) -> &mut ValueSink {
+        let proto = self.proto;
+        self.tree.get_or_insert_with(|| ValueSink::new(proto))
+    }
+
+    /// A scalar converted as `reply_to_lua` converts it (the rarer reply types).
+    fn via_reply(&mut self, r: Reply) {
+        let v = reply_to_lua(self.lua, &r, self.resp3);
+        self.set(v);
+    }
+}
+
+impl ReplySink for LuaReplySink<'_> {
+    fn protocol(&self) -> Protocol {
+        self.proto
+    }
+    fn set_protocol(&mut self, proto: Protocol) {
+        self.proto = proto;
+        if let Some(t) = self.tree.as_mut() {
+            t.set_protocol(proto);
+        }
+    }
+    fn simple(&mut self, s: &[u8]) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.simple(s);
+        }
+        let v = self
+            .lua
+            .create_string(s)
+            .and_then(|s| single_value(self.lua, "ok", Value::String(s)));
+        self.set(v);
+    }
+    fn error(&mut self, s: &[u8]) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.error(s);
+        }
+        self.value = Some(Err(s.to_vec()));
+    }
+    fn int(&mut self, n: i64) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.int(n);
+        }
+        self.set(Ok(Value::Number(n as f64)));
+    }
+    fn bulk(&mut self, b: &[u8]) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.bulk(b);
+        }
+        let v = self.lua.create_string(b).map(Value::String);
+        self.set(v);
+    }
+    fn null(&mut self) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.null();
+        }
+        let v = if self.resp3 {
+            Value::Nil
+        } else {
+            Value::Boolean(false)
+        };
+        self.set(Ok(v));
+    }
+    fn null_array(&mut self) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.null_array();
+        }
+        self.null();
+    }
+    fn array_len(&mut self, n: usize) {
+        self.tree().array_len(n);
+    }
+    fn map_len(&mut self, n: usize) {
+        self.tree().map_len(n);
+    }
+    fn set_len(&mut self, n: usize) {
+        self.tree().set_len(n);
+    }
+    fn push_len(&mut self, n: usize) {
+        self.tree().push_len(n);
+    }
+    fn attribute_len(&mut self, n: usize) {
+        self.tree().attribute_len(n);
+    }
+    fn double(&mut self, d: f64) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.double(d);
+        }
+        self.via_reply(Reply::Double(d));
+    }
+    fn boolean(&mut self, b: bool) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.boolean(b);
+        }
+        self.via_reply(Reply::Bool(b));
+    }
+    fn verbatim(&mut self, format: &str, b: &[u8]) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.verbatim(format, b);
+        }
+        self.via_reply(Reply::Verbatim(
+            format.to_string(),
+            Bytes::copy_from_slice(b),
+        ));
+    }
+    fn big_number(&mut self, digits: &[u8]) {
+        if let Some(t) = self.tree.as_mut() {
+            return t.big_number(digits);
+        }
+        self.via_reply(Reply::BigNumber(Bytes::copy_from_slice(digits)));
+    }
+    fn deferred_len(&mut self, kind: AggregateKind) -> Deferred {
+        self.tree().deferred_len(kind)
+    }
+    fn set_deferred(&mut self, d: Deferred, n: usize) {
+        self.tree().set_deferred(d, n);
+    }
+}
+
+/// `{key=value}` with a Lua value.
+fn single_value(lua: &Lua, key: &str, value: Value) -> mlua::Result<Value> {
+    let t = lua.create_table_with_capacity(0, 1)?;
+    t.raw_set(key, value)?;
+    Ok(Value::Table(t))
 }
 
 /// The host of the running script, reachable from `redis.call`, `redis.pcall` and the busy

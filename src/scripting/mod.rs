@@ -19,6 +19,8 @@ use bytes::Bytes;
 
 use lua::LuaEngine;
 
+use crate::util::hash::FastBuildHasher;
+
 /// Script flag: the script does not write (`no-writes`).
 pub(crate) const FLAG_NO_WRITES: u32 = 1 << 0;
 /// Script flag: the script may run when used memory is over maxmemory (`allow-oom`).
@@ -98,7 +100,7 @@ pub struct Scripts {
     /// The EVAL interpreter, created on first use.
     pub(crate) eval_engine: Option<Rc<LuaEngine>>,
     /// Cached scripts by lowercase SHA-1 hex digits.
-    pub(crate) cache: HashMap<[u8; 40], Rc<Script>>,
+    pub(crate) cache: HashMap<[u8; 40], Rc<Script>, FastBuildHasher>,
     /// Bytes of cached script bodies (INFO used_memory_scripts_eval).
     pub(crate) cache_bytes: usize,
     /// The FUNCTION interpreter, created on first use.
@@ -111,6 +113,9 @@ pub struct Scripts {
     pub(crate) running: Option<Running>,
     /// A spare script-client session, reused between runs.
     pub(crate) session: Option<crate::commands::Session>,
+    /// Command names as scripts spelled them -> registry index of the top-level command, so
+    /// redis.call skips the case-folding lookup (the registry does not change while running).
+    pub(crate) resolved: Vec<(Bytes, usize)>,
 }
 
 impl Scripts {
