@@ -257,6 +257,11 @@ impl Server {
     /// How long the loop may sleep: until the next cron tick or the next blocked client's
     /// timeout, whichever comes first.
     fn poll_timeout(&self) -> Duration {
+        // An eviction cycle that ran out of its time budget goes on at the next loop turn
+        // without waiting (Redis's evictionTimeProc is a 0 ms timer).
+        if self.core.evict.proc_running {
+            return Duration::ZERO;
+        }
         let cron = self.time_to_cron();
         match self.core.dbs.blocked.next_deadline() {
             Some(d) => {
