@@ -258,12 +258,17 @@ mod tests {
             let p = Instant::now();
             assert_eq!(pinger.cmd(&["PING"]), b"+PONG\r\n");
             worst = worst.max(p.elapsed());
-            if used(&mut c) <= target || Instant::now() > deadline {
+            // The INFO reply that reports the figure is itself counted (client buffers), so
+            // allow a small margin above the limit, as the other tests here do.
+            if used(&mut c) <= target + 64 * 1024 || Instant::now() > deadline {
                 break;
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        assert!(used(&mut c) <= target, "still over the new limit");
+        assert!(
+            used(&mut c) <= target + 64 * 1024,
+            "still over the new limit"
+        );
         let keys: u64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
         assert!(keys > 0 && keys < 200_000, "{keys} keys left");
         // Evicting all of it at once takes seconds in a debug build; one time-boxed cycle per loop
