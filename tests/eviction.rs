@@ -309,4 +309,22 @@ mod tests {
         let n: u64 = redis::cmd("STRLEN").arg("k").query(&mut c).unwrap();
         assert_eq!(n, 2_000_000);
     }
+
+    #[test]
+    fn the_aof_buffer_is_not_counted_toward_maxmemory() {
+        let s = Server::start_with(&["--appendonly", "yes"]);
+        let mut c = s.client();
+        let value = "a".repeat(1000);
+        let mut p = redis::pipe();
+        for i in 0..200 {
+            p.set(format!("k{i}"), &value).ignore();
+        }
+        let _: () = p.query(&mut c).unwrap();
+        // The buffer that carried those writes to the file is held, and left out of the figure
+        // eviction compares with maxmemory (freeMemoryGetNotCountedMemory).
+        assert!(info_field(&mut c, "memory", "mem_not_counted_for_evict") > 0);
+        set_config(&mut c, "appendonly", "no");
+        let _: () = redis::cmd("SET").arg("x").arg("1").query(&mut c).unwrap();
+        assert_eq!(info_field(&mut c, "memory", "mem_not_counted_for_evict"), 0);
+    }
 }

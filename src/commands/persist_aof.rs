@@ -356,8 +356,12 @@ pub fn feed(core: &mut Core) {
             for (db, argv) in core.effects.propagated.drain(..) {
                 a.feed(db, &argv);
             }
+            crate::evict::set_aof_buffered(a.buf.capacity());
         }
-        _ => core.effects.propagated.clear(),
+        _ => {
+            core.effects.propagated.clear();
+            crate::evict::set_aof_buffered(0);
+        }
     }
 }
 
@@ -391,6 +395,7 @@ pub fn flush(core: &mut Core) -> Option<File> {
         tracing::warn!("Error writing to the AOF file: {}", aof::strerror(&e));
         return None;
     }
+    crate::evict::set_aof_buffered(a.buf.capacity());
     if failed_before {
         tracing::warn!("AOF write error looks solved, Redis can write again.");
     }

@@ -196,11 +196,19 @@ pub fn is_allkeys(p: MaxmemoryPolicy) -> bool {
     )
 }
 
+/// Bytes held in the AOF buffer, set by the AOF layer whenever the buffer changes.
+static AOF_BUFFERED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Records the AOF buffer's size (capacity: what it holds from the allocator).
+pub fn set_aof_buffered(bytes: usize) {
+    AOF_BUFFERED.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Memory that does not count toward maxmemory (freeMemoryGetNotCountedMemory: replica output
-/// buffers and the AOF buffers). carmine has neither yet, so this is 0; the replication and AOF
-/// layers add their buffer sizes here.
+/// buffers and the AOF buffer). There are no replicas yet; the AOF layer reports its buffer
+/// through `set_aof_buffered`.
 pub fn not_counted_for_evict() -> usize {
-    0
+    AOF_BUFFERED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The client-eviction limit in bytes (getClientEvictionLimit): `maxmemory-clients` as is, or
