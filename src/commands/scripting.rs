@@ -187,6 +187,21 @@ fn run_script(
         ));
     }
     let read_only = ro || script_flags & scripting::FLAG_NO_WRITES != 0;
+    let allow_oom = script_flags & scripting::FLAG_ALLOW_OOM != 0;
+    // scriptPrepareForRun: a script with flags that may write does not start while memory was
+    // over maxmemory when the command arrived (EVAL without flags is checked per call instead).
+    if script_flags & scripting::FLAG_EVAL_COMPAT == 0
+        && script_flags & scripting::FLAG_NO_WRITES == 0
+        && crate::evict::script_denies_oom(
+            &ctx.core.config,
+            &ctx.core.dbs,
+            &ctx.core.evict,
+            allow_oom,
+            true,
+        )
+    {
+        return Err(CmdError::Oom);
+    }
     ctx.prevent_propagation();
     let mut session = ctx.core.scripts.session.take().unwrap_or_else(|| {
         let mut s = Session::new(0, true);
@@ -225,6 +240,7 @@ fn run_script(
         session: &mut session,
         now_ms: *now_ms,
         read_only,
+        allow_oom,
         engine,
     };
     let out = engine.run(
@@ -261,6 +277,8 @@ struct Run<'a> {
     session: &'a mut Session,
     now_ms: i64,
     read_only: bool,
+    /// The script has the allow-oom flag: its writes run even over maxmemory.
+    allow_oom: bool,
     engine: &'a LuaEngine,
 }
 
@@ -278,6 +296,17 @@ impl Host for Run<'_> {
         let cmd_flags = entry.spec.flags;
         if cmd_flags & spec::CMD_NOSCRIPT != 0 {
             return Err("ERR This Redis command is not allowed from script".into());
+        }
+        // scriptCall: a command that may grow memory fails while the script runs in an
+        // out-of-memory state, unless the script has allow-oom.
+        if crate::evict::script_denies_oom(
+            &self.core.config,
+            &self.core.dbs,
+            &self.core.evict,
+            self.allow_oom,
+            cmd_flags & spec::CMD_DENYOOM != 0,
+        ) {
+            return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
         }
         if cmd_flags & spec::CMD_WRITE != 0 {
             if self.read_only {
