@@ -177,7 +177,7 @@ impl LuaEngine {
                         .unwrap_or_default(),
                     _ => Vec::new(),
                 };
-                lua.create_string(super::sha1::hex(&text))
+                lua.create_string(crate::util::sha1::hex_of(&text))
             })?,
         )?;
         redis.raw_set(

@@ -1,7 +1,7 @@
 //! Scripting: Lua scripts (EVAL) and Lua function libraries (FUNCTION), Redis 7.0's model.
 //!
 //! `lua` is the interpreter with Redis's sandbox and the reply conversions; `libs` holds the
-//! vendored libraries (cjson, cmsgpack, bit, struct); `sha1` names scripts. This file holds
+//! vendored libraries (cjson, cmsgpack, bit, struct); `util::sha1` names scripts. This file holds
 //! what the server keeps between runs: [`Scripts`], the EVAL script cache (SHA-1 -> compiled
 //! function) and the FUNCTION libraries, each with its own interpreter, created on first use;
 //! the shebang parser (`#!lua flags=...`, `#!lua name=...`) and FUNCTION DUMP's payload format.
@@ -10,7 +10,6 @@
 
 pub(crate) mod libs;
 pub(crate) mod lua;
-pub(crate) mod sha1;
 
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -154,7 +153,7 @@ impl Scripts {
     /// Compiles and caches `body` (if it is not cached yet); returns its SHA-1 and the script,
     /// or the error line.
     pub(crate) fn load(&mut self, body: &Bytes) -> Result<(String, Rc<Script>), String> {
-        let sha = sha1::hex(body);
+        let sha = crate::util::sha1::hex_of(body);
         let mut key = [0u8; 40];
         key.copy_from_slice(sha.as_bytes().get(..40).unwrap_or(&[b'0'; 40]));
         if let Some(s) = self.cache.get(&key) {

@@ -111,14 +111,21 @@ pub(crate) fn sha1(data: &[u8]) -> [u8; 20] {
     s.finish()
 }
 
-/// Lowercase hex of a digest (40 characters).
+/// Lowercase hex of a digest (40 characters; EVAL computes one per script body, so no
+/// formatting machinery).
 pub(crate) fn hex(d: &[u8; 20]) -> String {
-    use std::fmt::Write;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(40);
-    for b in d {
-        let _ = write!(s, "{b:02x}");
+    for &b in d {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     s
+}
+
+/// The SHA-1 of `data` as 40 lowercase hex digits (script SHAs, redis.sha1hex).
+pub(crate) fn hex_of(data: &[u8]) -> String {
+    hex(&sha1(data))
 }
 
 #[cfg(test)]
@@ -137,6 +144,10 @@ mod tests {
                 b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
             )),
             "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
+        );
+        assert_eq!(
+            hex_of(b"return 1"),
+            "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"
         );
         let million = vec![b'a'; 1_000_000];
         assert_eq!(
