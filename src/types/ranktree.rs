@@ -46,6 +46,29 @@ pub fn cmp_pair(s1: f64, e1: &[u8], s2: f64, e2: &[u8]) -> Ordering {
     }
 }
 
+/// Binary search over parallel (score, member) arrays sorted by pair: the number of leading
+/// pairs for which the monotone `before` holds.
+fn partition(
+    scores: &[f64],
+    members: &[CompactBytes],
+    before: impl Fn(f64, &[u8]) -> bool,
+) -> usize {
+    let (mut lo, mut hi) = (0, scores.len().min(members.len()));
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let holds = match (scores.get(mid), members.get(mid)) {
+            (Some(&s), Some(e)) => before(s, e),
+            _ => false,
+        };
+        if holds {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Leaf {
     scores: Vec<f64>,
@@ -75,20 +98,7 @@ impl Leaf {
 
     /// The number of leading elements for which `before` holds.
     fn partition(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
-        let (mut lo, mut hi) = (0, self.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let holds = match (self.scores.get(mid), self.members.get(mid)) {
-                (Some(&s), Some(e)) => before(s, e),
-                _ => false,
-            };
-            if holds {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
+        partition(&self.scores, &self.members, before)
     }
 
     fn heap_size(&self) -> usize {
@@ -115,20 +125,7 @@ impl Inner {
 
     /// The number of leading separators for which `before` holds.
     fn partition(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
-        let (mut lo, mut hi) = (0, self.sep_scores.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let holds = match (self.sep_scores.get(mid), self.sep_members.get(mid)) {
-                (Some(&s), Some(e)) => before(s, e),
-                _ => false,
-            };
-            if holds {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
+        partition(&self.sep_scores, &self.sep_members, before)
     }
 
     fn heap_size(&self) -> usize {
