@@ -276,22 +276,7 @@ fn int_arg(n: i64) -> Bytes {
 /// streamPropagateXCLAIM's command.
 fn xclaim_argv(key: &[u8], group: &[u8], g: &Group, id: StreamId) -> Option<Vec<Bytes>> {
     let nack = g.pel.get(&id)?;
-    Some(vec![
-        Bytes::from_static(b"XCLAIM"),
-        Bytes::copy_from_slice(key),
-        Bytes::copy_from_slice(group),
-        nack.consumer.clone(),
-        Bytes::from_static(b"0"),
-        id_arg(id),
-        Bytes::from_static(b"TIME"),
-        int_arg(nack.delivery_time),
-        Bytes::from_static(b"RETRYCOUNT"),
-        int_arg(i64::try_from(nack.delivery_count).unwrap_or(i64::MAX)),
-        Bytes::from_static(b"FORCE"),
-        Bytes::from_static(b"JUSTID"),
-        Bytes::from_static(b"LASTID"),
-        id_arg(g.last_id),
-    ])
+    Some(xclaim_argv_nack(key, group, g, id, nack))
 }
 
 /// streamPropagateXCLAIM for an entry whose NACK was just removed (it refers to the NACK as
