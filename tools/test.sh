@@ -15,4 +15,7 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v tmux >/dev/null 2>&
 fi
 redis-server --version
 cargo test --all-targets "$@"
+# Randomised differential run against real Redis (RESP2 and RESP3), on the debug build just tested.
+python3 tools/difffuzz.py --seeds 30 --ops 3000 --carmine target/debug/carmine
+python3 tools/difffuzz.py --seeds 15 --ops 3000 --resp3 --carmine target/debug/carmine
 ./tools/node-tests.sh
