@@ -274,6 +274,25 @@ class Gen:
             ["ZPOPMIN", k], ["ZRANGE", k, "0", "-1"], ["OBJECT", "ENCODING", k],
         ])
 
+    def expiry(self):
+        """Expiry with absolute times only (far future or past), so replies never depend on
+        when each server read its clock."""
+        k = self.key()
+        ts = self.r.choice(["2000000000", "2100000000", "1", "0", "-5", "x", "1999999999",
+                            "9223372036854775807"])
+        flag = self.r.choice([[], [], ["NX"], ["XX"], ["GT"], ["LT"], ["NX", "XX"], ["gt"]])
+        return self.r.choice([
+            ["EXPIREAT", k, ts, *flag], ["PEXPIREAT", k, ts + "000", *flag],
+            ["EXPIRETIME", k], ["PEXPIRETIME", k], ["PERSIST", k],
+            ["SET", k, self.member(), *self.r.choice([["EXAT", ts], ["PXAT", ts + "000"],
+                                                      ["KEEPTTL"], ["KEEPTTL", "GET"], ["NX"],
+                                                      ["XX", "GET"], ["EXAT", ts, "KEEPTTL"]])],
+            ["GETEX", k, *self.r.choice([["EXAT", ts], ["PERSIST"], [], ["PXAT", ts]])],
+            ["RENAMENX", k, self.key()], ["TOUCH", *self.keys()], ["OBJECT", "FREQ", k],
+            ["COPY", k, self.key(), "DB", self.r.choice(["0", "1", "16", "x"])],
+            ["MOVE", k, self.r.choice(["0", "1", "16"])],
+        ])
+
     def bits(self):
         k = self.key()
         off = self.r.choice(["0", "1", "7", "8", "15", "100", "-1", "x", "4294967296",
@@ -415,8 +434,8 @@ class Gen:
 
 # Family -> weight. bits, hll and geo are for when those commands exist (they do not yet).
 FAMILIES = {"string": 1, "lst": 3, "hsh": 3, "st": 3, "zs": 4, "zlex": 2, "generic": 1,
-            "stream": 3, "bits": 2, "hll": 1, "geo": 1}
-DEFAULT_FAMILIES = "string,lst,hsh,st,zs,zlex,generic,stream"
+            "stream": 3, "expiry": 2, "bits": 2, "hll": 1, "geo": 1}
+DEFAULT_FAMILIES = "string,lst,hsh,st,zs,zlex,generic,stream,expiry"
 
 
 def run_seed(seed, ops, ca, cr, families, history_len=30):
