@@ -99,6 +99,25 @@ def normalise(cmd, r):
     return r
 
 
+SORT_ERR = b"ERR One or more scores can't be converted into double"
+
+
+def redis_errno_bug(cmd, a, b):
+    """Redis 7.0's SORT tests `errno == ERANGE` after strtod without clearing errno first, so
+    an earlier command that overflowed a number parse (say XTRIM MINID = 99999999999999999999)
+    makes a later numeric SORT of perfectly good numbers fail. carmine does not copy that: accept
+    its sorted reply when every element really is a number."""
+    if cmd[0].upper() != "SORT" or b != (b"-", SORT_ERR) or a[0] != b"*":
+        return False
+    words = [w.upper() for w in cmd]
+    if "ALPHA" in words or "BY" in words or "GET" in words:
+        return False
+    try:
+        return all(x[0] == b"$" and float(x[1]) == float(x[1]) for x in a[1])
+    except ValueError:
+        return False
+
+
 class Gen:
     def __init__(self, rng):
         self.r = rng
@@ -432,10 +451,10 @@ class Gen:
         return getattr(self, fam)()
 
 
-# Family -> weight. bits, hll and geo are for when those commands exist (they do not yet).
+# Family -> weight. hll and geo are for when those commands exist (they do not yet).
 FAMILIES = {"string": 1, "lst": 3, "hsh": 3, "st": 3, "zs": 4, "zlex": 2, "generic": 1,
             "stream": 3, "expiry": 2, "bits": 2, "hll": 1, "geo": 1}
-DEFAULT_FAMILIES = "string,lst,hsh,st,zs,zlex,generic,stream,expiry"
+DEFAULT_FAMILIES = "string,lst,hsh,st,zs,zlex,generic,stream,expiry,bits"
 
 
 def run_seed(seed, ops, ca, cr, families, history_len=30):
@@ -470,7 +489,7 @@ def run_seed(seed, ops, ca, cr, families, history_len=30):
             queued = None
         elif queued is not None:
             queued.append(name)
-        if normalise(name, a) != normalise(name, b):
+        if normalise(name, a) != normalise(name, b) and not redis_errno_bug(cmd, a, b):
             print(f"seed {seed} op {i}: {cmd}")
             print(f"  carmine: {a}")
             print(f"  redis:   {b}")

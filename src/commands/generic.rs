@@ -535,9 +535,11 @@ fn ttl_generic(
         when.saturating_sub(now)
     }
     .max(0);
-    // Seconds are rounded to the nearest, as Redis's (ttl+500)/1000.
-    ctx.reply
-        .int(if ms { t } else { t.saturating_add(500) / 1000 });
+    // Seconds are rounded to the nearest, as Redis's (ttl+500)/1000, which its compiler
+    // evaluates without overflow for a non-negative ttl (an expiry near i64::MAX ms still
+    // rounds up).
+    let secs = ((t as u64).wrapping_add(500) / 1000) as i64;
+    ctx.reply.int(if ms { t } else { secs });
     Ok(())
 }
 
@@ -1198,6 +1200,19 @@ mod tests {
             Reply::simple("OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
         );
         assert_eq!(lines[14], Reply::simple("    Prints this help."));
+    }
+
+    /// EXPIRETIME's rounding does not overflow at the largest expiry (found by
+    /// tools/difffuzz.py; Redis answers 9223372036854776).
+    #[test]
+    fn expiretime_rounds_the_largest_expiry_up() {
+        let mut h = Harness::new();
+        let max = i64::MAX.to_string();
+        assert_eq!(h.run(&["PEXPIREAT", "b", &max]), int(0));
+        setk(&mut h, "b", "1");
+        assert_eq!(h.run(&["PEXPIREAT", "b", &max]), int(1));
+        assert_eq!(h.run(&["EXPIRETIME", "b"]), int(9_223_372_036_854_776));
+        assert_eq!(h.run(&["PEXPIRETIME", "b"]), int(i64::MAX));
     }
 
     #[test]

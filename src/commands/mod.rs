@@ -8,6 +8,7 @@
 //! `Ctx`, and the server drains [`Core::effects`] after the command.
 
 pub mod args;
+pub mod bitmap;
 pub mod command;
 pub mod connection;
 pub mod ctx;
@@ -171,6 +172,7 @@ impl Core {
 
 /// Every group's handler list, in the order the groups are declared.
 pub const HANDLERS: &[&[(&str, Handler)]] = &[
+    bitmap::HANDLERS,
     command::HANDLERS,
     connection::HANDLERS,
     generic::HANDLERS,

@@ -653,7 +653,7 @@ fn read_str<'c>(
 
 /// Stores a string (Redis's setKey / dbAdd / dbOverwrite): emits "new" for a created key and
 /// counts the change; `keep_ttl` keeps an existing expiry time.
-fn store(ctx: &mut Ctx<'_>, key: &[u8], value: StrValue, keep_ttl: bool) {
+pub(super) fn store(ctx: &mut Ctx<'_>, key: &[u8], value: StrValue, keep_ttl: bool) {
     let (db, now) = (ctx.db(), ctx.now_ms);
     let existed = ctx.core.dbs.set(db, key, Value::Str(value), keep_ttl, now);
     if !existed {

@@ -3,6 +3,7 @@
 //! Nothing here knows about replies, clients or sockets: operations return typed results and the
 //! command layer turns them into replies and errors.
 
+pub mod bits;
 pub mod hash;
 pub mod list;
 pub mod ranktree;
