@@ -451,10 +451,10 @@ class Gen:
         return getattr(self, fam)()
 
 
-# Family -> weight. hll and geo are for when those commands exist (they do not yet).
+# Family -> weight. geo is for when those commands exist.
 FAMILIES = {"string": 1, "lst": 3, "hsh": 3, "st": 3, "zs": 4, "zlex": 2, "generic": 1,
             "stream": 3, "expiry": 2, "bits": 2, "hll": 1, "geo": 1}
-DEFAULT_FAMILIES = "string,lst,hsh,st,zs,zlex,generic,stream,expiry,bits"
+DEFAULT_FAMILIES = "string,lst,hsh,st,zs,zlex,generic,stream,expiry,bits,hll"
 
 
 def run_seed(seed, ops, ca, cr, families, history_len=30):

@@ -15,6 +15,7 @@ pub mod ctx;
 pub mod error;
 pub mod generic;
 pub mod hash;
+pub mod hll;
 pub mod keys;
 pub mod list;
 pub mod persist;
@@ -177,6 +178,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     connection::HANDLERS,
     generic::HANDLERS,
     hash::HANDLERS,
+    hll::HANDLERS,
     list::HANDLERS,
     persist_aof::HANDLERS,
     persist::HANDLERS,

@@ -5,6 +5,7 @@
 
 pub mod bits;
 pub mod hash;
+pub mod hll;
 pub mod list;
 pub mod ranktree;
 pub mod set;
