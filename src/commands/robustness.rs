@@ -57,7 +57,8 @@ const VOCAB: &[&str] = &[
     "SAMPLES",
 ];
 
-/// Commands the test must not run with arbitrary arguments: they sleep, stop the process,
+/// Commands the test must not run with arbitrary arguments: they sleep (PFSELFTEST runs for
+/// seconds), stop the process,
 /// allocate as much as they are told, write dump.rdb (as in Redis, and only with
 /// enable-debug-command), or fork a child (BGSAVE, BGREWRITEAOF: forking a multi-threaded test
 /// process can leave a child stuck on a lock another test thread held; the persistence
@@ -73,7 +74,7 @@ fn skipped(argv: &[Bytes]) -> bool {
         .unwrap_or_default();
     matches!(
         name.as_slice(),
-        b"shutdown" | b"monitor" | b"save" | b"bgsave" | b"bgrewriteaof"
+        b"shutdown" | b"monitor" | b"save" | b"bgsave" | b"bgrewriteaof" | b"pfselftest"
     ) || (name == b"debug" && matches!(sub.as_slice(), b"sleep" | b"populate" | b"reload"))
 }
 
