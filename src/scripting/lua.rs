@@ -1315,11 +1315,25 @@ pub(crate) fn lua_to_reply(
             }
         }
         Value::Integer(n) => sink.int(*n),
-        Value::Number(n) => sink.int(*n as i64),
+        Value::Number(n) => sink.int(number_to_int(*n)),
         Value::Table(t) => return table_to_reply(t, resp3, sink, depth),
         _ => sink.null(),
     }
     None
+}
+
+/// A Lua number as the integer reply Redis makes of it: C's `(long long)` cast, truncating,
+/// which on x86-64 gives i64::MIN for NaN and for anything out of range (Rust's `as`
+/// saturates instead). Lua numbers are doubles, so a script that returns a counter at
+/// i64::MAX answers -9223372036854775808 on Redis.
+pub(crate) fn number_to_int(n: f64) -> i64 {
+    // 2^63 is exactly representable; NaN fails the range test too.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if (-LIMIT..LIMIT).contains(&n) {
+        n as i64
+    } else {
+        i64::MIN
+    }
 }
 
 fn table_to_reply(
