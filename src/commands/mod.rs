@@ -14,6 +14,7 @@ pub mod connection;
 pub mod ctx;
 pub mod error;
 pub mod generic;
+pub mod geo;
 pub mod hash;
 pub mod keys;
 pub mod list;
@@ -176,6 +177,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     command::HANDLERS,
     connection::HANDLERS,
     generic::HANDLERS,
+    geo::HANDLERS,
     hash::HANDLERS,
     list::HANDLERS,
     persist_aof::HANDLERS,
