@@ -419,7 +419,8 @@ pub fn merge_sort<T: Clone>(v: &mut [T], cmp: &impl Fn(&T, &T) -> i32) {
 
 /// Redis's `pqsort`: the NetBSD (Bentley-McIlroy) quicksort that only recurses into the parts
 /// overlapping positions `lrange..=rrange`, so those end up sorted. Ported step for step so that
-/// equal elements land where Redis puts them.
+/// equal elements land where Redis puts them; as in Redis 7.0, a partition that swapped nothing
+/// does not switch to insertion sort (the original's quadratic-case heuristic is gone).
 pub fn pqsort<T>(v: &mut [T], cmp: &impl Fn(&T, &T) -> i32, lrange: usize, rrange: usize) {
     pqsort_at(v, 0, v.len(), cmp, lrange, rrange);
 }
@@ -495,7 +496,6 @@ fn pqsort_at<T>(
         let (mut pa, mut pb) = (a + 1, a + 1);
         // pc and pd may step below a + 1 by one; keep them as signed positions.
         let (mut pc, mut pd) = ((a + n - 1) as isize, (a + n - 1) as isize);
-        let mut swapped = false;
         loop {
             while pb as isize <= pc {
                 let r = c(v, pb, a);
@@ -503,7 +503,6 @@ fn pqsort_at<T>(
                     break;
                 }
                 if r == 0 {
-                    swapped = true;
                     swap(v, pa, pb);
                     pa += 1;
                 }
@@ -515,7 +514,6 @@ fn pqsort_at<T>(
                     break;
                 }
                 if r == 0 {
-                    swapped = true;
                     swap(v, pc as usize, pd as usize);
                     pd -= 1;
                 }
@@ -525,13 +523,8 @@ fn pqsort_at<T>(
                 break;
             }
             swap(v, pb, pc as usize);
-            swapped = true;
             pb += 1;
             pc -= 1;
-        }
-        if !swapped {
-            insertion(v, a, n);
-            return;
         }
         let pn = a + n;
         let r = (pa - a).min(pb - pa);
