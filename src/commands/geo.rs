@@ -592,3 +592,411 @@ fn collect_points(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Point> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{Harness, bulk, err};
+    use crate::config::{NOTIFY_ALL, NOTIFY_NEW};
+    use crate::protocol::value::Reply;
+
+    fn sicily() -> Harness {
+        let mut h = Harness::new();
+        h.core.effects.propagating = true;
+        h.core.effects.notify_classes = NOTIFY_ALL | NOTIFY_NEW;
+        let r = h.run(&[
+            "GEOADD",
+            "Sicily",
+            "13.361389",
+            "38.115556",
+            "Palermo",
+            "15.087269",
+            "37.502669",
+            "Catania",
+        ]);
+        assert_eq!(r, Reply::Int(2));
+        h
+    }
+
+    fn arr(items: Vec<Reply>) -> Reply {
+        Reply::Array(items)
+    }
+
+    #[test]
+    fn geoadd_is_a_zadd_of_the_geohash_and_propagates_as_zadd() {
+        let mut h = sicily();
+        assert_eq!(h.take_events(), ["zadd Sicily"]);
+        assert_eq!(
+            h.take_propagated(),
+            ["zadd Sicily 3479099956230698 Palermo 3479447370796909 Catania"]
+        );
+        assert_eq!(
+            h.run(&["ZSCORE", "Sicily", "Palermo"]),
+            Reply::Double(3479099956230698.0)
+        );
+        // Same position again: no change, nothing propagated; CH counts a move.
+        let r = h.run(&[
+            "GEOADD",
+            "Sicily",
+            "CH",
+            "13.361389",
+            "38.115556",
+            "Palermo",
+        ]);
+        assert_eq!(r, Reply::Int(0));
+        assert!(h.take_propagated().is_empty());
+        let r = h.run(&[
+            "GEOADD", "Sicily", "xx", "ch", "13", "38", "Palermo", "1", "1", "x",
+        ]);
+        assert_eq!(r, Reply::Int(1));
+        assert_eq!(
+            h.take_propagated(),
+            ["zadd Sicily xx ch 3479065152021743 Palermo 3377822707026402 x"]
+        );
+        assert_eq!(h.run(&["ZCARD", "Sicily"]), Reply::Int(2));
+    }
+
+    #[test]
+    fn geoadd_errors() {
+        let mut h = sicily();
+        let bad = "ERR invalid longitude,latitude pair 200.000000,100.000000";
+        assert_eq!(h.run(&["GEOADD", "k", "200", "100", "a"]), err(bad));
+        assert_eq!(
+            h.run(&["GEOADD", "k", "1", "85.06", "a"]),
+            err("ERR invalid longitude,latitude pair 1.000000,85.060000")
+        );
+        assert_eq!(
+            h.run(&["GEOADD", "k", "x", "1", "a"]),
+            err("ERR value is not a valid float")
+        );
+        assert_eq!(
+            h.run(&["GEOADD", "k", "NX", "XX", "1", "1", "a"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            h.run(&["GEOADD", "k", "1", "1", "a", "2"]),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            h.run(&["GEOADD", "k", "CH", "ch", "ch"]),
+            err("ERR syntax error")
+        );
+        h.run(&["SET", "s", "v"]);
+        assert_eq!(
+            h.run(&["GEOADD", "s", "1", "1", "a"]),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value")
+        );
+        assert_eq!(h.run(&["EXISTS", "k"]), Reply::Int(0));
+    }
+
+    #[test]
+    fn geodist_units_and_missing_members() {
+        let mut h = sicily();
+        let d = |h: &mut Harness, u: &str| h.run(&["GEODIST", "Sicily", "Palermo", "Catania", u]);
+        assert_eq!(d(&mut h, "m"), bulk("166274.1516"));
+        assert_eq!(d(&mut h, "KM"), bulk("166.2742"));
+        assert_eq!(d(&mut h, "mi"), bulk("103.3182"));
+        assert_eq!(d(&mut h, "ft"), bulk("545518.8700"));
+        assert_eq!(
+            d(&mut h, "yd"),
+            err("ERR unsupported unit provided. please use M, KM, FT, MI")
+        );
+        assert_eq!(
+            h.run(&["GEODIST", "Sicily", "Palermo", "nope"]),
+            Reply::Null
+        );
+        assert_eq!(h.run(&["GEODIST", "none", "a", "b"]), Reply::Null);
+        let r = h.run(&["GEODIST", "Sicily", "Palermo", "Catania", "km", "x"]);
+        assert_eq!(r, err("ERR syntax error"));
+    }
+
+    #[test]
+    fn geopos_and_geohash() {
+        let mut h = sicily();
+        let pos = arr(vec![
+            arr(vec![
+                bulk("13.36138933897018433"),
+                bulk("38.11555639549629859"),
+            ]),
+            Reply::NullArray,
+        ]);
+        assert_eq!(h.run(&["GEOPOS", "Sicily", "Palermo", "nope"]), pos);
+        assert_eq!(
+            h.run(&["GEOHASH", "Sicily", "Palermo", "Catania", "nope"]),
+            arr(vec![bulk("sqc8b49rny0"), bulk("sqdtr74hyu0"), Reply::Null])
+        );
+        assert_eq!(h.run(&["GEOPOS", "none", "a"]), arr(vec![Reply::NullArray]));
+        h.resp3();
+        let r = h.run(&["GEOPOS", "Sicily", "Palermo"]);
+        let Reply::Array(items) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(
+            items,
+            [arr(vec![
+                Reply::Double(13.361389338970184),
+                Reply::Double(38.1155563954963)
+            ])]
+        );
+    }
+
+    #[test]
+    fn searches_sort_count_and_options() {
+        let mut h = sicily();
+        let r = h.run(&[
+            "GEORADIUS",
+            "Sicily",
+            "15",
+            "37",
+            "200",
+            "km",
+            "WITHDIST",
+            "ASC",
+        ]);
+        assert_eq!(
+            r,
+            arr(vec![
+                arr(vec![bulk("Catania"), bulk("56.4413")]),
+                arr(vec![bulk("Palermo"), bulk("190.4424")]),
+            ])
+        );
+        let r = h.run(&[
+            "GEOSEARCH",
+            "Sicily",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "400",
+            "400",
+            "km",
+            "DESC",
+            "COUNT",
+            "1",
+            "WITHHASH",
+        ]);
+        assert_eq!(
+            r,
+            arr(vec![arr(vec![
+                bulk("Catania"),
+                Reply::Int(3479447370796909)
+            ])])
+        );
+        let r = h.run(&["GEORADIUSBYMEMBER_RO", "Sicily", "Palermo", "100", "km"]);
+        assert_eq!(r, arr(vec![bulk("Palermo")]));
+        let r = h.run(&[
+            "GEOSEARCH",
+            "Sicily",
+            "FROMLONLAT",
+            "0",
+            "0",
+            "BYRADIUS",
+            "1",
+            "m",
+        ]);
+        assert_eq!(r, arr(vec![]));
+    }
+
+    #[test]
+    fn search_errors_in_redis_order() {
+        let mut h = sicily();
+        let e = |h: &mut Harness, args: &[&str]| h.run(args);
+        assert_eq!(
+            e(
+                &mut h,
+                &["GEOSEARCH", "Sicily", "FROMLONLAT", "1", "1", "COUNT", "0"]
+            ),
+            err("ERR COUNT must be > 0")
+        );
+        assert_eq!(
+            e(
+                &mut h,
+                &[
+                    "GEOSEARCH",
+                    "Sicily",
+                    "FROMLONLAT",
+                    "15",
+                    "37",
+                    "COUNT",
+                    "1"
+                ]
+            ),
+            err("ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH")
+        );
+        assert_eq!(
+            e(
+                &mut h,
+                &["geosearch", "Sicily", "BYRADIUS", "1", "km", "ASC", "ASC"]
+            ),
+            err("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch")
+        );
+        assert_eq!(
+            e(
+                &mut h,
+                &["GEORADIUS", "Sicily", "15", "37", "200", "km", "ANY"]
+            ),
+            err("ERR the ANY argument requires COUNT argument")
+        );
+        assert_eq!(
+            e(
+                &mut h,
+                &[
+                    "GEORADIUS",
+                    "none",
+                    "15",
+                    "37",
+                    "200",
+                    "km",
+                    "STORE",
+                    "d",
+                    "WITHDIST"
+                ]
+            ),
+            err(
+                "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and \
+                 WITHCOORD options"
+            )
+        );
+        assert_eq!(
+            e(
+                &mut h,
+                &[
+                    "GEORADIUS_RO",
+                    "Sicily",
+                    "15",
+                    "37",
+                    "200",
+                    "km",
+                    "STORE",
+                    "d"
+                ]
+            ),
+            err("ERR syntax error")
+        );
+        assert_eq!(
+            e(
+                &mut h,
+                &[
+                    "GEOSEARCH",
+                    "Sicily",
+                    "FROMMEMBER",
+                    "x",
+                    "BYRADIUS",
+                    "1",
+                    "km"
+                ]
+            ),
+            err("ERR could not decode requested zset member")
+        );
+        assert_eq!(
+            e(
+                &mut h,
+                &[
+                    "GEOSEARCH",
+                    "Sicily",
+                    "FROMLONLAT",
+                    "1",
+                    "1",
+                    "BYRADIUS",
+                    "-1",
+                    "km"
+                ]
+            ),
+            err("ERR radius cannot be negative")
+        );
+        assert_eq!(
+            e(
+                &mut h,
+                &[
+                    "GEOSEARCH",
+                    "Sicily",
+                    "FROMLONLAT",
+                    "1",
+                    "1",
+                    "BYBOX",
+                    "1",
+                    "x",
+                    "m"
+                ]
+            ),
+            err("ERR need numeric height")
+        );
+        // A missing source answers after all the checks: an empty array, or 0 for a store.
+        assert_eq!(
+            e(
+                &mut h,
+                &[
+                    "GEOSEARCH",
+                    "none",
+                    "FROMMEMBER",
+                    "x",
+                    "BYRADIUS",
+                    "1",
+                    "km"
+                ]
+            ),
+            arr(vec![])
+        );
+    }
+
+    #[test]
+    fn store_variants_write_delete_and_propagate_as_received() {
+        let mut h = sicily();
+        h.take_events();
+        h.take_propagated();
+        let r = h.run(&[
+            "GEOSEARCHSTORE",
+            "d",
+            "Sicily",
+            "FROMLONLAT",
+            "15",
+            "37",
+            "BYRADIUS",
+            "200",
+            "km",
+            "STOREDIST",
+        ]);
+        assert_eq!(r, Reply::Int(2));
+        assert_eq!(h.take_events(), ["geosearchstore d"]);
+        assert_eq!(
+            h.take_propagated(),
+            ["GEOSEARCHSTORE d Sicily FROMLONLAT 15 37 BYRADIUS 200 km STOREDIST"]
+        );
+        assert_eq!(
+            h.run(&["ZSCORE", "d", "Catania"]),
+            Reply::Double(56.4412578701582)
+        );
+        assert_eq!(h.run(&["OBJECT", "ENCODING", "d"]), bulk("listpack"));
+        let r = h.run(&["GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "d"]);
+        assert_eq!(r, Reply::Int(2));
+        assert_eq!(
+            h.run(&["ZSCORE", "d", "Catania"]),
+            Reply::Double(3479447370796909.0)
+        );
+        assert_eq!(h.take_events(), ["georadiusstore d"]);
+        // Nothing found: the destination goes.
+        let r = h.run(&[
+            "GEORADIUSBYMEMBER",
+            "Sicily",
+            "Palermo",
+            "1",
+            "m",
+            "STORE",
+            "d",
+        ]);
+        assert_eq!(r, Reply::Int(1));
+        let r = h.run(&["GEORADIUS", "Sicily", "0", "0", "1", "m", "STORE", "d"]);
+        assert_eq!(r, Reply::Int(0));
+        assert_eq!(h.run(&["EXISTS", "d"]), Reply::Int(0));
+        let r = h.run(&[
+            "GEOSEARCHSTORE",
+            "d",
+            "none",
+            "FROMLONLAT",
+            "0",
+            "0",
+            "BYRADIUS",
+            "1",
+            "m",
+        ]);
+        assert_eq!(r, Reply::Int(0));
+    }
+}
