@@ -54,6 +54,15 @@ fn read_zset<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c ZSet>, C
     }
 }
 
+/// The zset at `key` once [`read_zset`] has looked it up: no second hit/miss count or expiry
+/// check, as Redis looks the source of a search up once.
+fn peek_zset<'c>(ctx: &'c Ctx<'_>, key: &[u8]) -> Option<&'c ZSet> {
+    match &ctx.core.dbs.db(ctx.db())?.get(key)?.value {
+        Value::ZSet(z) => Some(z),
+        _ => None,
+    }
+}
+
 /// A longitude, latitude pair checked against the WGS84 limits (extractLongLatOrReply).
 fn parse_lonlat(lon: &[u8], lat: &[u8]) -> Result<(f64, f64), CmdError> {
     let x = num::parse_f64(lon).ok_or(CmdError::NotFloat)?;
@@ -306,7 +315,7 @@ fn search_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], variant: Variant) -> Result
         }
         Variant::ByMember { .. } if !exists => 5,
         Variant::ByMember { .. } => {
-            let z = read_zset(ctx, src)?;
+            let z = peek_zset(ctx, src);
             center = Some(
                 z.and_then(|z| member_pos(z, arg(argv, 2)))
                     .ok_or(NOT_DECODABLE)?,
@@ -369,7 +378,7 @@ fn search_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], variant: Variant) -> Result
             storedist = true;
         } else if c_is(a, "frommember") && i + 1 < remaining && is_search && !fromloc {
             if exists {
-                let z = read_zset(ctx, src)?;
+                let z = peek_zset(ctx, src);
                 center = Some(
                     z.and_then(|z| member_pos(z, arg(rest, i + 1)))
                         .ok_or(NOT_DECODABLE)?,
@@ -459,7 +468,7 @@ fn search_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], variant: Variant) -> Result
     };
     let limit = if any { count as usize } else { 0 };
     let mut points = {
-        let Some(z) = read_zset(ctx, src)? else {
+        let Some(z) = peek_zset(ctx, src) else {
             return Err(CmdError::WrongType);
         };
         collect_points(z, &shape, limit)
