@@ -378,21 +378,43 @@ class Gen:
 
     def geo(self):
         k = self.r.choice(["g1", "g2"])
-        lon = self.r.choice(["13.361389", "15.087269", "-122.4194", "0", "180", "181", "x"])
-        lat = self.r.choice(["38.115556", "37.502669", "37.7749", "0", "85.05112878", "86"])
-        unit = self.r.choice(["m", "km", "mi", "ft", "yd"])
+        lon = self.r.choice(["13.361389", "15.087269", "-122.4194", "0", "180", "-180",
+                             "179.9", "181", "x", str(round(self.r.uniform(-180, 180), 4))])
+        lat = self.r.choice(["38.115556", "37.502669", "37.7749", "0", "85.05112878",
+                             "-85.05112878", "86", str(round(self.r.uniform(-85, 85), 4))])
+        unit = self.r.choice(["m", "km", "mi", "ft", "KM", "yd"])
+        rad = self.r.choice(["0", "100", "500", "10000", "20000", "-1", "inf", "x"])
+        frm = self.r.choice([["FROMLONLAT", lon, lat], ["FROMMEMBER", self.member()]])
+        by = self.r.choice([["BYRADIUS", rad, unit], ["BYBOX", rad, self.r.choice(["1", "900"]),
+                                                      unit]])
+        opts = [o for o in ("WITHDIST", "WITHCOORD", "WITHHASH", "ASC", "DESC", "ANY")
+                if self.r.random() < 0.25]
+        if self.r.random() < 0.4:
+            opts += ["COUNT", self.r.choice(["1", "2", "3", "10", "0"])]
+        self.r.shuffle(opts)
+        store = self.r.choice([[], ["STORE", self.r.choice(["g1", "g2", "gd"])],
+                               ["STOREDIST", self.r.choice(["g1", "g2", "gd"])]])
         return self.r.choice([
-            ["GEOADD", k, *self.r.choice([[], ["NX"], ["XX"], ["CH"]]), lon, lat, self.member()],
+            ["GEOADD", k, *self.r.choice([[], ["NX"], ["XX"], ["CH"], ["XX", "CH"]]), lon, lat,
+             self.member()],
+            ["GEOADD", k, lon, lat, self.member(), lon, lat, self.member()],
             ["GEODIST", k, self.member(), self.member(), unit],
             ["GEOPOS", k, *self.members()], ["GEOHASH", k, *self.members()],
+            ["GEOSEARCH", k, *frm, *by, *opts],
             ["GEOSEARCH", k, "FROMLONLAT", lon, lat, "BYRADIUS",
              self.r.choice(["100", "500", "10000"]), unit, "ASC", "WITHDIST", "WITHCOORD"],
             ["GEOSEARCH", k, "FROMMEMBER", self.member(), "BYBOX", "400", "400", "km", "DESC",
              "COUNT", "3"],
             ["GEORADIUS", k, lon, lat, "200", "km", "WITHDIST", "ASC"],
+            ["GEORADIUS" + self.r.choice(["", "_RO"]), k, lon, lat, rad, unit, *opts, *store],
+            ["GEORADIUSBYMEMBER" + self.r.choice(["", "_RO"]), k, self.member(), rad, unit,
+             *opts, *store],
+            ["GEOSEARCHSTORE", self.r.choice(["g1", "g2", "gd"]), k, *frm, *by,
+             *[o for o in opts if not o.startswith("WITH")],
+             *self.r.choice([[], ["STOREDIST"]])],
             ["GEOSEARCHSTORE", self.r.choice(["g1", "g2"]), k, "FROMLONLAT", lon, lat,
              "BYRADIUS", "1000", "km", "STOREDIST"],
-            ["ZRANGE", k, "0", "-1", "WITHSCORES"],
+            ["ZRANGE", self.r.choice([k, "gd"]), "0", "-1", "WITHSCORES"],
         ])
 
     def stream(self):
@@ -477,10 +499,10 @@ class Gen:
         return getattr(self, fam)()
 
 
-# Family -> weight. geo is for when those commands exist.
+# Family -> weight.
 FAMILIES = {"string": 1, "lst": 3, "hsh": 3, "st": 3, "zs": 4, "zlex": 2, "generic": 1,
             "stream": 3, "expiry": 2, "lua": 2, "bits": 2, "hll": 1, "geo": 1}
-DEFAULT_FAMILIES = "string,lst,hsh,st,zs,zlex,generic,stream,expiry,bits,hll,lua"
+DEFAULT_FAMILIES = "string,lst,hsh,st,zs,zlex,generic,stream,expiry,bits,hll,lua,geo"
 
 
 def run_seed(seed, ops, ca, cr, families, history_len=30):

@@ -14,6 +14,7 @@ pub mod connection;
 pub mod ctx;
 pub mod error;
 pub mod generic;
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod keys;
@@ -177,6 +178,7 @@ pub const HANDLERS: &[&[(&str, Handler)]] = &[
     command::HANDLERS,
     connection::HANDLERS,
     generic::HANDLERS,
+    geo::HANDLERS,
     hash::HANDLERS,
     hll::HANDLERS,
     list::HANDLERS,

@@ -360,7 +360,8 @@ fn rank_span(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 // ---------------------------------------------------------------------------------------------
 // ZADD / ZINCRBY.
 
-fn zadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+/// ZADD, also run by GEOADD with the ZADD it builds.
+pub(crate) fn zadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     zadd_generic(ctx, argv, false)
 }
 

@@ -76,6 +76,12 @@ pub trait ReplySink {
     fn attribute_len(&mut self, n: usize);
     /// A double: `,1.5` in RESP3, a bulk string in RESP2 (formatted as Redis 7.0 does, `%.17g`).
     fn double(&mut self, d: f64);
+    /// A double Redis writes with its own text (`text` is how `d` is spelled): `,text` in
+    /// RESP3, a bulk of `text` in RESP2. Sinks that build values keep `d` alone.
+    fn double_text(&mut self, d: f64, text: &[u8]) {
+        let _ = text;
+        self.double(d);
+    }
     /// A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2.
     fn boolean(&mut self, b: bool);
     /// A verbatim string with a three-letter format (`txt`, `mkd`); a bulk in RESP2.

@@ -143,6 +143,17 @@ impl ReplySink for RespWriter<'_> {
         }
     }
 
+    fn double_text(&mut self, _d: f64, text: &[u8]) {
+        match self.proto {
+            Protocol::Resp2 => self.bulk_text(text),
+            Protocol::Resp3 => {
+                self.out.push(b',');
+                self.out.extend_from_slice(text);
+                self.out.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+
     fn boolean(&mut self, b: bool) {
         match self.proto {
             Protocol::Resp2 => self.int(i64::from(b)),

@@ -4,6 +4,7 @@
 //! command layer turns them into replies and errors.
 
 pub mod bits;
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod list;
