@@ -371,6 +371,21 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 /// Parses a length line's digits as Redis's string2ll does (optional '-', no '+', no spaces).
 fn parse_len(b: &[u8]) -> Option<i64> {
+    // The usual line, 1 to 18 digits without a leading zero, cannot overflow and string2ll
+    // takes it as is: read it in one loop. Anything else goes to the full parse.
+    if let Some((&first, rest)) = b.split_first()
+        && (b'1'..=b'9').contains(&first)
+        && rest.len() < 18
+    {
+        let mut v = i64::from(first - b'0');
+        for &c in rest {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        return Some(v);
+    }
     crate::util::num::parse_i64(b)
 }
 
