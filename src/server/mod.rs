@@ -794,8 +794,8 @@ impl Server {
 
     /// Carries out what commands queued: frees go to the background thread.
     fn apply_effects(&mut self) {
-        let garbage = self.core.dbs.take_lazy_frees();
-        if !garbage.is_empty() {
+        if self.core.dbs.has_lazy_frees() {
+            let garbage = self.core.dbs.take_lazy_frees();
             self.bio.free(garbage);
         }
         // Expired keys become DEL effects; propagated commands go to the AOF; invalidations and
