@@ -33,12 +33,19 @@ impl<'a> RespWriter<'a> {
         }
     }
 
+    #[inline]
     fn header(&mut self, prefix: u8, n: usize) {
         // One digit is the common case (short bulks, small arrays): four bytes in one copy.
         if let Ok(d @ 0..=9) = u8::try_from(n) {
             self.out.extend_from_slice(&[prefix, b'0' + d, b'\r', b'\n']);
-            return;
+        } else {
+            self.header_digits(prefix, n);
         }
+    }
+
+    /// [`Self::header`] for a length of two digits or more.
+    #[inline(never)]
+    fn header_digits(&mut self, prefix: u8, n: usize) {
         let mut buf = [0u8; 20];
         let digits = num::fmt_i64(len_i64(n), &mut buf);
         self.out.reserve(digits.len() + 3);
@@ -47,6 +54,7 @@ impl<'a> RespWriter<'a> {
         self.out.extend_from_slice(b"\r\n");
     }
 
+    #[inline]
     fn bulk_text(&mut self, b: &[u8]) {
         // Room for the header, the payload and its CRLF at once: the appends below then never
         // grow the buffer one piece at a time (LRANGE writes hundreds of bulks per reply).
