@@ -321,12 +321,7 @@ fn whole_command(buf: &mut BytesMut, limits: &Limits, argv: &mut Vec<Bytes>) -> 
         pos = end + 2;
     }
     let frame = buf.split_to(pos).freeze();
-    argv.extend(
-        spans
-            .iter()
-            .take(count)
-            .map(|&(s, e)| frame.slice(s..e)),
-    );
+    argv.extend(spans.iter().take(count).map(|&(s, e)| frame.slice(s..e)));
     true
 }
 

@@ -37,7 +37,8 @@ impl<'a> RespWriter<'a> {
     fn header(&mut self, prefix: u8, n: usize) {
         // One digit is the common case (short bulks, small arrays): four bytes in one copy.
         if let Ok(d @ 0..=9) = u8::try_from(n) {
-            self.out.extend_from_slice(&[prefix, b'0' + d, b'\r', b'\n']);
+            self.out
+                .extend_from_slice(&[prefix, b'0' + d, b'\r', b'\n']);
         } else {
             self.header_digits(prefix, n);
         }
