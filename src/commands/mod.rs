@@ -140,6 +140,9 @@ impl Core {
     /// Runs before anything else is propagated, so a replica deletes the key before it sees the
     /// command that found it gone.
     pub fn flush_expired_effects(&mut self) {
+        if !self.dbs.has_removals() {
+            return;
+        }
         for (db, key, lazy) in self.dbs.take_evicted() {
             // An evicted key changed like any other (signalModifiedKey in performEvictions).
             if self.tracking.is_active() {

@@ -326,6 +326,13 @@ impl Databases {
         true
     }
 
+    /// Whether keys expired or were evicted since the last `take_expired` / `take_evicted` (the
+    /// per-command check that lets the common case skip both drains).
+    #[inline]
+    pub fn has_removals(&self) -> bool {
+        !self.expired.is_empty() || !self.evicted.is_empty()
+    }
+
     /// Drains the keys expired since the last call.
     pub fn take_expired(&mut self) -> Vec<(usize, Bytes)> {
         std::mem::take(&mut self.expired)

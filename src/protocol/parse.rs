@@ -146,6 +146,9 @@ impl RequestParser {
                 return Ok(false);
             };
             if first == b'*' {
+                if whole_command(buf, limits, argv) {
+                    return Ok(true);
+                }
                 self.mode = Mode::Multibulk;
             } else {
                 return self.inline(buf, argv);
@@ -282,6 +285,73 @@ impl RequestParser {
     }
 }
 
+/// Most arguments a command may have to take [`whole_command`]'s path.
+const FAST_MAX_ARGS: usize = 16;
+
+/// The fast path for the usual request: a complete multibulk of at most [`FAST_MAX_ARGS`]
+/// short bulks, all in the buffer, from an authenticated client. Parses it in one pass without
+/// touching the resumable state, splits it off `buf` and fills `argv`; returns true. Returns
+/// false, having consumed nothing, for anything else (incomplete, malformed, long, `*0`), which
+/// the resumable parser then handles with its exact errors and limits.
+fn whole_command(buf: &mut BytesMut, limits: &Limits, argv: &mut Vec<Bytes>) -> bool {
+    if !limits.authenticated {
+        return false;
+    }
+    let b: &[u8] = buf;
+    let Some((count, mut pos)) = short_number(b, 1) else {
+        return false;
+    };
+    if count == 0 || count > FAST_MAX_ARGS {
+        return false;
+    }
+    let mut spans = [(0usize, 0usize); FAST_MAX_ARGS];
+    for span in spans.iter_mut().take(count) {
+        if b.get(pos) != Some(&b'$') {
+            return false;
+        }
+        let Some((len, start)) = short_number(b, pos + 1) else {
+            return false;
+        };
+        let end = start + len;
+        // The payload and the two bytes after it (skipped unchecked, as Redis does).
+        if end + 2 > b.len() {
+            return false;
+        }
+        *span = (start, end);
+        pos = end + 2;
+    }
+    let frame = buf.split_to(pos).freeze();
+    argv.extend(spans.iter().take(count).map(|&(s, e)| frame.slice(s..e)));
+    true
+}
+
+/// A length line's number at `at` (after its `*` or `$`): "0" or 1 to 4 digits without a
+/// leading zero, then CR LF, all buffered. Returns the number and the offset past the LF.
+/// Such a number is below [`BIG_ARG`] and within every bulk limit, so no further check
+/// applies; anything else is `None`.
+fn short_number(b: &[u8], at: usize) -> Option<(usize, usize)> {
+    let mut v = 0usize;
+    let mut i = at;
+    loop {
+        let c = *b.get(i)?;
+        if c == b'\r' {
+            break;
+        }
+        if !c.is_ascii_digit() || (c == b'0' && i == at && b.get(i + 1) != Some(&b'\r')) {
+            return None;
+        }
+        v = v * 10 + usize::from(c - b'0');
+        i += 1;
+        if i - at > 4 {
+            return None;
+        }
+    }
+    if i == at || b.get(i + 1) != Some(&b'\n') {
+        return None;
+    }
+    Some((v, i + 2))
+}
+
 /// Splits an inline line into arguments the way Redis's sdssplitargs does (double quotes with
 /// `\n \r \t \b \a \\ \" \xHH` escapes, single quotes with `\'`); `None` for unbalanced quotes or
 /// a closing quote not followed by a space.
@@ -371,6 +441,21 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 /// Parses a length line's digits as Redis's string2ll does (optional '-', no '+', no spaces).
 fn parse_len(b: &[u8]) -> Option<i64> {
+    // The usual line, 1 to 18 digits without a leading zero, cannot overflow and string2ll
+    // takes it as is: read it in one loop. Anything else goes to the full parse.
+    if let Some((&first, rest)) = b.split_first()
+        && (b'1'..=b'9').contains(&first)
+        && rest.len() < 18
+    {
+        let mut v = i64::from(first - b'0');
+        for &c in rest {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        return Some(v);
+    }
     crate::util::num::parse_i64(b)
 }
 
@@ -428,6 +513,43 @@ mod tests {
                 assert_eq!(got, whole, "split at {i},{j}");
             }
         }
+    }
+
+    #[test]
+    fn whole_command_path_agrees_with_byte_by_byte_parsing() {
+        // Each stream parsed whole (the one-pass path where it applies) and one byte at a time
+        // (always the resumable parser) gives the same commands or the same error.
+        let seventeen = format!("*17\r\n{}", "$1\r\na\r\n".repeat(17));
+        let streams: Vec<&[u8]> = vec![
+            b"*2\r\n$4\r\nSPOP\r\n$0\r\n\r\n*1\r\n$4\r\nPING\r\n",
+            b"*1\r\n$10\r\n0123456789\r\n",
+            b"*01\r\n$4\r\nPING\r\n",
+            b"*1\r\n$04\r\nPING\r\n",
+            b"*1\r\n$-1\r\n",
+            b"*1\r\n:4\r\nPING\r\n",
+            b"*1\r\n$4\r\nPINGxy*1\r\n$4\r\nPING\r\n",
+            b"*1\r\n$12345\r\n",
+            b"*0\r\n*-1\r\n*1\r\n$1\r\nx\r\n",
+            b"*1\r\n$3 \r\nGET\r\n",
+            seventeen.as_bytes(),
+        ];
+        for stream in streams {
+            for limits in [
+                Limits::default(),
+                Limits {
+                    authenticated: false,
+                    ..Limits::default()
+                },
+            ] {
+                let whole = parse_all(&[stream], &limits);
+                let bytes: Vec<&[u8]> = stream.chunks(1).collect();
+                let split = parse_all(&bytes, &limits);
+                assert_eq!(whole, split, "{:?}", String::from_utf8_lossy(stream));
+            }
+        }
+        let got = parse_all(&[seventeen.as_bytes()], &Limits::default()).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].len(), 17);
     }
 
     #[test]

@@ -9,6 +9,9 @@
 use super::reply::{AggregateKind, Deferred, Protocol, ReplySink};
 use crate::util::num;
 
+/// The most a bulk adds around its payload: `$`, 20 digits, and two CRLFs.
+const BULK_OVERHEAD: usize = 1 + 20 + 4;
+
 /// A reply sink writing protocol bytes into a `Vec<u8>`.
 pub struct RespWriter<'a> {
     out: &'a mut Vec<u8>,
@@ -30,15 +33,33 @@ impl<'a> RespWriter<'a> {
         }
     }
 
+    #[inline]
     fn header(&mut self, prefix: u8, n: usize) {
-        self.out.push(prefix);
+        // One digit is the common case (short bulks, small arrays): four bytes in one copy.
+        if let Ok(d @ 0..=9) = u8::try_from(n) {
+            self.out
+                .extend_from_slice(&[prefix, b'0' + d, b'\r', b'\n']);
+        } else {
+            self.header_digits(prefix, n);
+        }
+    }
+
+    /// [`Self::header`] for a length of two digits or more.
+    #[inline(never)]
+    fn header_digits(&mut self, prefix: u8, n: usize) {
         let mut buf = [0u8; 20];
-        self.out
-            .extend_from_slice(num::fmt_i64(len_i64(n), &mut buf));
+        let digits = num::fmt_i64(len_i64(n), &mut buf);
+        self.out.reserve(digits.len() + 3);
+        self.out.push(prefix);
+        self.out.extend_from_slice(digits);
         self.out.extend_from_slice(b"\r\n");
     }
 
+    #[inline]
     fn bulk_text(&mut self, b: &[u8]) {
+        // Room for the header, the payload and its CRLF at once: the appends below then never
+        // grow the buffer one piece at a time (LRANGE writes hundreds of bulks per reply).
+        self.out.reserve(b.len() + BULK_OVERHEAD);
         self.header(b'$', b.len());
         self.out.extend_from_slice(b);
         self.out.extend_from_slice(b"\r\n");
@@ -78,9 +99,15 @@ impl ReplySink for RespWriter<'_> {
     }
 
     fn int(&mut self, n: i64) {
-        self.out.push(b':');
+        if let Ok(d @ 0..=9) = u8::try_from(n) {
+            self.out.extend_from_slice(&[b':', b'0' + d, b'\r', b'\n']);
+            return;
+        }
         let mut buf = [0u8; 20];
-        self.out.extend_from_slice(num::fmt_i64(n, &mut buf));
+        let digits = num::fmt_i64(n, &mut buf);
+        self.out.reserve(digits.len() + 3);
+        self.out.push(b':');
+        self.out.extend_from_slice(digits);
         self.out.extend_from_slice(b"\r\n");
     }
 

@@ -232,7 +232,9 @@ impl Server {
                 }
                 let slot = t - CLIENT_BASE;
                 if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                    self.read_client(slot);
+                    // A peer that hung up is read to the end (0 bytes); otherwise a short read
+                    // means the socket is empty and the next arrival raises a new edge.
+                    self.read_client(slot, ev.is_read_closed() || ev.is_error());
                 }
                 if ev.is_writable() {
                     self.pending_write.push(slot);
@@ -240,7 +242,7 @@ impl Server {
             }
             let again = std::mem::take(&mut self.pending_read);
             for slot in again {
-                self.read_client(slot);
+                self.read_client(slot, false);
             }
             self.before_sleep();
             if self.last_cron.elapsed() >= self.cron_period() {
@@ -353,7 +355,14 @@ impl Server {
     }
 
     /// Reads what the socket has and runs every complete command.
-    fn read_client(&mut self, slot: usize) {
+    ///
+    /// The sockets are registered edge-triggered, so the socket must be emptied before the
+    /// next edge can come. A read that returns less than the buffer holds has emptied it (TCP
+    /// and Unix stream reads copy every queued byte up to the buffer's size), so the loop stops
+    /// there without the extra read that would only answer EAGAIN: one read syscall per request
+    /// at pipeline 1, as Redis does. With `drain` (the peer hung up or the socket has an error)
+    /// it reads on until 0 bytes or EAGAIN, so a close that came with the last bytes is seen.
+    fn read_client(&mut self, slot: usize, drain: bool) {
         let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
             return;
         };
@@ -400,6 +409,9 @@ impl Server {
                     }
                     if total >= MAX_READ_PER_TURN {
                         c.read_pending = true;
+                        break;
+                    }
+                    if n < self.read_buf.len() && !drain {
                         break;
                     }
                 }
@@ -782,8 +794,8 @@ impl Server {
 
     /// Carries out what commands queued: frees go to the background thread.
     fn apply_effects(&mut self) {
-        let garbage = self.core.dbs.take_lazy_frees();
-        if !garbage.is_empty() {
+        if self.core.dbs.has_lazy_frees() {
+            let garbage = self.core.dbs.take_lazy_frees();
             self.bio.free(garbage);
         }
         // Expired keys become DEL effects; propagated commands go to the AOF; invalidations and

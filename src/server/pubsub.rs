@@ -134,7 +134,17 @@ impl Server {
     /// Publishes the keyspace events the last command (or expiry) queued. `current` is the
     /// client that ran the command, out of the table: (its slot, the client, where its reply
     /// starts in its output buffer); its own event messages go in ahead of that reply.
+    #[inline]
     pub(super) fn publish_events(&mut self, current: Option<(usize, &mut Client, usize)>) {
+        // Most commands raise no event: skip the call, and the buffers' swaps, outright.
+        let fx = &self.core.effects;
+        if !fx.events.is_empty() || !fx.event_marks.is_empty() {
+            self.publish_pending_events(current);
+        }
+    }
+
+    /// [`Self::publish_events`] once there is something to deliver or forget.
+    fn publish_pending_events(&mut self, current: Option<(usize, &mut Client, usize)>) {
         let marks = std::mem::take(&mut self.core.effects.event_marks);
         if self.core.effects.events.is_empty() {
             return;

@@ -28,10 +28,15 @@ enum Who {
 impl Server {
     /// Delivers the invalidations waiting in the tracking outbox. `current` is the client that
     /// ran the command, out of the table, with where its reply starts in its output buffer.
-    pub(super) fn deliver_invalidations(&mut self, mut current: Option<(&mut Client, usize)>) {
-        if !self.core.tracking.has_outbox() {
-            return;
+    #[inline]
+    pub(super) fn deliver_invalidations(&mut self, current: Option<(&mut Client, usize)>) {
+        if self.core.tracking.has_outbox() {
+            self.deliver_outbox(current);
         }
+    }
+
+    /// [`Self::deliver_invalidations`] once the outbox holds something.
+    fn deliver_outbox(&mut self, mut current: Option<(&mut Client, usize)>) {
         let mut before = Vec::new();
         for inv in self.core.tracking.take_outbox() {
             self.deliver_one(&inv, current.as_mut().map(|(c, _)| &mut **c), &mut before);

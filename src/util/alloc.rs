@@ -25,7 +25,11 @@ static GLOBAL: Counting = Counting;
 impl Counting {
     fn added(size: usize) {
         let now = USED.fetch_add(size, Ordering::Relaxed).wrapping_add(size);
-        PEAK.fetch_max(now, Ordering::Relaxed);
+        // The peak only grows, so a count at or below it needs no locked update (fetch_max is a
+        // compare-and-swap on every allocation otherwise).
+        if now > PEAK.load(Ordering::Relaxed) {
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
     }
 
     fn removed(size: usize) {

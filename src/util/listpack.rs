@@ -473,6 +473,23 @@ impl<'a> Iterator for Iter<'a> {
         if self.remaining == 0 {
             return None;
         }
+        // The two one-byte-header encodings (a 7-bit uint, a string of up to 63 bytes) are the
+        // common entries: read them here; their backlen is one byte.
+        let first = self.buf.get(self.front).copied().unwrap_or(0xFF);
+        if first & 0x80 == 0 {
+            self.front += 2;
+            self.remaining -= 1;
+            return Some(LpValue::Int(i64::from(first)));
+        }
+        if first & 0xC0 == 0x80 {
+            let start = self.front + 1;
+            let end = start + usize::from(first & 0x3F);
+            if let Some(s) = self.buf.get(start..end) {
+                self.front = end + 1;
+                self.remaining -= 1;
+                return Some(LpValue::Str(s));
+            }
+        }
         let Some((size, value)) = decode_entry(self.buf, self.front) else {
             self.remaining = 0;
             return None;
