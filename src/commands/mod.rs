@@ -16,6 +16,7 @@ pub mod generic;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod loading;
 pub mod persist;
 pub mod persist_aof;
 pub mod pubsub;
@@ -456,7 +457,36 @@ pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usi
     if let Err(e) = pubsub::subscribed_context_check(session, spec) {
         return Err(reject(&mut core.registry, idx, e));
     }
+    if core.persist.loading.is_some() && denied_while_loading(core, session, idx) {
+        return Err(reject(
+            &mut core.registry,
+            idx,
+            CmdError::Static(loading::LOADING_ERR),
+        ));
+    }
     Ok(idx)
+}
+
+/// processCommand's loading check: a command without the `loading` flag, or an EXEC whose
+/// transaction queued one, is refused while a dataset loads.
+fn denied_while_loading(core: &Core, session: &Session, idx: usize) -> bool {
+    let has_flag = |i: usize| {
+        core.registry
+            .entry(i)
+            .is_some_and(|e| e.spec.flags & spec::CMD_LOADING != 0)
+    };
+    if !has_flag(idx) {
+        return true;
+    }
+    let is_exec = core
+        .registry
+        .entry(idx)
+        .is_some_and(|e| e.spec.name == "exec");
+    is_exec
+        && session
+            .multi
+            .as_ref()
+            .is_some_and(|m| m.queued.iter().any(|&(i, _)| !has_flag(i)))
 }
 
 /// processCommand's maxmemory step: evict, then refuse a DENYOOM command (EXEC counts as one

@@ -649,11 +649,11 @@ pub(crate) static TABLE: &[Directive] = &[
     boolean("use-exit-on-panic", false, HIDDEN).doc("Exit instead of abort on a panic (testing)."),
     int("rdb-key-save-delay", INT_MIN, INT_MAX, 0, HIDDEN).live()
         .doc("Microseconds to sleep per saved key (testing)."),
-    int("key-load-delay", INT_MIN, INT_MAX, 0, HIDDEN)
+    int("key-load-delay", INT_MIN, INT_MAX, 0, HIDDEN).live()
         .doc("Microseconds to sleep per loaded key (testing)."),
     int("watchdog-period", 0, INT_MAX, 0, HIDDEN)
         .doc("Software watchdog period in milliseconds (testing)."),
-    int("loading-process-events-interval-bytes", 1024, INT_MAX, 2 * 1024 * 1024, HIDDEN)
+    int("loading-process-events-interval-bytes", 1024, INT_MAX, 2 * 1024 * 1024, HIDDEN).live()
         .doc("Bytes loaded between event processing (testing)."),
 ];
 

@@ -201,12 +201,20 @@ impl Server {
         for name in self.core.config.not_in_effect() {
             tracing::warn!("Config directive '{name}' is accepted but not in effect yet");
         }
-        let started = if self.core.config.appendonly {
-            commands::persist_aof::start(&mut self.core)
-        } else {
-            commands::persist::load_at_startup(&mut self.core, unix_ms())
-        };
+        // The listeners are bound already: clients connecting during the load are served
+        // between chunks of it (-LOADING for most commands).
+        let started = self.with_ops(|core, ops| {
+            if core.config.appendonly {
+                commands::persist_aof::start(core, ops)
+            } else {
+                commands::persist::load_at_startup(core, ops)
+            }
+        });
         if let Err(e) = started {
+            if self.stop.is_some() {
+                // SHUTDOWN during the load: exit as Redis does, saving nothing.
+                return self.finish_shutdown();
+            }
             tracing::warn!("{e}");
             return 1;
         }
@@ -778,6 +786,55 @@ impl Server {
         }
         self.apply_effects();
         end
+    }
+
+    /// Runs `f` with the server's side of `ServerOps` while no client is current (start-up
+    /// loading serves clients through it).
+    fn with_ops<R>(&mut self, f: impl FnOnce(&mut Core, &mut ops::Ops<'_>) -> R) -> R {
+        let Server {
+            core,
+            clients,
+            monitors,
+            pause,
+            net,
+            stop,
+            pending_write,
+            listeners,
+            poll,
+            resume,
+            pubsub,
+            next_client_id,
+            free_slots,
+            peaks,
+            ..
+        } = self;
+        let live_clients = clients.len() - free_slots.len();
+        let mut ops = ops::Ops {
+            next_client_id,
+            live_clients,
+            peaks,
+            clients,
+            monitors,
+            pause,
+            net,
+            stop,
+            pending_write,
+            resume,
+            pubsub,
+            listeners,
+            registry: poll.registry(),
+            current: ops::ConnView {
+                slot: usize::MAX,
+                laddr: "",
+                fd: -1,
+                created_ms: 0,
+                qbuf: 0,
+                commands: 0,
+                mem: 0,
+            },
+            self_feed: None,
+        };
+        f(core, &mut ops)
     }
 
     /// Carries out what commands queued: frees go to the background thread.

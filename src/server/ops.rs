@@ -586,8 +586,8 @@ impl ServerOps for Ops<'_> {
         &mut self,
         core: &mut Core,
         answer: &mut crate::commands::ctx::BusyAnswer<'_>,
-    ) {
-        self.serve_busy(core, answer);
+    ) -> bool {
+        self.serve_busy(core, answer)
     }
 
     fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {
