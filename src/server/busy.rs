@@ -144,11 +144,19 @@ impl Ops<'_> {
                 self.listeners.get(idx).map(|l| l.accept())
             {
                 self.net.connections_received += 1;
+                let refusal =
+                    super::admission_refusal(&core.config, self.live_clients, &addr, unix);
+                if let Some(line) = refusal {
+                    let _ = stream.write(line.as_bytes());
+                    self.net.rejected_connections += 1;
+                    continue;
+                }
                 let slot = self.clients.len();
                 let token = Token(CLIENT_BASE + slot);
                 let reg = match &mut stream {
                     Stream::Tcp(s) => {
                         let _ = s.set_nodelay(true);
+                        listen::set_keepalive(s, core.config.tcp_keepalive);
                         self.registry.register(s, token, Interest::READABLE)
                     }
                     Stream::Unix(s) => self.registry.register(s, token, Interest::READABLE),
@@ -167,6 +175,7 @@ impl Ops<'_> {
                 let client = Client::new(stream, session, laddr, fd, unix_ms());
                 self.clients.push(Some(Box::new(client)));
                 self.live_clients += 1;
+                self.net.peak_clients = self.net.peak_clients.max(self.live_clients);
             }
         }
     }

@@ -306,13 +306,8 @@ impl Server {
     fn register_client(&mut self, mut stream: Stream, addr: String, laddr: String, unix: bool) {
         let now = unix_ms();
         let live = self.clients.len() - self.free_slots.len();
-        if live >= self.core.config.maxclients as usize {
-            let _ = stream.write(b"-ERR max number of clients reached\r\n");
-            self.net.rejected_connections += 1;
-            return;
-        }
-        if !unix && self.protected_mode_denies(&addr) {
-            let _ = stream.write(PROTECTED_MODE_ERROR.as_bytes());
+        if let Some(refusal) = admission_refusal(&self.core.config, live, &addr, unix) {
+            let _ = stream.write(refusal.as_bytes());
             self.net.rejected_connections += 1;
             return;
         }
@@ -347,17 +342,6 @@ impl Server {
         }
         let live = self.clients.len() - self.free_slots.len();
         self.net.peak_clients = self.net.peak_clients.max(live);
-    }
-
-    /// Protected mode refuses non-loopback clients when no password is set and no bind was
-    /// configured explicitly.
-    fn protected_mode_denies(&self, addr: &str) -> bool {
-        let c = &self.core.config;
-        // Redis 7.0 looks only at protected-mode and the default user's password, not at bind.
-        if !c.protected_mode || c.requirepass.is_some() {
-            return false;
-        }
-        !(addr.starts_with("127.") || addr.starts_with("[::1]"))
     }
 
     /// Reads what the socket has and runs every complete command.
@@ -1107,6 +1091,22 @@ impl Server {
         tracing::warn!("Redis is now ready to exit, bye bye...");
         self.stop.unwrap_or(0)
     }
+}
+
+/// Why a new connection is refused before it gets a client (maxclients reached, or protected
+/// mode and a non-loopback peer): the line written to it, or `None` to accept it. `live` is the
+/// number of connected clients.
+fn admission_refusal(config: &Config, live: usize, addr: &str, unix: bool) -> Option<&'static str> {
+    if live >= config.maxclients as usize {
+        return Some("-ERR max number of clients reached\r\n");
+    }
+    // Protected mode refuses non-loopback clients when the default user has no password
+    // (Redis 7.0 looks only at protected-mode and the password, not at bind).
+    let loopback = addr.starts_with("127.") || addr.starts_with("[::1]");
+    if !unix && config.protected_mode && config.requirepass.is_none() && !loopback {
+        return Some(PROTECTED_MODE_ERROR);
+    }
+    None
 }
 
 /// Whether a client's pending output is over its class's client-output-buffer-limit: the
