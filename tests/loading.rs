@@ -338,6 +338,27 @@ fn shutdown_during_the_load_exits_without_saving() {
     let st = p.exited_within(Duration::from_secs(10)).expect("exited");
     assert!(st.success(), "{st:?}");
     assert_eq!(std::fs::read(dir.join("dump.rdb")).unwrap(), before);
+    // SIGTERM during a load: the same, without waiting for the load to end.
+    let log = dir.join("log.txt");
+    let log_arg = log.to_string_lossy().into_owned();
+    args.extend(["--logfile", &log_arg]);
+    let mut p = Proc::carmine(&dir, &args);
+    let mut c = p.raw();
+    assert_eq!(c.cmd(&["PING"]), LOADING);
+    let killed = Command::new("kill")
+        .args(["-TERM", &p.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let st = p.exited_within(Duration::from_secs(10)).expect("exited");
+    assert!(st.success(), "{st:?}");
+    assert_eq!(std::fs::read(dir.join("dump.rdb")).unwrap(), before);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("Received shutdown signal during loading, scheduling shutdown.")
+            && !text.contains("Done loading RDB"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -16,6 +16,7 @@
 //! the whole time, so its own pipelined commands wait, as in Redis.
 
 use std::io;
+use std::sync::atomic::Ordering;
 
 use mio::{Interest, Token};
 
@@ -31,6 +32,12 @@ impl Ops<'_> {
     /// One pass over the listeners and the other clients; see the module header. Returns true
     /// when the server is stopping (SHUTDOWN ran).
     pub(super) fn serve_busy(&mut self, core: &mut Core, answer: &mut BusyAnswer<'_>) -> bool {
+        if core.persist.loading.is_some() && self.signal.swap(false, Ordering::SeqCst) {
+            // Redis's whileBlockedCron: a signal during a load exits without saving.
+            tracing::warn!("Received shutdown signal during loading, scheduling shutdown.");
+            *self.stop = Some(0);
+            return true;
+        }
         self.accept_while_busy(core);
         let mut buf = [0u8; 16 * 1024];
         let mut argv = Vec::new();
@@ -126,6 +133,7 @@ impl Ops<'_> {
             self_feed: None,
             pubsub: &mut *self.pubsub,
             next_client_id: &mut *self.next_client_id,
+            signal: self.signal,
         };
         let shutdown = answer(core, &mut c.session, &mut ops, argv, &mut w);
         let self_feed = ops.self_feed.take();

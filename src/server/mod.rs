@@ -735,6 +735,7 @@ impl Server {
             next_client_id,
             free_slots,
             peaks,
+            shutdown_signal,
             ..
         } = self;
         let live_clients = clients.len() - free_slots.len();
@@ -752,6 +753,7 @@ impl Server {
             pubsub,
             listeners,
             registry: poll.registry(),
+            signal: shutdown_signal,
             current,
             self_feed: None,
         };
@@ -790,6 +792,7 @@ impl Server {
             next_client_id,
             free_slots,
             peaks,
+            shutdown_signal,
             ..
         } = self;
         let live_clients = clients.len() - free_slots.len();
@@ -807,6 +810,7 @@ impl Server {
             pubsub,
             listeners,
             registry: poll.registry(),
+            signal: shutdown_signal,
             current: ops::ConnView {
                 slot: usize::MAX,
                 laddr: "",

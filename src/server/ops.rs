@@ -120,6 +120,8 @@ pub struct Ops<'a> {
     pub pubsub: &'a mut crate::pubsub::PubSub,
     /// The next client id (connections accepted while a script is busy).
     pub next_client_id: &'a mut u64,
+    /// Set by SIGTERM/SIGINT; a load in progress checks it when it serves clients.
+    pub signal: &'a std::sync::atomic::AtomicBool,
 }
 
 impl Pause {
