@@ -26,6 +26,7 @@ use super::{CLIENT_BASE, listen, unix_ms};
 use crate::commands::ctx::{BusyAnswer, ShutdownOpts, flags};
 use crate::commands::{Core, ServerOps, Session};
 use crate::protocol::parse::Limits;
+use crate::protocol::reply::ReplySink;
 use crate::protocol::write::RespWriter;
 
 impl Ops<'_> {
@@ -68,7 +69,15 @@ impl Ops<'_> {
                             shutdown = self.answer_one(core, &mut c, slot, &argv, answer);
                             argv.clear();
                         }
-                        _ => break,
+                        Ok(false) => break,
+                        Err(e) => {
+                            // As the main loop: the error, then the connection closes.
+                            let mut w = RespWriter::new(&mut c.out, c.session.proto);
+                            w.error(e.message().as_bytes());
+                            c.session.flags |= flags::CLOSE_AFTER_REPLY;
+                            c.query.clear();
+                            break;
+                        }
                     }
                 }
                 if c.flush().is_err() {
