@@ -10,7 +10,8 @@
 //! leave (it runs the background fsync of appendfsync everysec) and [`cron`].
 //!
 //! Loading runs each command through the dispatcher as a client of its own (Redis's fake AOF
-//! client), with propagation off so nothing loaded is appended again.
+//! client), with propagation off so nothing loaded is appended again, inside a
+//! `commands::loading::Loader` (-LOADING to the other clients, served every 1024 commands).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter};

@@ -11,6 +11,9 @@
 //! `*-max-listpack-*` / `set-max-intset-entries` settings in [`Limits`]): old ziplists become
 //! listpacks, oversized compact values become hash tables / skiplists, linked lists become
 //! quicklists. Streams keep their listpack nodes as they are (checked deeply first).
+//!
+//! A whole-file load writes into a [`LoadTarget`]: plain `Databases`, or the server's loader
+//! (`commands::loading`), whose progress hook after each key serves clients while it loads.
 
 use std::io::{self, Read};
 
