@@ -131,6 +131,10 @@ impl Core {
             .config
             .value("latency-tracking")
             .is_none_or(|v| v != b"no");
+        self.aof.no_fsync_on_rewrite = self
+            .config
+            .value("no-appendfsync-on-rewrite")
+            .is_some_and(|v| v == b"yes");
     }
 
     /// Turns the keys the db layer evicted and expired into their effects: an `evicted` or

@@ -56,7 +56,7 @@ pub struct AofState {
     pub last_rewrite_secs: i64,
     /// When the last fsync was handed out (appendfsync everysec).
     pub last_fsync: Option<Instant>,
-    /// no-appendfsync-on-rewrite, as read by the last flush.
+    /// no-appendfsync-on-rewrite (copied by `Core::sync_config`).
     pub no_fsync_on_rewrite: bool,
     /// Where the AOF directory is instead of `appenddirname` (harness tests, which cannot
     /// change the process's working directory).
@@ -420,11 +420,6 @@ pub fn flush(core: &mut Core) -> Option<File> {
     if a.buf.is_empty() && !a.unsynced {
         return None;
     }
-    // Looked up by name, so only when there is something to write.
-    core.aof.no_fsync_on_rewrite = core
-        .config
-        .value("no-appendfsync-on-rewrite")
-        .is_some_and(|v| v == b"yes");
     let state = &mut core.aof;
     let a = state.aof.as_mut()?;
     let failed_before = !a.last_write_ok;
@@ -894,6 +889,16 @@ mod tests {
     use super::*;
     use crate::commands::testing::{Harness, err};
     use crate::protocol::value::Reply;
+
+    #[test]
+    fn no_appendfsync_on_rewrite_is_read_when_the_config_changes() {
+        let mut h = Harness::new();
+        assert!(!h.core.aof.no_fsync_on_rewrite);
+        h.run(&["CONFIG", "SET", "no-appendfsync-on-rewrite", "yes"]);
+        assert!(h.core.aof.no_fsync_on_rewrite);
+        h.run(&["CONFIG", "SET", "no-appendfsync-on-rewrite", "no"]);
+        assert!(!h.core.aof.no_fsync_on_rewrite);
+    }
 
     #[test]
     fn a_failed_aof_write_refuses_writes_and_ping_with_misconf() {
