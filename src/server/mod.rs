@@ -240,7 +240,7 @@ impl Server {
                 }
                 let slot = t - CLIENT_BASE;
                 if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                    self.read_client(slot);
+                    self.read_client(slot, ev.is_read_closed() || ev.is_error());
                 }
                 if ev.is_writable() {
                     self.pending_write.push(slot);
@@ -248,7 +248,7 @@ impl Server {
             }
             let again = std::mem::take(&mut self.pending_read);
             for slot in again {
-                self.read_client(slot);
+                self.read_client(slot, false);
             }
             self.before_sleep();
             if self.last_cron.elapsed() >= self.cron_period() {
@@ -345,7 +345,12 @@ impl Server {
     }
 
     /// Reads what the socket has and runs every complete command.
-    fn read_client(&mut self, slot: usize) {
+    ///
+    /// A read shorter than the buffer means the socket is drained (epoll(7): for stream
+    /// sockets a short read exhausts the input; data arriving later raises a new edge), so the
+    /// loop stops there instead of paying a second read() for WouldBlock, as Redis reads once
+    /// per event. `drain` (the peer closed or the socket errored) reads on to EOF or the error.
+    fn read_client(&mut self, slot: usize, drain: bool) {
         let Some(mut c) = self.clients.get_mut(slot).and_then(Option::take) else {
             return;
         };
@@ -392,6 +397,9 @@ impl Server {
                     }
                     if total >= MAX_READ_PER_TURN {
                         c.read_pending = true;
+                        break;
+                    }
+                    if n < self.read_buf.len() && !drain {
                         break;
                     }
                 }
