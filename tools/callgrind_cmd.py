@@ -8,7 +8,7 @@ prints the instructions executed per request (the whole server: event loop, pars
 command, the reply). The profile stays in the printed directory for callgrind_annotate.
 
 Usage: tools/callgrind_cmd.py BINARY [--port 7851] [--requests 20000] [--pipeline 1]
-           [--load-script BODY] --command 'EVALSHA {sha} 1 counter'
+           [--load-script BODY] [--server-args '--appendonly yes'] --command 'EVALSHA {sha} 1 counter'
 BINARY is target/release/carmine or redis-server (both take --port/--save/--dir).
 """
 
@@ -34,12 +34,15 @@ def main():
     ap.add_argument("--pipeline", type=int, default=1)
     ap.add_argument("--load-script", default=None)
     ap.add_argument("--command", required=True)
+    ap.add_argument("--server-args", default="",
+                    help="extra directives for the server, e.g. '--appendonly yes'")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="carmine-cg-")
     out = os.path.join(work, "callgrind.out")
     proc = subprocess.Popen(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-         a.binary, "--port", str(a.port), "--bind", "127.0.0.1", "--save", "", "--dir", work],
+         a.binary, "--port", str(a.port), "--bind", "127.0.0.1", "--save", "", "--dir", work]
+        + shlex.split(a.server_args),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if not wait_ready(a.port, proc, timeout=60):

@@ -174,9 +174,11 @@ pub struct ShutdownOpts {
     pub force: bool,
 }
 
-/// How a busy script's layer answers another client's command (see
-/// [`ServerOps::serve_while_busy`]); true means shut down.
-pub type BusyAnswer<'a> = dyn FnMut(&mut Core, &Session, &[Bytes], &mut dyn ReplySink) -> bool + 'a;
+/// How the layer that keeps the loop busy (a script, a load) answers another client's command
+/// (see [`ServerOps::serve_while_busy`]): it gets that client's session and a `ServerOps` whose
+/// current client is that one; true means shut down without saving.
+pub type BusyAnswer<'a> = dyn FnMut(&mut Core, &mut Session, &mut dyn ServerOps, &[Bytes], &mut dyn ReplySink) -> bool
+    + 'a;
 
 /// What the server does for admin commands; implemented by `server`.
 pub trait ServerOps {
@@ -219,12 +221,14 @@ pub trait ServerOps {
         None
     }
 
-    /// While a script runs past busy-reply-threshold: serves the other clients once without
-    /// waiting (Redis's processEventsWhileBlocked). Each complete command they sent goes to
-    /// `answer`, which writes its reply (BUSY, or what SCRIPT KILL, FUNCTION KILL and SHUTDOWN
-    /// NOSAVE say) and returns true when the server must shut down.
-    fn serve_while_busy(&mut self, core: &mut Core, answer: &mut BusyAnswer<'_>) {
+    /// While a script runs past busy-reply-threshold or a dataset loads: serves the other
+    /// clients once without waiting (Redis's processEventsWhileBlocked). Each complete command
+    /// they sent goes to `answer`, which writes its reply (a script's BUSY or what SCRIPT KILL,
+    /// FUNCTION KILL and SHUTDOWN NOSAVE say; a load dispatches it) and returns true when the
+    /// server must shut down. Returns true when the server is stopping.
+    fn serve_while_busy(&mut self, core: &mut Core, answer: &mut BusyAnswer<'_>) -> bool {
         let _ = (core, answer);
+        false
     }
     /// The pub/sub registry and the token the calling client is delivered to through, or
     /// `None` where there is no registry (benchmarks).

@@ -19,6 +19,7 @@ pub mod hash;
 pub mod hll;
 pub mod keys;
 pub mod list;
+pub mod loading;
 pub mod persist;
 pub mod persist_aof;
 pub mod pubsub;
@@ -133,6 +134,10 @@ impl Core {
             .config
             .value("latency-tracking")
             .is_none_or(|v| v != b"no");
+        self.aof.no_fsync_on_rewrite = self
+            .config
+            .value("no-appendfsync-on-rewrite")
+            .is_some_and(|v| v == b"yes");
     }
 
     /// Turns the keys the db layer evicted and expired into their effects: an `evicted` or
@@ -465,7 +470,36 @@ pub fn resolve(core: &mut Core, session: &Session, argv: &[Bytes]) -> Result<usi
     if let Err(e) = pubsub::subscribed_context_check(session, spec) {
         return Err(reject(&mut core.registry, idx, e));
     }
+    if core.persist.loading.is_some() && denied_while_loading(core, session, idx) {
+        return Err(reject(
+            &mut core.registry,
+            idx,
+            CmdError::Static(loading::LOADING_ERR),
+        ));
+    }
     Ok(idx)
+}
+
+/// processCommand's loading check: a command without the `loading` flag, or an EXEC whose
+/// transaction queued one, is refused while a dataset loads.
+fn denied_while_loading(core: &Core, session: &Session, idx: usize) -> bool {
+    let has_flag = |i: usize| {
+        core.registry
+            .entry(i)
+            .is_some_and(|e| e.spec.flags & spec::CMD_LOADING != 0)
+    };
+    if !has_flag(idx) {
+        return true;
+    }
+    let is_exec = core
+        .registry
+        .entry(idx)
+        .is_some_and(|e| e.spec.name == "exec");
+    is_exec
+        && session
+            .multi
+            .as_ref()
+            .is_some_and(|m| m.queued.iter().any(|&(i, _)| !has_flag(i)))
 }
 
 /// processCommand's maxmemory step: evict, then refuse a DENYOOM command (EXEC counts as one

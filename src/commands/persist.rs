@@ -13,7 +13,8 @@ use bytes::Bytes;
 
 use crate::commands::args::{arg, parse_i64};
 use crate::commands::ctx::flags;
-use crate::commands::{CmdError, Core, Ctx, Handler};
+use crate::commands::loading::{self, Loader};
+use crate::commands::{CmdError, Core, Ctx, Handler, ServerOps};
 use crate::config::NOTIFY_GENERIC;
 use crate::db::Entry;
 use crate::persist::child::{ChildKind, Finished};
@@ -202,16 +203,20 @@ pub fn flushall_save(core: &mut Core, now_ms: i64) {
     }
 }
 
-/// Loads `dbfilename` at start-up if it exists; `Err` is the fatal message to log before
-/// exiting.
-pub fn load_at_startup(core: &mut Core, now_ms: i64) -> Result<(), String> {
+/// Loads `dbfilename` at start-up if it exists, serving clients through `server` meanwhile
+/// (see `commands::loading`); `Err` is the fatal message to log before exiting, or
+/// `loading::ABORTED` when a SHUTDOWN came in during the load.
+pub fn load_at_startup(core: &mut Core, server: &mut dyn ServerOps) -> Result<(), String> {
     let path = rdb_path(core);
-    if !path.exists() {
+    let Ok(meta) = std::fs::metadata(&path) else {
         return Ok(());
-    }
+    };
     let start = std::time::Instant::now();
-    let opts = LoadOptions::from_config(&core.config, now_ms);
-    match persist::load_file(&path, &mut core.dbs, &opts) {
+    let mut loader = Loader::start(core, server, meta.len());
+    let opts = load_options(loader.core);
+    let loaded = persist::load_file(&path, &mut loader, &opts);
+    let core = &mut *loader.core;
+    match loaded {
         Ok(info) => {
             crate::commands::scripting::load_libraries(core, &info.functions, false)
                 .map_err(|e| format!("Failed loading library: {e}"))?;
@@ -229,10 +234,20 @@ pub fn load_at_startup(core: &mut Core, now_ms: i64) -> Result<(), String> {
                 "DB loaded from disk: {:.3} seconds",
                 start.elapsed().as_secs_f64()
             );
+            loader.finish();
             Ok(())
         }
+        Err(e) if e.0 == loading::ABORTED => Err(e.0),
         Err(e) => Err(format!("Fatal error loading the DB: {e}. Exiting.")),
     }
+}
+
+/// How this server loads a whole RDB file now: the config's, with the checksum skipped under
+/// DEBUG SET-SKIP-CHECKSUM-VALIDATION as in Redis's rdbLoadRio.
+pub fn load_options(core: &Core) -> LoadOptions {
+    let mut opts = LoadOptions::from_config(&core.config, crate::server::unix_ms());
+    opts.verify_checksum &= !core.debug.skip_checksum;
+    opts
 }
 
 /// SAVE: writes the RDB file in the foreground.

@@ -10,7 +10,8 @@
 //! leave (it runs the background fsync of appendfsync everysec) and [`cron`].
 //!
 //! Loading runs each command through the dispatcher as a client of its own (Redis's fake AOF
-//! client), with propagation off so nothing loaded is appended again.
+//! client), with propagation off so nothing loaded is appended again, inside a
+//! `commands::loading::Loader` (-LOADING to the other clients, served every 1024 commands).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter};
@@ -20,12 +21,13 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::ctx::{ClientInfo, ShutdownOpts, flags};
+use super::loading::{self, Loader};
 use super::{CmdError, Core, Ctx, Handler, ServerOps, Session, dispatch};
 use crate::config::AppendFsync;
 use crate::db::Databases;
 use crate::persist::aof::{self, Aof, CommandReader, Manifest, ReadError};
 use crate::persist::child::{ChildKind, Finished};
-use crate::persist::rdb::load::{LoadOptions, load_dataset};
+use crate::persist::rdb::load::load_dataset;
 use crate::persist::rdb::write::{SaveOptions, write_dataset};
 use crate::protocol::reply::ReplySink;
 use crate::protocol::value::ValueSink;
@@ -54,7 +56,7 @@ pub struct AofState {
     pub last_rewrite_secs: i64,
     /// When the last fsync was handed out (appendfsync everysec).
     pub last_fsync: Option<Instant>,
-    /// no-appendfsync-on-rewrite, as read by the last flush.
+    /// no-appendfsync-on-rewrite (copied by `Core::sync_config`).
     pub no_fsync_on_rewrite: bool,
     /// Where the AOF directory is instead of `appenddirname` (harness tests, which cannot
     /// change the process's working directory).
@@ -101,16 +103,17 @@ fn aof_dir(core: &Core) -> PathBuf {
 
 /// Start-up with appendonly yes: loads the AOF the manifest describes (upgrading an old
 /// single-file `appendonly.aof` first), then creates the directory, a base and an incremental
-/// file as needed and opens the incremental file for appending. The error is the log line
-/// Redis exits with.
-pub fn start(core: &mut Core) -> Result<(), String> {
+/// file as needed and opens the incremental file for appending. Clients are served through
+/// `server` during the load (see `commands::loading`). The error is the log line Redis exits
+/// with, or `loading::ABORTED` when a SHUTDOWN came in during the load.
+pub fn start(core: &mut Core, server: &mut dyn ServerOps) -> Result<(), String> {
     let filename = core.config.appendfilename.clone();
     let dir = aof_dir(core);
     let manifest = match aof::read_manifest(&dir, &filename)? {
         Some(m) => m,
         None => upgrade_old_aof(&dir, &filename)?,
     };
-    load(core, &dir, &manifest)?;
+    load(core, server, &dir, &manifest)?;
     fs::create_dir_all(&dir)
         .map_err(|e| format!("Can't create AOF directory {}: {e}", dir.display()))?;
     let mut a = Aof::new(dir, &filename, manifest);
@@ -166,19 +169,35 @@ fn upgrade_old_aof(dir: &Path, filename: &str) -> Result<Manifest, String> {
     Ok(m)
 }
 
-/// Loads every file of `manifest` (base, then the incremental files) into the databases.
-fn load(core: &mut Core, dir: &Path, manifest: &Manifest) -> Result<(), String> {
+/// Loads every file of `manifest` (base, then the incremental files) into the databases, in
+/// the loading state for their total size (serving clients through `server`).
+fn load(
+    core: &mut Core,
+    server: &mut dyn ServerOps,
+    dir: &Path,
+    manifest: &Manifest,
+) -> Result<(), String> {
     let files: Vec<&aof::AofFile> = manifest.base.iter().chain(&manifest.incrs).collect();
     if files.is_empty() {
         return Ok(());
     }
     let started = Instant::now();
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| fs::metadata(dir.join(&f.name)).ok())
+        .map(|m| m.len())
+        .sum();
     let propagating = std::mem::replace(&mut core.effects.propagating, false);
+    let mut loader = Loader::start(core, server, total);
     let mut res = Ok(());
+    let mut done = 0u64;
     for (i, f) in files.iter().enumerate() {
         let last = i + 1 == files.len();
         let t = Instant::now();
-        res = load_file(core, &dir.join(&f.name), &f.name, last);
+        let path = dir.join(&f.name);
+        loader.next_file(done);
+        res = load_file(&mut loader, &path, &f.name, last);
+        done = done.saturating_add(fs::metadata(&path).map_or(0, |m| m.len()));
         if res.is_err() {
             break;
         }
@@ -193,13 +212,21 @@ fn load(core: &mut Core, dir: &Path, manifest: &Manifest) -> Result<(), String> 
             t.elapsed().as_secs_f64()
         );
     }
+    if res.as_ref().is_err_and(|e| e == loading::ABORTED) {
+        return res;
+    }
+    if let Some(l) = loader.core.persist.loading.as_mut() {
+        l.loaded_bytes = done;
+    }
+    let core = &mut *loader.core;
     core.effects.propagating = propagating;
     core.effects.pending.clear();
     core.effects.propagated.clear();
     core.effects.events.clear();
     let _ = core.dbs.take_expired();
-    res?;
     core.dbs.dirty = 0;
+    loader.finish();
+    res?;
     tracing::info!(
         "DB loaded from append only file: {:.3} seconds",
         started.elapsed().as_secs_f64()
@@ -208,8 +235,9 @@ fn load(core: &mut Core, dir: &Path, manifest: &Manifest) -> Result<(), String> 
 }
 
 /// Loads one file: an optional RDB preamble, then commands. A truncated tail of the last file
-/// is cut off when aof-load-truncated allows it; anything else wrong is fatal.
-fn load_file(core: &mut Core, path: &Path, name: &str, last: bool) -> Result<(), String> {
+/// is cut off when aof-load-truncated allows it; anything else wrong is fatal. Sleeps
+/// `key-load-delay` after each command and serves clients every 1024 commands.
+fn load_file(loader: &mut Loader<'_>, path: &Path, name: &str, last: bool) -> Result<(), String> {
     let data = match fs::read(path) {
         Ok(d) => Bytes::from(d),
         Err(e) => {
@@ -222,7 +250,7 @@ fn load_file(core: &mut Core, path: &Path, name: &str, last: bool) -> Result<(),
         return Ok(());
     }
     let start = if data.starts_with(b"REDIS") {
-        load_rdb_preamble(core, &data, name)?
+        load_rdb_preamble(loader, &data, name)?
     } else {
         0
     };
@@ -237,7 +265,16 @@ fn load_file(core: &mut Core, path: &Path, name: &str, last: bool) -> Result<(),
     let mut ops = LoaderOps;
     let mut reader = CommandReader::new(data, start);
     let now = crate::server::unix_ms();
-    while let Some(next) = reader.next_command() {
+    let mut loops = 0u64;
+    loop {
+        if loops.is_multiple_of(loading::AOF_SERVE_EVERY) {
+            loader.serve(reader.valid_up_to as u64)?;
+        }
+        loops += 1;
+        let Some(next) = reader.next_command() else {
+            break;
+        };
+        let core = &mut *loader.core;
         match next {
             Ok(argv) => {
                 let cmd = argv.first().map(|a| a.as_ref()).unwrap_or_default();
@@ -248,10 +285,15 @@ fn load_file(core: &mut Core, path: &Path, name: &str, last: bool) -> Result<(),
                     ));
                 }
                 let mut sink = ValueSink::new(session.proto);
+                // The AOF client's commands run as Redis runs them (straight to the command,
+                // past processCommand): not refused by the loading state.
+                let loading = core.persist.loading.take();
                 dispatch(core, &mut session, &mut ops, &mut sink, &argv, now);
+                core.persist.loading = loading;
                 session.block = None;
                 core.flush_expired_effects();
                 core.effects.events.clear();
+                loader.key_delay();
             }
             Err(ReadError::BadFormat) => return Err(bad_format()),
             Err(ReadError::Truncated) => {
@@ -289,11 +331,13 @@ fn load_file(core: &mut Core, path: &Path, name: &str, last: bool) -> Result<(),
 }
 
 /// Loads the RDB at the start of an AOF file; returns where the commands after it begin.
-fn load_rdb_preamble(core: &mut Core, data: &Bytes, name: &str) -> Result<usize, String> {
+fn load_rdb_preamble(loader: &mut Loader<'_>, data: &Bytes, name: &str) -> Result<usize, String> {
     tracing::info!("Reading RDB base file on AOF loading...");
-    let opts = LoadOptions::from_config(&core.config, crate::server::unix_ms());
+    let opts = super::persist::load_options(loader.core);
     let mut rest: &[u8] = data;
-    match load_dataset(&mut rest, &mut core.dbs, &opts) {
+    let loaded = load_dataset(&mut rest, loader, &opts);
+    let core = &mut *loader.core;
+    match loaded {
         Ok(info) => {
             crate::commands::scripting::load_libraries(core, &info.functions, false)
                 .map_err(|e| format!("Failed loading library from the RDB base: {e}"))?;
@@ -307,6 +351,7 @@ fn load_rdb_preamble(core: &mut Core, data: &Bytes, name: &str) -> Result<usize,
             );
             Ok(data.len() - rest.len())
         }
+        Err(e) if e.0 == loading::ABORTED => Err(e.0),
         Err(e) => {
             tracing::warn!("{e}");
             Err(format!(
@@ -375,11 +420,6 @@ pub fn flush(core: &mut Core) -> Option<File> {
     if a.buf.is_empty() && !a.unsynced {
         return None;
     }
-    // Looked up by name, so only when there is something to write.
-    core.aof.no_fsync_on_rewrite = core
-        .config
-        .value("no-appendfsync-on-rewrite")
-        .is_some_and(|v| v == b"yes");
     let state = &mut core.aof;
     let a = state.aof.as_mut()?;
     let failed_before = !a.last_write_ok;
@@ -690,21 +730,22 @@ pub fn set_enabled(core: &mut Core, on: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// DEBUG LOADAOF: writes the buffer, empties the databases and loads the AOF again.
-pub fn debug_loadaof(core: &mut Core) -> Result<(), String> {
+/// DEBUG LOADAOF: writes the buffer, empties the databases and loads the AOF again, serving
+/// the other clients through `server` meanwhile.
+pub fn debug_loadaof(core: &mut Core, server: &mut dyn ServerOps) -> Result<(), String> {
     let Some(a) = core.aof.aof.as_mut() else {
         // With the AOF off Redis loads whatever the manifest on disk names.
         let filename = core.config.appendfilename.clone();
         let dir = aof_dir(core);
         let m = aof::read_manifest(&dir, &filename)?.unwrap_or_default();
         core.dbs.flush_all(false);
-        load(core, &dir, &m)?;
+        load(core, server, &dir, &m)?;
         return Ok(());
     };
     let _ = a.write_buf();
     let (dir, manifest) = (a.dir.clone(), a.manifest.clone());
     core.dbs.flush_all(false);
-    load(core, &dir, &manifest)?;
+    load(core, server, &dir, &manifest)?;
     tracing::warn!("Append Only File loaded by DEBUG LOADAOF");
     Ok(())
 }
@@ -753,6 +794,18 @@ pub fn info(core: &Core, s: &mut crate::info::Section) {
             .set("aof_buffer_length", a.buf.len())
             .set("aof_pending_bio_fsync", 0)
             .set("aof_delayed_fsync", 0);
+    } else if core.config.appendonly {
+        // appendonly yes but the AOF not open yet (loading): Redis shows the block, zeroed.
+        for name in [
+            "aof_current_size",
+            "aof_base_size",
+            "aof_pending_rewrite",
+            "aof_buffer_length",
+            "aof_pending_bio_fsync",
+            "aof_delayed_fsync",
+        ] {
+            s.set(name, 0);
+        }
     }
 }
 
@@ -836,6 +889,16 @@ mod tests {
     use super::*;
     use crate::commands::testing::{Harness, err};
     use crate::protocol::value::Reply;
+
+    #[test]
+    fn no_appendfsync_on_rewrite_is_read_when_the_config_changes() {
+        let mut h = Harness::new();
+        assert!(!h.core.aof.no_fsync_on_rewrite);
+        h.run(&["CONFIG", "SET", "no-appendfsync-on-rewrite", "yes"]);
+        assert!(h.core.aof.no_fsync_on_rewrite);
+        h.run(&["CONFIG", "SET", "no-appendfsync-on-rewrite", "no"]);
+        assert!(!h.core.aof.no_fsync_on_rewrite);
+    }
 
     #[test]
     fn a_failed_aof_write_refuses_writes_and_ping_with_misconf() {

@@ -398,7 +398,8 @@ fn script_resolve(core: &mut Core, argv: &[Bytes]) -> Result<usize, String> {
 /// down (SHUTDOWN NOSAVE).
 pub(crate) fn answer_busy(
     core: &mut Core,
-    session: &Session,
+    session: &mut Session,
+    _server: &mut dyn ServerOps,
     argv: &[Bytes],
     out: &mut dyn ReplySink,
 ) -> bool {

@@ -441,11 +441,12 @@ pub(crate) static TABLE: &[Directive] = &[
         .doc("Refuse writes after a failed background save."),
     boolean("rdbcompression", true, M).live().doc("LZF-compress strings in RDB files."),
     boolean("rdbchecksum", true, IMMUTABLE).live().doc("Append a CRC64 checksum to RDB files."),
-    enumeration("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0, M)
-        .doc("Deep-check RDB and RESTORE payloads: no, yes, clients."),
+    enumeration("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0, M).live()
+        .doc("Deep-check RDB and RESTORE payloads: no, yes, clients (carmine always does)."),
     string("dbfilename", "dump.rdb", M | PROTECTED).check(check_dbfilename).live()
         .doc("RDB file name (inside dir)."),
-    boolean("rdb-del-sync-files", false, M).doc("Delete RDB files used only for replication."),
+    boolean("rdb-del-sync-files", false, M)
+        .doc("Delete RDB files used only for replication (no replication yet)."),
     special("dir", Special::Dir, M | PROTECTED | DENY_LOADING).live()
         .doc("Working directory for RDB, AOF and nodes.conf."),
     // Replication.
@@ -649,11 +650,11 @@ pub(crate) static TABLE: &[Directive] = &[
     boolean("use-exit-on-panic", false, HIDDEN).doc("Exit instead of abort on a panic (testing)."),
     int("rdb-key-save-delay", INT_MIN, INT_MAX, 0, HIDDEN).live()
         .doc("Microseconds to sleep per saved key (testing)."),
-    int("key-load-delay", INT_MIN, INT_MAX, 0, HIDDEN)
+    int("key-load-delay", INT_MIN, INT_MAX, 0, HIDDEN).live()
         .doc("Microseconds to sleep per loaded key (testing)."),
     int("watchdog-period", 0, INT_MAX, 0, HIDDEN)
         .doc("Software watchdog period in milliseconds (testing)."),
-    int("loading-process-events-interval-bytes", 1024, INT_MAX, 2 * 1024 * 1024, HIDDEN)
+    int("loading-process-events-interval-bytes", 1024, INT_MAX, 2 * 1024 * 1024, HIDDEN).live()
         .doc("Bytes loaded between event processing (testing)."),
 ];
 

@@ -45,6 +45,59 @@ pub struct SaveState {
     pub last_load_keys_loaded: u64,
     /// Expired keys skipped by the last load (`rdb_last_load_keys_expired`).
     pub last_load_keys_expired: u64,
+    /// The load in progress (Redis's `server.loading` and the `loading_*` INFO fields).
+    pub loading: Option<Loading>,
+}
+
+/// A dataset load in progress: while it lasts, other clients get -LOADING for every command
+/// without the `loading` flag, and INFO persistence shows these figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loading {
+    /// Unix seconds the load started (`loading_start_time`).
+    pub start_time: i64,
+    /// Bytes of all files to load (`loading_total_bytes`).
+    pub total_bytes: u64,
+    /// The `used-mem` aux field of the RDB being loaded (`loading_rdb_used_mem`).
+    pub rdb_used_mem: u64,
+    /// Bytes loaded so far (`loading_loaded_bytes`), updated each time clients are served.
+    pub loaded_bytes: u64,
+}
+
+impl Loading {
+    /// The `loading_*` INFO fields after `loading:1`, computed as Redis's genRedisInfoString
+    /// does at unix second `now`: (name, value) in Redis's order.
+    pub fn info_fields(&self, now: i64) -> [(&'static str, String); 6] {
+        let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let loaded = self.loaded_bytes as f64;
+        let (mut perc, mut remaining) = (0.0, 1i64);
+        if self.total_bytes != 0 {
+            perc = loaded / self.total_bytes as f64 * 100.0;
+            remaining = int(self.total_bytes).saturating_sub(int(self.loaded_bytes));
+        } else if self.rdb_used_mem != 0 {
+            // used-mem only estimates the file size: never past 99.99%.
+            perc = (loaded / self.rdb_used_mem as f64 * 100.0).min(99.99);
+            remaining = int(self.rdb_used_mem)
+                .saturating_sub(int(self.loaded_bytes))
+                .max(1);
+        }
+        let elapsed = now.saturating_sub(self.start_time);
+        let eta = if elapsed == 0 {
+            1
+        } else {
+            elapsed
+                .saturating_mul(remaining)
+                .checked_div(int(self.loaded_bytes).saturating_add(1))
+                .unwrap_or(0)
+        };
+        [
+            ("loading_start_time", self.start_time.to_string()),
+            ("loading_total_bytes", self.total_bytes.to_string()),
+            ("loading_rdb_used_mem", self.rdb_used_mem.to_string()),
+            ("loading_loaded_bytes", self.loaded_bytes.to_string()),
+            ("loading_loaded_perc", format!("{perc:.2}")),
+            ("loading_eta_seconds", eta.to_string()),
+        ]
+    }
 }
 
 impl Default for SaveState {
@@ -59,6 +112,7 @@ impl Default for SaveState {
             rdb_saves: 0,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
+            loading: None,
         }
     }
 }
@@ -104,10 +158,10 @@ fn write_then_rename(
     std::fs::rename(tmp, path)
 }
 
-/// Loads the RDB file at `path` into `dbs`.
-pub fn load_file(
+/// Loads the RDB file at `path` into the target's databases.
+pub fn load_file<T: rdb::load::LoadTarget + ?Sized>(
     path: &Path,
-    dbs: &mut Databases,
+    dbs: &mut T,
     opts: &LoadOptions,
 ) -> Result<LoadInfo, RdbError> {
     let f = File::open(path).map_err(|e| RdbError(format!("{e}")))?;

@@ -201,12 +201,20 @@ impl Server {
         for name in self.core.config.not_in_effect() {
             tracing::warn!("Config directive '{name}' is accepted but not in effect yet");
         }
-        let started = if self.core.config.appendonly {
-            commands::persist_aof::start(&mut self.core)
-        } else {
-            commands::persist::load_at_startup(&mut self.core, unix_ms())
-        };
+        // The listeners are bound already: clients connecting during the load are served
+        // between chunks of it (-LOADING for most commands).
+        let started = self.with_ops(|core, ops| {
+            if core.config.appendonly {
+                commands::persist_aof::start(core, ops)
+            } else {
+                commands::persist::load_at_startup(core, ops)
+            }
+        });
         if let Err(e) = started {
+            if self.stop.is_some() {
+                // SHUTDOWN during the load: exit as Redis does, saving nothing.
+                return self.finish_shutdown();
+            }
             tracing::warn!("{e}");
             return 1;
         }
@@ -300,13 +308,8 @@ impl Server {
     fn register_client(&mut self, mut stream: Stream, addr: String, laddr: String, unix: bool) {
         let now = unix_ms();
         let live = self.clients.len() - self.free_slots.len();
-        if live >= self.core.config.maxclients as usize {
-            let _ = stream.write(b"-ERR max number of clients reached\r\n");
-            self.net.rejected_connections += 1;
-            return;
-        }
-        if !unix && self.protected_mode_denies(&addr) {
-            let _ = stream.write(PROTECTED_MODE_ERROR.as_bytes());
+        if let Some(refusal) = admission_refusal(&self.core.config, live, &addr, unix) {
+            let _ = stream.write(refusal.as_bytes());
             self.net.rejected_connections += 1;
             return;
         }
@@ -341,17 +344,6 @@ impl Server {
         }
         let live = self.clients.len() - self.free_slots.len();
         self.net.peak_clients = self.net.peak_clients.max(live);
-    }
-
-    /// Protected mode refuses non-loopback clients when no password is set and no bind was
-    /// configured explicitly.
-    fn protected_mode_denies(&self, addr: &str) -> bool {
-        let c = &self.core.config;
-        // Redis 7.0 looks only at protected-mode and the default user's password, not at bind.
-        if !c.protected_mode || c.requirepass.is_some() {
-            return false;
-        }
-        !(addr.starts_with("127.") || addr.starts_with("[::1]"))
     }
 
     /// Reads what the socket has and runs every complete command.
@@ -755,6 +747,7 @@ impl Server {
             next_client_id,
             free_slots,
             peaks,
+            shutdown_signal,
             ..
         } = self;
         let live_clients = clients.len() - free_slots.len();
@@ -772,6 +765,7 @@ impl Server {
             pubsub,
             listeners,
             registry: poll.registry(),
+            signal: shutdown_signal,
             current,
             self_feed: None,
         };
@@ -790,6 +784,57 @@ impl Server {
         }
         self.apply_effects();
         end
+    }
+
+    /// Runs `f` with the server's side of `ServerOps` while no client is current (start-up
+    /// loading serves clients through it).
+    fn with_ops<R>(&mut self, f: impl FnOnce(&mut Core, &mut ops::Ops<'_>) -> R) -> R {
+        let Server {
+            core,
+            clients,
+            monitors,
+            pause,
+            net,
+            stop,
+            pending_write,
+            listeners,
+            poll,
+            resume,
+            pubsub,
+            next_client_id,
+            free_slots,
+            peaks,
+            shutdown_signal,
+            ..
+        } = self;
+        let live_clients = clients.len() - free_slots.len();
+        let mut ops = ops::Ops {
+            next_client_id,
+            live_clients,
+            peaks,
+            clients,
+            monitors,
+            pause,
+            net,
+            stop,
+            pending_write,
+            resume,
+            pubsub,
+            listeners,
+            registry: poll.registry(),
+            signal: shutdown_signal,
+            current: ops::ConnView {
+                slot: usize::MAX,
+                laddr: "",
+                fd: -1,
+                created_ms: 0,
+                qbuf: 0,
+                commands: 0,
+                mem: 0,
+            },
+            self_feed: None,
+        };
+        f(core, &mut ops)
     }
 
     /// Carries out what commands queued: frees go to the background thread.
@@ -1062,6 +1107,22 @@ impl Server {
         tracing::warn!("Redis is now ready to exit, bye bye...");
         self.stop.unwrap_or(0)
     }
+}
+
+/// Why a new connection is refused before it gets a client (maxclients reached, or protected
+/// mode and a non-loopback peer): the line written to it, or `None` to accept it. `live` is the
+/// number of connected clients.
+fn admission_refusal(config: &Config, live: usize, addr: &str, unix: bool) -> Option<&'static str> {
+    if live >= config.maxclients as usize {
+        return Some("-ERR max number of clients reached\r\n");
+    }
+    // Protected mode refuses non-loopback clients when the default user has no password
+    // (Redis 7.0 looks only at protected-mode and the password, not at bind).
+    let loopback = addr.starts_with("127.") || addr.starts_with("[::1]");
+    if !unix && config.protected_mode && config.requirepass.is_none() && !loopback {
+        return Some(PROTECTED_MODE_ERROR);
+    }
+    None
 }
 
 /// Whether a client's pending output is over its class's client-output-buffer-limit: the

@@ -120,6 +120,8 @@ pub struct Ops<'a> {
     pub pubsub: &'a mut crate::pubsub::PubSub,
     /// The next client id (connections accepted while a script is busy).
     pub next_client_id: &'a mut u64,
+    /// Set by SIGTERM/SIGINT; a load in progress checks it when it serves clients.
+    pub signal: &'a std::sync::atomic::AtomicBool,
 }
 
 impl Pause {
@@ -586,8 +588,8 @@ impl ServerOps for Ops<'_> {
         &mut self,
         core: &mut Core,
         answer: &mut crate::commands::ctx::BusyAnswer<'_>,
-    ) {
-        self.serve_busy(core, answer);
+    ) -> bool {
+        self.serve_busy(core, answer)
     }
 
     fn pubsub(&mut self) -> Option<(&mut crate::pubsub::PubSub, usize)> {

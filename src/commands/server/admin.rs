@@ -55,6 +55,11 @@ fn shutdown(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.reply.ok();
         return Ok(());
     }
+    if ctx.core.persist.loading.is_some() {
+        // Saving a half-loaded dataset would overwrite the good file: never save while loading.
+        opts.save = false;
+        opts.nosave = true;
+    }
     ctx.server.shutdown(ctx.core, opts).map_err(CmdError::Other)
 }
 

@@ -38,7 +38,7 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let args: Vec<&[u8]> = argv.iter().skip(2).map(|a| a.as_ref()).collect();
     let set_ctx = SetContext {
         local_client: is_local(ctx),
-        loading: false,
+        loading: ctx.core.persist.loading.is_some(),
     };
     let backup = ctx.core.config.clone();
     let changed = ctx

@@ -13,6 +13,7 @@
 use bytes::Bytes;
 
 use crate::commands::args::{arg, is};
+use crate::commands::loading::{ABORTED, Loader};
 use crate::commands::{CmdError, Ctx, Handler};
 use crate::protocol::reply::Protocol;
 use crate::types::string::StrValue;
@@ -102,12 +103,18 @@ fn debug(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         tracing::info!("Changed replication IDs after receiving DEBUG change-repl-id");
         ctx.reply.ok();
     } else if word("LOADAOF") && argc == 2 {
-        // As Redis: a load that fails leaves nothing consistent to serve, so the server exits.
-        if let Err(e) = crate::commands::persist_aof::debug_loadaof(ctx.core) {
-            tracing::warn!("{e}");
-            std::process::exit(1);
+        if ctx.core.persist.loading.is_some() {
+            return Err(CmdError::Static(RELOAD_WHILE_LOADING));
         }
-        ctx.reply.ok();
+        // As Redis: a load that fails leaves nothing consistent to serve, so the server exits.
+        match crate::commands::persist_aof::debug_loadaof(ctx.core, ctx.server) {
+            Err(e) if e == crate::commands::loading::ABORTED => {}
+            Err(e) => {
+                tracing::warn!("{e}");
+                std::process::exit(1);
+            }
+            Ok(()) => ctx.reply.ok(),
+        }
     } else if word("LOG") && argc == 3 {
         tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(arg(argv, 2)));
         ctx.reply.ok();
@@ -199,9 +206,16 @@ fn debug_object(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// DEBUG RELOAD and DEBUG LOADAOF sent while a load runs (Redis would start a second load
+/// inside the first; carmine refuses).
+const RELOAD_WHILE_LOADING: &str = "ERR DEBUG RELOAD/LOADAOF is not allowed while loading";
+
 /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the RDB file, empties the dataset and loads
 /// the file back.
 fn debug_reload(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
+    if ctx.core.persist.loading.is_some() {
+        return Err(CmdError::Static(RELOAD_WHILE_LOADING));
+    }
     let (mut flush, mut save, mut merge) = (true, true, false);
     for opt in argv.iter().skip(2) {
         if opt.eq_ignore_ascii_case(b"MERGE") {
@@ -225,14 +239,20 @@ fn debug_reload(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.core.dbs.flush_all(false);
         crate::commands::scripting::flush_libraries(ctx.core);
     }
-    let mut opts = crate::persist::rdb::load::LoadOptions::from_config(&ctx.core.config, now);
+    let mut opts = crate::commands::persist::load_options(ctx.core);
     opts.allow_dup = merge;
     let path = std::path::PathBuf::from(&ctx.core.config.dbfilename);
-    let loaded = crate::persist::load_file(&path, &mut ctx.core.dbs, &opts)
-        .map_err(|e| e.to_string())
-        .and_then(|info| {
-            crate::commands::scripting::load_libraries(ctx.core, &info.functions, merge)
-        });
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let mut loader = Loader::start(ctx.core, ctx.server, size);
+    let loaded = crate::persist::load_file(&path, &mut loader, &opts).map_err(|e| e.0);
+    if loaded.as_ref().is_err_and(|e| e == ABORTED) {
+        // SHUTDOWN came in meanwhile: the server is exiting, this client gets no reply.
+        return Ok(());
+    }
+    loader.finish();
+    let loaded = loaded.and_then(|info| {
+        crate::commands::scripting::load_libraries(ctx.core, &info.functions, merge)
+    });
     if let Err(e) = loaded {
         tracing::warn!("{e}");
         return Err(CmdError::Static("ERR Error trying to load the RDB dump"));

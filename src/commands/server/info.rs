@@ -272,7 +272,7 @@ fn persistence(core: &Core, s: &mut Section) {
         Some(d) if rdb_child => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         _ => -1,
     };
-    s.set("loading", 0)
+    s.set("loading", u8::from(p.loading.is_some()))
         .set("async_loading", 0)
         .set("current_cow_peak", 0)
         .set("current_cow_size", 0)
@@ -306,6 +306,12 @@ fn persistence(core: &Core, s: &mut Section) {
         .set("module_fork_in_progress", 0)
         .set("module_fork_last_cow_size", 0);
     crate::commands::persist_aof::info(core, s);
+    if let Some(l) = &p.loading {
+        let now = crate::server::unix_ms() / 1000;
+        for (name, value) in l.info_fields(now) {
+            s.set(name, value);
+        }
+    }
 }
 
 fn stats(core: &Core, s: &mut Section) {

@@ -11,6 +11,9 @@
 //! `*-max-listpack-*` / `set-max-intset-entries` settings in [`Limits`]): old ziplists become
 //! listpacks, oversized compact values become hash tables / skiplists, linked lists become
 //! quicklists. Streams keep their listpack nodes as they are (checked deeply first).
+//!
+//! A whole-file load writes into a [`LoadTarget`]: plain `Databases`, or the server's loader
+//! (`commands::loading`), whose progress hook after each key serves clients while it loads.
 
 use std::io::{self, Read};
 
@@ -138,6 +141,8 @@ pub struct LoadInfo {
     pub repl_offset: Option<i64>,
     /// `aof-base` / `aof-preamble` aux field.
     pub aof_base: bool,
+    /// `used-mem` aux field (INFO loading_rdb_used_mem while loading).
+    pub used_mem: Option<i64>,
     /// The code of each function library (RDB_OPCODE_FUNCTION2 records), in file order; the
     /// caller installs them.
     pub functions: Vec<Vec<u8>>,
@@ -718,11 +723,31 @@ fn hash_fit(h: Hash, lim: hash::Limits) -> Hash {
     t
 }
 
-/// Loads an RDB file from `r` into `dbs` (which should be empty): `Err` on any corruption,
-/// truncation, duplicate key or checksum mismatch. Keys already loaded stay in `dbs` on error.
-pub fn load_dataset<R: Read>(
+/// Where a load puts its keys, and who hears of its progress (Redis's rio processing callback
+/// and `key-load-delay`). Plain `Databases` is a target that hears nothing.
+pub trait LoadTarget {
+    /// The databases keys go into; borrowed again for each key.
+    fn dbs(&mut self) -> &mut Databases;
+    /// Called after each key record (loaded or skipped) with the bytes of the file consumed so
+    /// far and what the load found until now; `Err` aborts the load with that error.
+    fn progress(&mut self, consumed: u64, info: &LoadInfo) -> Result<(), RdbError> {
+        let _ = (consumed, info);
+        Ok(())
+    }
+}
+
+impl LoadTarget for Databases {
+    fn dbs(&mut self) -> &mut Databases {
+        self
+    }
+}
+
+/// Loads an RDB file from `r` into the target's databases (which should be empty): `Err` on
+/// any corruption, truncation, duplicate key or checksum mismatch, or when the target's
+/// progress hook aborts. Keys already loaded stay in the databases on error.
+pub fn load_dataset<R: Read, T: LoadTarget + ?Sized>(
     r: R,
-    dbs: &mut Databases,
+    target: &mut T,
     opts: &LoadOptions,
 ) -> Result<LoadInfo, RdbError> {
     let mut rd = RdbReader::new(r);
@@ -777,11 +802,11 @@ pub fn load_dataset<R: Read>(
             OPCODE_SELECTDB => {
                 let id = rd.length()?;
                 db = usize::try_from(id).unwrap_or(usize::MAX);
-                if db >= dbs.count() {
+                let count = target.dbs().count();
+                if db >= count {
                     return Err(RdbError(format!(
                         "FATAL: Data file was created with a Redis server configured to \
-                         handle more than {} databases. Exiting",
-                        dbs.count()
+                         handle more than {count} databases. Exiting"
                     )));
                 }
                 continue;
@@ -820,13 +845,15 @@ pub fn load_dataset<R: Read>(
         let (when, idle_s, lfu) = (expire.take(), idle.take(), freq.take());
         let Some(value) = value else {
             info.empty_skipped += 1;
+            target.progress(rd.offset, &info)?;
             continue;
         };
         if opts.drop_expired && when.is_some_and(|w| w < opts.now_ms) {
             info.expired_skipped += 1;
+            target.progress(rd.offset, &info)?;
             continue;
         }
-        let Some(d) = dbs.db_mut(db) else {
+        let Some(d) = target.dbs().db_mut(db) else {
             return Err(corrupt("database index out of range"));
         };
         if d.get(&key).is_some() {
@@ -843,6 +870,7 @@ pub fn load_dataset<R: Read>(
         set_access(&mut entry, idle_s, lfu, opts.lfu_policy, opts.now_ms);
         d.insert_entry(&key, entry, when);
         info.keys += 1;
+        target.progress(rd.offset, &info)?;
     }
     if version >= 5 {
         let expected = rd.crc();
@@ -885,6 +913,7 @@ fn aux_field(info: &mut LoadInfo, name: &[u8], value: &[u8]) {
         b"repl-id" => info.repl_id = Some(text()),
         b"repl-offset" => info.repl_offset = int(),
         b"aof-base" | b"aof-preamble" => info.aof_base = int().unwrap_or(0) != 0,
+        b"used-mem" => info.used_mem = int(),
         _ => {}
     }
 }
