@@ -146,6 +146,9 @@ impl LuaEngine {
             globals.raw_set(name, Value::Nil)?;
         }
         libs::register(&lua, &globals)?;
+        let cmsgpack: Table = globals.raw_get("cmsgpack")?;
+        let slow: Function = cmsgpack.raw_get("unpack")?;
+        cmsgpack.raw_set("unpack", raw::msgpack_unpack(&lua, &slow)?)?;
         let redis = lua.create_table()?;
         redis.raw_set("REDIS_VERSION", "7.0.15")?;
         redis.raw_set("REDIS_VERSION_NUM", 0x0007_000f)?;

@@ -999,3 +999,157 @@ unsafe fn table_to_reply(
     }
     None
 }
+
+/// Wraps cmsgpack.unpack (`slow`, the mlua version) in a C function that decodes straight onto
+/// the Lua stack. Input it does not decode cleanly (bad or truncated data, a nil or NaN key,
+/// nesting past the stack, an argument of the wrong type) goes to `slow`, which raises the
+/// error Redis raises.
+pub(super) fn msgpack_unpack(lua: &Lua, slow: &Function) -> mlua::Result<Function> {
+    // SAFETY: as in `call_function`: exec_raw's protected closure has `slow` on the stack and
+    // room for the closure it becomes.
+    unsafe {
+        lua.exec_raw::<Function>(slow, |l| {
+            ffi::lua_pushcclosure(l, unpack_entry, 1);
+        })
+    }
+}
+
+unsafe extern "C-unwind" fn unpack_entry(l: *mut ffi::lua_State) -> c_int {
+    // SAFETY: `l` is the running state; `unpack` keeps to the invariants above.
+    let n = unsafe { ffi::lua_gettop(l) };
+    if let Ok(Some(values)) = catch_unwind(AssertUnwindSafe(|| unpack(l))) {
+        return values;
+    }
+    // SAFETY: what the fast path pushed is dropped, leaving the original arguments; the slow
+    // version goes below them (one slot of LUA_MINSTACK) and is called with them. An error it
+    // raises passes through this frame, which holds nothing with a destructor.
+    unsafe {
+        ffi::lua_settop(l, n);
+        ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
+        ffi::lua_insert(l, 1);
+        ffi::lua_call(l, n, ffi::LUA_MULTRET);
+        ffi::lua_gettop(l)
+    }
+}
+
+/// The fast cmsgpack.unpack: every value in the string argument, pushed in order; `None` when
+/// the slow version must run.
+fn unpack(l: *mut ffi::lua_State) -> Option<c_int> {
+    // SAFETY: argument 1 is read only once its type is checked; it stays on the stack (and so
+    // alive) while the bytes are decoded.
+    let b = unsafe {
+        if ffi::lua_gettop(l) < 1 {
+            return None;
+        }
+        match ffi::lua_type(l, 1) {
+            ffi::LUA_TSTRING => string_at(l, 1),
+            // luaL_checklstring takes a number as its string form (converted in place).
+            ffi::LUA_TNUMBER => {
+                let mut len = 0usize;
+                let p = ffi::lua_tolstring(l, 1, &mut len);
+                if p.is_null() {
+                    return None;
+                }
+                std::slice::from_raw_parts(p.cast::<u8>(), len)
+            }
+            _ => return None,
+        }
+    };
+    let mut pos = 0;
+    let mut count: c_int = 0;
+    while pos < b.len() {
+        mp_value(l, b, &mut pos, 0)?;
+        count = count.checked_add(1)?;
+    }
+    Some(count)
+}
+
+/// How deep the fast decoder nests before leaving the input to the slow one.
+const MP_MAX_DEPTH: usize = 200;
+
+/// Decodes one MessagePack value at `pos` and pushes it (as Redis's lua-cmsgpack: numbers are
+/// Lua numbers, str types are strings; bin and ext types are bad data, left to the slow path).
+fn mp_value(l: *mut ffi::lua_State, b: &[u8], pos: &mut usize, depth: usize) -> Option<()> {
+    let take = |pos: &mut usize, n: usize| -> Option<&[u8]> {
+        let end = pos.checked_add(n)?;
+        let s = b.get(*pos..end)?;
+        *pos = end;
+        Some(s)
+    };
+    let int = |pos: &mut usize, n: usize| -> Option<u64> {
+        Some(
+            take(pos, n)?
+                .iter()
+                .fold(0u64, |a, &x| (a << 8) | u64::from(x)),
+        )
+    };
+    // SAFETY: every push is preceded by lua_checkstack (three slots: a table, a key and a
+    // value); raw sets use keys checked to be neither nil nor NaN.
+    unsafe {
+        if depth > MP_MAX_DEPTH || ffi::lua_checkstack(l, 3) == 0 {
+            return None;
+        }
+        let c = *take(pos, 1)?.first()?;
+        let num = |d: f64| ffi::lua_pushnumber(l, d);
+        match c {
+            0x00..=0x7f => num(f64::from(c)),
+            0xe0..=0xff => num(f64::from(c as i8)),
+            0xc0 => ffi::lua_pushnil(l),
+            0xc2 => ffi::lua_pushboolean(l, 0),
+            0xc3 => ffi::lua_pushboolean(l, 1),
+            0xcc => num(int(pos, 1)? as f64),
+            0xcd => num(int(pos, 2)? as f64),
+            0xce => num(int(pos, 4)? as f64),
+            0xcf => num(int(pos, 8)? as f64),
+            0xd0 => num(f64::from(int(pos, 1)? as u8 as i8)),
+            0xd1 => num(f64::from(int(pos, 2)? as u16 as i16)),
+            0xd2 => num(f64::from(int(pos, 4)? as u32 as i32)),
+            0xd3 => num(int(pos, 8)? as i64 as f64),
+            0xca => num(f64::from(f32::from_bits(int(pos, 4)? as u32))),
+            0xcb => num(f64::from_bits(int(pos, 8)?)),
+            0xa0..=0xbf => push_bytes(l, take(pos, usize::from(c & 0x1f))?),
+            0xd9..=0xdb => {
+                let w = match c {
+                    0xd9 => 1,
+                    0xda => 2,
+                    _ => 4,
+                };
+                let n = usize::try_from(int(pos, w)?).ok()?;
+                push_bytes(l, take(pos, n)?);
+            }
+            0x90..=0x9f | 0xdc | 0xdd => {
+                let n = match c {
+                    0xdc => usize::try_from(int(pos, 2)?).ok()?,
+                    0xdd => usize::try_from(int(pos, 4)?).ok()?,
+                    _ => usize::from(c & 0x0f),
+                };
+                let hint = c_int::try_from(n.min(1024)).ok()?;
+                ffi::lua_createtable(l, hint, 0);
+                for i in 1..=n {
+                    mp_value(l, b, pos, depth + 1)?;
+                    ffi::lua_rawseti_(l, -2, c_int::try_from(i).ok()?);
+                }
+            }
+            0x80..=0x8f | 0xde | 0xdf => {
+                let n = match c {
+                    0xde => usize::try_from(int(pos, 2)?).ok()?,
+                    0xdf => usize::try_from(int(pos, 4)?).ok()?,
+                    _ => usize::from(c & 0x0f),
+                };
+                ffi::lua_createtable(l, 0, 0);
+                for _ in 0..n {
+                    mp_value(l, b, pos, depth + 1)?;
+                    mp_value(l, b, pos, depth + 1)?;
+                    // A nil or NaN key: the slow version raises lua_settable's error.
+                    match ffi::lua_type(l, -2) {
+                        ffi::LUA_TNIL => return None,
+                        ffi::LUA_TNUMBER if ffi::lua_tonumber(l, -2).is_nan() => return None,
+                        _ => ffi::lua_rawset(l, -3),
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(())
+}
