@@ -36,7 +36,7 @@ use crate::protocol::reply::{AggregateKind, Deferred, Protocol, ReplySink};
 /// The initial capacity of redis.call's argument buffer.
 const ARGS_BUF: usize = 256;
 /// The largest argument buffer kept for the next call.
-const ARGS_BUF_KEEP: usize = 64 * 1024;
+const ARGS_BUF_KEEP: usize = 16 * 1024;
 
 /// What redis.call and redis.pcall reach through their first upvalue (a light userdata). The
 /// Lua state's app data holds one `Rc` of it, so it lives as long as the state.
@@ -47,7 +47,8 @@ pub(super) struct CallCtx {
     pub state: Rc<RunState>,
     /// A panic caught inside a call, resumed when the run returns to Rust.
     pub panic: RefCell<Option<Box<dyn Any + Send>>>,
-    /// The argument bytes of the last call, reclaimed when no command kept a slice of them.
+    /// Room for the next call's argument bytes (the rest of an allocation earlier calls'
+    /// arguments were split from).
     buf: Cell<Option<BytesMut>>,
 }
 
@@ -188,7 +189,9 @@ fn call(l: *mut ffi::lua_State, ctx: &CallCtx, raise: bool) -> Ret {
         }
         ends.push(buf.len());
     }
-    let frozen = buf.freeze();
+    // The arguments are split off the front; what remains of the allocation serves the next
+    // calls, and once every earlier slice is gone, reserving reclaims it from the start.
+    let frozen = buf.split().freeze();
     let mut argv = st.argv.take();
     argv.clear();
     let mut start = 0;
@@ -205,10 +208,9 @@ fn call(l: *mut ffi::lua_State, ctx: &CallCtx, raise: bool) -> Ret {
     let r = ctx.slot.use_host(|h| h.call(&argv, resp3, &mut sink));
     argv.clear();
     *st.argv.borrow_mut() = argv;
-    if let Ok(b) = frozen.try_into_mut()
-        && b.capacity() <= ARGS_BUF_KEEP
-    {
-        ctx.buf.set(Some(b));
+    drop(frozen);
+    if buf.capacity() <= ARGS_BUF_KEEP {
+        ctx.buf.set(Some(buf));
     }
     match r {
         None => {
@@ -705,13 +707,13 @@ pub(super) fn run(
     };
     lua.exec_raw_lua(|raw| {
         let l = raw.state();
-        // SAFETY: the stack is restored to `top` before returning. Six values are pushed at
-        // most at once (handler, function, globals, field name, table, element), after
+        // SAFETY: the stack is restored to `top` before returning. Seven values are pushed at
+        // most at once (handler, function, globals, then set_global_array's four), after
         // lua_checkstack made room. Pushes cannot raise (no memory limit), and lua_pcall
         // catches whatever the script raises. The value is read at its absolute index.
         unsafe {
             let top = ffi::lua_gettop(l);
-            if ffi::lua_checkstack(l, 8) == 0 {
+            if ffi::lua_checkstack(l, 10) == 0 {
                 return Err(mlua::Error::StackError);
             }
             let pushed = raw.push(handler).and_then(|()| raw.push(func));
@@ -727,13 +729,10 @@ pub(super) fn run(
                 return Err(e);
             }
             let n = if eval_style {
-                push_bytes(l, b"KEYS");
-                push_array(l, keys, nkeys);
-                ffi::lua_rawset(l, -3);
-                push_bytes(l, b"ARGV");
-                push_array(l, args, nargs);
-                ffi::lua_rawset(l, -3);
-                ffi::lua_settop(l, -2);
+                let g = ffi::lua_gettop(l);
+                set_global_array(l, g, b"KEYS", keys, nkeys);
+                set_global_array(l, g, b"ARGV", args, nargs);
+                ffi::lua_settop(l, g - 1);
                 0
             } else {
                 push_array(l, keys, nkeys);
@@ -754,6 +753,61 @@ pub(super) fn run(
             Ok(out)
         }
     })
+}
+
+/// Tables up to this many entries are reused for the next EVAL's KEYS / ARGV; a larger one is
+/// left to the collector (its array part would keep the memory).
+const REUSE_MAX: c_int = 1024;
+
+/// Sets the global `name` (in the globals table at `g`) to an array of `items`, as Redis does
+/// before each EVAL. The previous run's table is reused when there is one: it is emptied first
+/// (every key, and any metatable the script gave it), so the script sees a fresh table. Only
+/// EVAL does this: an EVAL script cannot keep a reference past its run (the globals are
+/// read-only), while FCALL's tables are arguments a library could keep.
+///
+/// # Safety
+/// Four free slots; `g` is the absolute index of the globals table; `n` is `items.len()`.
+unsafe fn set_global_array(
+    l: *mut ffi::lua_State,
+    g: c_int,
+    name: &[u8],
+    items: &[Bytes],
+    n: c_int,
+) {
+    // SAFETY: per the caller. lua_next's traversal only clears existing fields, which Lua
+    // allows; raw sets with the traversal's own keys (never nil or NaN) cannot raise.
+    unsafe {
+        push_bytes(l, name);
+        // lua_rawget replaces the name with the value: the table (if any) sits at `t`.
+        let t = ffi::lua_gettop(l);
+        let mut reused = false;
+        if ffi::lua_rawget(l, g) == ffi::LUA_TTABLE && n <= REUSE_MAX {
+            let mut old: c_int = 0;
+            ffi::lua_pushnil(l);
+            while ffi::lua_next(l, t) != 0 {
+                ffi::lua_settop(l, -2);
+                ffi::lua_pushvalue(l, -1);
+                ffi::lua_pushnil(l);
+                ffi::lua_rawset(l, t);
+                old = old.saturating_add(1);
+            }
+            if old <= REUSE_MAX {
+                ffi::lua_pushnil(l);
+                ffi::lua_setmetatable(l, t);
+                for (i, b) in (1..).zip(items) {
+                    push_bytes(l, b);
+                    ffi::lua_rawseti_(l, t, i);
+                }
+                reused = true;
+            }
+        }
+        ffi::lua_settop(l, t - 1);
+        if !reused {
+            push_bytes(l, name);
+            push_array(l, items, n);
+            ffi::lua_rawset(l, g);
+        }
+    }
 }
 
 /// Pushes a Lua array of byte strings.
