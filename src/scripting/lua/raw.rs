@@ -758,6 +758,9 @@ pub(super) fn run(
 /// Tables up to this many entries are reused for the next EVAL's KEYS / ARGV; a larger one is
 /// left to the collector (its array part would keep the memory).
 const REUSE_MAX: c_int = 1024;
+/// Up to how many keys (or arguments) the previous table is reused: emptying it costs a
+/// traversal, which beats a new table and its garbage only for small ones.
+const REUSE_MAX_NEW: c_int = 8;
 
 /// Sets the global `name` (in the globals table at `g`) to an array of `items`, as Redis does
 /// before each EVAL. The previous run's table is reused when there is one: it is emptied first
@@ -781,14 +784,21 @@ unsafe fn set_global_array(
         // lua_rawget replaces the name with the value: the table (if any) sits at `t`.
         let t = ffi::lua_gettop(l);
         let mut reused = false;
-        if ffi::lua_rawget(l, g) == ffi::LUA_TTABLE && n <= REUSE_MAX {
+        if ffi::lua_rawget(l, g) == ffi::LUA_TTABLE && n <= REUSE_MAX_NEW {
             let mut old: c_int = 0;
             ffi::lua_pushnil(l);
             while ffi::lua_next(l, t) != 0 {
+                // Keys 1..=n are overwritten below; everything else is cleared.
+                let kept = ffi::lua_type(l, -2) == ffi::LUA_TNUMBER && {
+                    let d = ffi::lua_tonumber(l, -2);
+                    d >= 1.0 && d <= f64::from(n) && d.fract() == 0.0
+                };
                 ffi::lua_settop(l, -2);
-                ffi::lua_pushvalue(l, -1);
-                ffi::lua_pushnil(l);
-                ffi::lua_rawset(l, t);
+                if !kept {
+                    ffi::lua_pushvalue(l, -1);
+                    ffi::lua_pushnil(l);
+                    ffi::lua_rawset(l, t);
+                }
                 old = old.saturating_add(1);
             }
             if old <= REUSE_MAX {
