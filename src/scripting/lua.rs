@@ -11,9 +11,11 @@
 //! own metatable turns a missing name into "Script attempted to access nonexistent global
 //! variable".
 //!
-//! `redis.call` and `redis.pcall` are Rust functions created once per interpreter; they reach
-//! the borrowed [`Host`] (the server side: it runs commands and serves other clients while a
-//! script is busy) through a slot that [`LuaEngine::run`] fills for the length of one run.
+//! `redis.call` and `redis.pcall` are C functions (in `raw`, with the run itself and the reply
+//! conversions, written against Lua's C API for speed) created once per interpreter; they
+//! reach the borrowed [`Host`] (the server side: it runs commands and serves other clients
+//! while a script is busy) through a slot that [`LuaEngine::run`] fills for the length of one
+//! run.
 //! Errors travel as Redis's error tables (`{err=...}`); the message handler records where the
 //! script was when it failed (`source`, `line`), and the caller formats the final
 //! "... script: <name>, on @user_script:<line>." text from them.
@@ -386,7 +388,8 @@ impl LuaEngine {
         let handler = lua.create_function(err_handler)?;
         globals.raw_set("__redis__err__handler", handler.clone())?;
         let slot = Rc::new(HostSlot::default());
-        let ctx = Rc::new(raw::CallCtx::new(slot.clone(), state.clone()));
+        let names = raw::Names::new(&lua)?;
+        let ctx = Rc::new(raw::CallCtx::new(slot.clone(), state.clone(), names));
         for (name, raise) in [("call", true), ("pcall", false)] {
             // Runs while no script does (a library body being loaded): Redis's redis table
             // has no call/pcall then.
@@ -494,6 +497,7 @@ impl LuaEngine {
                 eval_style,
                 name,
                 st,
+                self.ctx.names,
                 sink,
             )
         });

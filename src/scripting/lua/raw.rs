@@ -38,6 +38,61 @@ const ARGS_BUF: usize = 256;
 /// The largest argument buffer kept for the next call.
 const ARGS_BUF_KEEP: usize = 16 * 1024;
 
+/// The field names replies are built and read with, as registry references: pushing one is an
+/// array read instead of a string interning (hash and lookup).
+#[derive(Clone, Copy)]
+pub(super) struct Names([c_int; 9]);
+
+/// The names held by [`Names`], in index order.
+const NAME_TEXTS: [&[u8]; 9] = [
+    b"err",
+    b"ok",
+    b"double",
+    b"big_number",
+    b"verbatim_string",
+    b"map",
+    b"set",
+    b"format",
+    b"string",
+];
+const N_ERR: usize = 0;
+const N_OK: usize = 1;
+const N_DOUBLE: usize = 2;
+const N_BIG: usize = 3;
+const N_VERBATIM: usize = 4;
+const N_MAP: usize = 5;
+const N_SET: usize = 6;
+const N_FORMAT: usize = 7;
+const N_STRING: usize = 8;
+
+impl Names {
+    /// Interns the names in `lua`'s registry (for the life of the state).
+    pub(super) fn new(lua: &Lua) -> mlua::Result<Names> {
+        let mut refs = [0; 9];
+        // SAFETY: exec_raw runs the closure in protected mode with room for three values; one
+        // string is pushed at a time and luaL_ref pops it into the registry.
+        unsafe {
+            lua.exec_raw::<()>((), |l| {
+                for (r, name) in refs.iter_mut().zip(NAME_TEXTS) {
+                    push_bytes(l, name);
+                    *r = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+                }
+            })?;
+        }
+        Ok(Names(refs))
+    }
+
+    /// Pushes name `i` (one of the `N_*` indexes).
+    ///
+    /// # Safety
+    /// One free slot; `l` is the state the names were made in.
+    unsafe fn push(self, l: *mut ffi::lua_State, i: usize) {
+        let r = self.0.get(i).copied().unwrap_or(0);
+        // SAFETY: per the caller; the registry holds the string under `r`.
+        unsafe { ffi::lua_rawgeti_(l, ffi::LUA_REGISTRYINDEX, r) };
+    }
+}
+
 /// What redis.call and redis.pcall reach through their first upvalue (a light userdata). The
 /// Lua state's app data holds one `Rc` of it, so it lives as long as the state.
 pub(super) struct CallCtx {
@@ -45,6 +100,8 @@ pub(super) struct CallCtx {
     pub slot: Rc<HostSlot>,
     /// The run's state (RESP version, reused argument buffers).
     pub state: Rc<RunState>,
+    /// The reply field names.
+    pub names: Names,
     /// A panic caught inside a call, resumed when the run returns to Rust.
     pub panic: RefCell<Option<Box<dyn Any + Send>>>,
     /// Room for the next call's argument bytes (the rest of an allocation earlier calls'
@@ -54,10 +111,11 @@ pub(super) struct CallCtx {
 
 impl CallCtx {
     /// A context for `slot` and `state`.
-    pub(super) fn new(slot: Rc<HostSlot>, state: Rc<RunState>) -> CallCtx {
+    pub(super) fn new(slot: Rc<HostSlot>, state: Rc<RunState>, names: Names) -> CallCtx {
         CallCtx {
             slot,
             state,
+            names,
             panic: RefCell::new(None),
             buf: Cell::new(None),
         }
@@ -124,7 +182,7 @@ unsafe fn entry(l: *mut ffi::lua_State, raise: bool) -> c_int {
             // table and its field.
             unsafe {
                 ffi::lua_settop(l, 0);
-                push_field_table(l, b"err", b"ERR internal error");
+                push_field_table(l, ctx.names, N_ERR, b"ERR internal error");
             }
             Ret::Raise
         }
@@ -158,7 +216,7 @@ fn call(l: *mut ffi::lua_State, ctx: &CallCtx, raise: bool) -> Ret {
         // hold the table and its field.
         unsafe {
             ffi::lua_settop(l, 0);
-            push_field_table(l, b"err", line);
+            push_field_table(l, ctx.names, N_ERR, line);
         }
         if raise { Ret::Raise } else { Ret::Values(1) }
     };
@@ -204,7 +262,7 @@ fn call(l: *mut ffi::lua_State, ctx: &CallCtx, raise: bool) -> Ret {
     // clearing them costs more than leaving them; the return count takes the top value).
     let resp3 = st.resp3.get();
     // SAFETY: `l` is the running state.
-    let mut sink = unsafe { StackSink::new(l, resp3) };
+    let mut sink = unsafe { StackSink::new(l, resp3, ctx.names) };
     let r = ctx.slot.use_host(|h| h.call(&argv, resp3, &mut sink));
     argv.clear();
     *st.argv.borrow_mut() = argv;
@@ -256,15 +314,15 @@ unsafe fn string_at<'a>(l: *mut ffi::lua_State, idx: c_int) -> &'a [u8] {
     unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) }
 }
 
-/// Pushes `{key = value}`.
+/// Pushes `{key = value}`, `key` being name `key` of `names`.
 ///
 /// # Safety
 /// Three free stack slots.
-unsafe fn push_field_table(l: *mut ffi::lua_State, key: &[u8], value: &[u8]) {
-    // SAFETY: per the caller's guarantee of room; raw set with a string key cannot raise.
+unsafe fn push_field_table(l: *mut ffi::lua_State, names: Names, key: usize, value: &[u8]) {
+    // SAFETY: per the caller; raw set with a string key cannot raise.
     unsafe {
         ffi::lua_createtable(l, 0, 1);
-        push_bytes(l, key);
+        names.push(l, key);
         push_bytes(l, value);
         ffi::lua_rawset(l, -3);
     }
@@ -312,6 +370,8 @@ enum Kind {
 /// chose). As with a `ValueSink`, the last top-level reply written is the one returned.
 struct StackSink {
     l: *mut ffi::lua_State,
+    /// The field names of the reply tables.
+    names: Names,
     /// The script's protocol (redis.setresp), for the conversions.
     resp3: bool,
     /// The protocol commands see.
@@ -333,9 +393,10 @@ impl StackSink {
     ///
     /// # Safety
     /// `l` is the running state and stays so while the sink is used.
-    unsafe fn new(l: *mut ffi::lua_State, resp3: bool) -> StackSink {
+    unsafe fn new(l: *mut ffi::lua_State, resp3: bool, names: Names) -> StackSink {
         StackSink {
             l,
+            names,
             resp3,
             proto: if resp3 {
                 Protocol::Resp3
@@ -497,7 +558,8 @@ impl StackSink {
                 Kind::Array => ffi::lua_createtable(l, size(left.unwrap_or(0)), 0),
                 Kind::Map | Kind::Set => {
                     ffi::lua_createtable(l, 0, 1);
-                    push_bytes(l, if kind == Kind::Map { b"map" } else { b"set" });
+                    let name = if kind == Kind::Map { N_MAP } else { N_SET };
+                    self.names.push(l, name);
                     // Grown as Redis grows it (lua_newtable), so pairs() visits the
                     // entries in the same order.
                     ffi::lua_createtable(l, 0, 0);
@@ -566,7 +628,8 @@ impl ReplySink for StackSink {
     }
     fn simple(&mut self, s: &[u8]) {
         // SAFETY (all scalar pushes below): `scalar` made room for three values.
-        self.scalar(|l| unsafe { push_field_table(l, b"ok", s) });
+        let names = self.names;
+        self.scalar(|l| unsafe { push_field_table(l, names, N_OK, s) });
     }
     fn error(&mut self, s: &[u8]) {
         if self.frames.is_empty() {
@@ -578,7 +641,8 @@ impl ReplySink for StackSink {
             self.err = Some(s.to_vec());
             return;
         }
-        self.scalar(|l| unsafe { push_field_table(l, b"err", s) });
+        let names = self.names;
+        self.scalar(|l| unsafe { push_field_table(l, names, N_ERR, s) });
     }
     fn int(&mut self, n: i64) {
         self.scalar(|l| unsafe { ffi::lua_pushnumber(l, n as f64) });
@@ -615,10 +679,11 @@ impl ReplySink for StackSink {
         self.open(Kind::Attribute, Some(n.saturating_mul(2)), None);
     }
     fn double(&mut self, d: f64) {
+        let names = self.names;
         if self.resp3 {
             self.scalar(|l| unsafe {
                 ffi::lua_createtable(l, 0, 1);
-                push_bytes(l, b"double");
+                names.push(l, N_DOUBLE);
                 ffi::lua_pushnumber(l, d);
                 ffi::lua_rawset(l, -3);
             });
@@ -648,12 +713,12 @@ impl ReplySink for StackSink {
         unsafe {
             let l = self.l;
             ffi::lua_createtable(l, 0, 1);
-            push_bytes(l, b"verbatim_string");
+            self.names.push(l, N_VERBATIM);
             ffi::lua_createtable(l, 0, 2);
-            push_bytes(l, b"format");
+            self.names.push(l, N_FORMAT);
             push_bytes(l, format.as_bytes());
             ffi::lua_rawset(l, -3);
-            push_bytes(l, b"string");
+            self.names.push(l, N_STRING);
             push_bytes(l, b);
             ffi::lua_rawset(l, -3);
             ffi::lua_rawset(l, -3);
@@ -662,7 +727,8 @@ impl ReplySink for StackSink {
     }
     fn big_number(&mut self, digits: &[u8]) {
         if self.resp3 {
-            self.scalar(|l| unsafe { push_field_table(l, b"big_number", digits) });
+            let names = self.names;
+            self.scalar(|l| unsafe { push_field_table(l, names, N_BIG, digits) });
         } else {
             self.scalar(|l| unsafe { push_bytes(l, digits) });
         }
@@ -700,6 +766,7 @@ pub(super) fn run(
     eval_style: bool,
     name: &str,
     state: &RunState,
+    names: Names,
     sink: &mut dyn ReplySink,
 ) -> mlua::Result<Outcome> {
     let (Ok(nkeys), Ok(nargs)) = (c_int::try_from(keys.len()), c_int::try_from(args.len())) else {
@@ -742,7 +809,7 @@ pub(super) fn run(
             let status = ffi::lua_pcall(l, n, 1, top + 1);
             let at = ffi::lua_gettop(l);
             let out = if status == 0 {
-                match value_to_reply(l, at, state.resp3.get(), sink, 0) {
+                match value_to_reply(l, at, names, state.resp3.get(), sink, 0) {
                     Some(line) => Outcome::Failed(line),
                     None => Outcome::Done,
                 }
@@ -848,6 +915,19 @@ unsafe fn field(l: *mut ffi::lua_State, t: c_int, key: &[u8]) -> c_int {
     }
 }
 
+/// [`field`] for name `key` of `names`.
+///
+/// # Safety
+/// As [`field`].
+unsafe fn named(l: *mut ffi::lua_State, t: c_int, names: Names, key: usize) -> c_int {
+    // SAFETY: per the caller.
+    unsafe {
+        names.push(l, key);
+        ffi::lua_rawget_(l, t);
+        ffi::lua_type(l, -1)
+    }
+}
+
 /// The string (or number, as Lua prints it) on top of the stack, or `None`.
 ///
 /// # Safety
@@ -916,6 +996,7 @@ unsafe fn error_line(l: *mut ffi::lua_State, at: c_int, name: &str) -> String {
 unsafe fn value_to_reply(
     l: *mut ffi::lua_State,
     at: c_int,
+    names: Names,
     resp3: bool,
     sink: &mut dyn ReplySink,
     depth: usize,
@@ -935,7 +1016,7 @@ unsafe fn value_to_reply(
                 }
             }
             ffi::LUA_TNUMBER => sink.int(ffi::lua_tonumber(l, at) as i64),
-            ffi::LUA_TTABLE => return table_to_reply(l, at, resp3, sink, depth),
+            ffi::LUA_TTABLE => return table_to_reply(l, at, names, resp3, sink, depth),
             _ => sink.null(),
         }
     }
@@ -957,6 +1038,7 @@ fn one_line(s: &[u8]) -> Vec<u8> {
 unsafe fn table_to_reply(
     l: *mut ffi::lua_State,
     t: c_int,
+    names: Names,
     resp3: bool,
     sink: &mut dyn ReplySink,
     depth: usize,
@@ -971,7 +1053,7 @@ unsafe fn table_to_reply(
     // before the next; nested values are converted at their absolute index.
     unsafe {
         let top = ffi::lua_gettop(l);
-        if field(l, t, b"err") == ffi::LUA_TSTRING {
+        if named(l, t, names, N_ERR) == ffi::LUA_TSTRING {
             let line = String::from_utf8_lossy(string_at(l, -1)).into_owned();
             ffi::lua_settop(l, top);
             if depth == 0 {
@@ -981,28 +1063,28 @@ unsafe fn table_to_reply(
             return None;
         }
         ffi::lua_settop(l, top);
-        if field(l, t, b"ok") == ffi::LUA_TSTRING {
+        if named(l, t, names, N_OK) == ffi::LUA_TSTRING {
             sink.simple(&one_line(string_at(l, -1)));
             ffi::lua_settop(l, top);
             return None;
         }
         ffi::lua_settop(l, top);
-        if field(l, t, b"double") == ffi::LUA_TNUMBER {
+        if named(l, t, names, N_DOUBLE) == ffi::LUA_TNUMBER {
             sink.double(ffi::lua_tonumber(l, -1));
             ffi::lua_settop(l, top);
             return None;
         }
         ffi::lua_settop(l, top);
-        if field(l, t, b"big_number") == ffi::LUA_TSTRING {
+        if named(l, t, names, N_BIG) == ffi::LUA_TSTRING {
             sink.big_number(&one_line(string_at(l, -1)));
             ffi::lua_settop(l, top);
             return None;
         }
         ffi::lua_settop(l, top);
-        if field(l, t, b"verbatim_string") == ffi::LUA_TTABLE {
+        if named(l, t, names, N_VERBATIM) == ffi::LUA_TTABLE {
             let vt = top + 1;
-            if field(l, vt, b"format") == ffi::LUA_TSTRING
-                && field(l, vt, b"string") == ffi::LUA_TSTRING
+            if named(l, vt, names, N_FORMAT) == ffi::LUA_TSTRING
+                && named(l, vt, names, N_STRING) == ffi::LUA_TSTRING
             {
                 let f = String::from_utf8_lossy(string_at(l, -2)).into_owned();
                 sink.verbatim(&f, string_at(l, -1));
@@ -1011,15 +1093,15 @@ unsafe fn table_to_reply(
             }
         }
         ffi::lua_settop(l, top);
-        if field(l, t, b"map") == ffi::LUA_TTABLE {
+        if named(l, t, names, N_MAP) == ffi::LUA_TTABLE {
             let m = top + 1;
             let d = sink.deferred_len(AggregateKind::Map);
             let mut n = 0;
             ffi::lua_pushnil(l);
             while ffi::lua_next(l, m) != 0 {
                 let at = ffi::lua_gettop(l);
-                value_to_reply(l, at - 1, resp3, sink, depth + 1);
-                value_to_reply(l, at, resp3, sink, depth + 1);
+                value_to_reply(l, at - 1, names, resp3, sink, depth + 1);
+                value_to_reply(l, at, names, resp3, sink, depth + 1);
                 ffi::lua_settop(l, at - 1);
                 n += 1;
             }
@@ -1028,14 +1110,14 @@ unsafe fn table_to_reply(
             return None;
         }
         ffi::lua_settop(l, top);
-        if field(l, t, b"set") == ffi::LUA_TTABLE {
+        if named(l, t, names, N_SET) == ffi::LUA_TTABLE {
             let m = top + 1;
             let d = sink.deferred_len(AggregateKind::Set);
             let mut n = 0;
             ffi::lua_pushnil(l);
             while ffi::lua_next(l, m) != 0 {
                 let at = ffi::lua_gettop(l);
-                value_to_reply(l, at - 1, resp3, sink, depth + 1);
+                value_to_reply(l, at - 1, names, resp3, sink, depth + 1);
                 ffi::lua_settop(l, at - 1);
                 n += 1;
             }
@@ -1057,7 +1139,7 @@ unsafe fn table_to_reply(
         sink.array_len(len as usize);
         for i in 1..=len {
             ffi::lua_rawgeti_(l, t, i);
-            value_to_reply(l, top + 1, resp3, sink, depth + 1);
+            value_to_reply(l, top + 1, names, resp3, sink, depth + 1);
             ffi::lua_settop(l, top);
         }
     }
