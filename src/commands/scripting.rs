@@ -99,24 +99,12 @@ fn split_keys<'a>(
 /// EVAL / EVALSHA and their _RO forms.
 fn eval_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], sha: bool, ro: bool) -> Result<(), CmdError> {
     let (keys, args) = split_keys(argv, "ERR value is not an integer or out of range")?;
-    let body = argv.get(1).cloned().unwrap_or_default();
+    static NONE: Bytes = Bytes::new();
+    let body = argv.get(1).unwrap_or(&NONE);
     let scripts = &mut ctx.core.scripts;
-    let (name, script) = if sha {
-        match scripts.get(&body) {
-            Some(s) => {
-                // The name errors show: the SHA-1 as cached (lowercase); no copy when it is.
-                // A cached name is 40 hex digits, so it is UTF-8.
-                let name = std::str::from_utf8(&body).map_or_else(
-                    |_| String::from_utf8_lossy(&body),
-                    std::borrow::Cow::Borrowed,
-                );
-                let name = if name.bytes().any(|c| c.is_ascii_uppercase()) {
-                    std::borrow::Cow::Owned(name.to_ascii_lowercase())
-                } else {
-                    name
-                };
-                (name, s)
-            }
+    let script = if sha {
+        match scripts.get(body) {
+            Some(s) => s,
             None => {
                 return Err(CmdError::Static(
                     "NOSCRIPT No matching script. Please use EVAL.",
@@ -124,9 +112,10 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], sha: bool, ro: bool) -> Resul
             }
         }
     } else {
-        let (sha, s) = scripts.load(&body).map_err(CmdError::Other)?;
-        (std::borrow::Cow::Owned(sha), s)
+        scripts.load(body).map_err(CmdError::Other)?.1
     };
+    // Errors name the script by its SHA-1 as cached (lowercase).
+    let name = script.sha.as_str();
     let engine = scripts.eval_engine().map_err(CmdError::Other)?;
     run_script(
         ctx,
@@ -136,7 +125,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], sha: bool, ro: bool) -> Resul
         keys,
         args,
         true,
-        &name,
+        name,
         ro,
         argv,
     )

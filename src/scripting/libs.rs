@@ -519,11 +519,19 @@ fn cmsgpack_lib(lua: &Lua) -> mlua::Result<Table> {
     )?;
     t.raw_set(
         "unpack",
-        lua.create_function(|lua, s: Value| {
-            let Value::String(s) = s else {
-                return Err(raise_str(
-                    "bad argument #1 to 'unpack' (string expected)".into(),
-                ));
+        lua.create_function(|lua, a: MultiValue| {
+            // luaL_checklstring: a number is taken as its string form.
+            let s = match a.front() {
+                Some(v @ (Value::String(_) | Value::Integer(_) | Value::Number(_))) => {
+                    lua.coerce_string(v.clone())?
+                }
+                _ => None,
+            };
+            let Some(s) = s else {
+                let got = a.front().map_or("no value", Value::type_name);
+                return Err(raise_str(format!(
+                    "bad argument #1 to 'unpack' (string expected, got {got})"
+                )));
             };
             let b = s.as_bytes().to_vec();
             let mut pos = 0;
@@ -687,15 +695,16 @@ fn mp_decode(lua: &Lua, b: &[u8], pos: &mut usize) -> mlua::Result<Value> {
         0xca => Value::Number(f64::from(f32::from_bits(n(pos, 4)? as u32))),
         0xcb => Value::Number(f64::from_bits(n(pos, 8)?)),
         0xa0..=0xbf => str_val(lua, mp_take(b, pos, usize::from(c & 0x1f))?)?,
-        0xd9 | 0xc4 => {
+        // lua-cmsgpack as Redis vendors it has no bin types (0xc4..0xc6): bad data format.
+        0xd9 => {
             let l = n(pos, 1)? as usize;
             str_val(lua, mp_take(b, pos, l)?)?
         }
-        0xda | 0xc5 => {
+        0xda => {
             let l = n(pos, 2)? as usize;
             str_val(lua, mp_take(b, pos, l)?)?
         }
-        0xdb | 0xc6 => {
+        0xdb => {
             let l = n(pos, 4)? as usize;
             str_val(lua, mp_take(b, pos, l)?)?
         }
@@ -738,8 +747,13 @@ fn mp_map(lua: &Lua, b: &[u8], pos: &mut usize, n: usize) -> mlua::Result<Value>
     for _ in 0..n {
         let k = mp_decode(lua, b, pos)?;
         let v = mp_decode(lua, b, pos)?;
-        if !k.is_nil() {
-            t.raw_set(k, v)?;
+        // lua_settable's errors, raised from C (no position).
+        match k {
+            Value::Nil => return Err(mlua::Error::runtime("table index is nil")),
+            Value::Number(d) if d.is_nan() => {
+                return Err(mlua::Error::runtime("table index is NaN"));
+            }
+            k => t.raw_set(k, v)?,
         }
     }
     Ok(Value::Table(t))

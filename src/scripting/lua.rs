@@ -11,9 +11,11 @@
 //! own metatable turns a missing name into "Script attempted to access nonexistent global
 //! variable".
 //!
-//! `redis.call` and `redis.pcall` are Rust functions created once per interpreter; they reach
-//! the borrowed [`Host`] (the server side: it runs commands and serves other clients while a
-//! script is busy) through a slot that [`LuaEngine::run`] fills for the length of one run.
+//! `redis.call` and `redis.pcall` are C functions (in `raw`, with the run itself and the reply
+//! conversions, written against Lua's C API for speed) created once per interpreter; they
+//! reach the borrowed [`Host`] (the server side: it runs commands and serves other clients
+//! while a script is busy) through a slot that [`LuaEngine::run`] fills for the length of one
+//! run.
 //! Errors travel as Redis's error tables (`{err=...}`); the message handler records where the
 //! script was when it failed (`source`, `line`), and the caller formats the final
 //! "... script: <name>, on @user_script:<line>." text from them.
@@ -22,20 +24,19 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 
 use super::libs;
-use crate::protocol::reply::{AggregateKind, Deferred, Protocol, ReplySink};
-use crate::protocol::value::{Reply, ValueSink};
+
+#[allow(unsafe_code)]
+mod raw;
+use crate::protocol::reply::ReplySink;
 
 /// The chunk name of the sandbox's own Lua code; frames from it are skipped in error positions.
 const INTERNAL: &str = "=carmine";
 /// How deep a returned table may nest before the reply says "reached lua stack limit".
 const MAX_REPLY_DEPTH: usize = 1000;
-/// Up to how many keys and arguments together a run passes as values (the KEYS and ARGV
-/// tables are then built in Lua); more go as tables built from Rust.
-const PACKED_ARGS_MAX: usize = 200;
 /// How many VM instructions run between two busy checks (Redis's LUA_MASKCOUNT hook period).
 const HOOK_PERIOD: u32 = 100_000;
 
@@ -114,11 +115,12 @@ pub(crate) struct LuaEngine {
     globals: Table,
     /// The host of the running script.
     slot: Rc<HostSlot>,
+    /// What redis.call and redis.pcall reach.
+    ctx: Rc<raw::CallCtx>,
     /// `function(f) return xpcall(f, handler) end`.
     runner: Function,
-    /// `function(eval_style, f, nkeys, keys and args...)`: makes KEYS and ARGV, then runs `f`
-    /// as `runner` does.
-    runargs: Function,
+    /// The message handler scripts run under.
+    handler: Function,
 }
 
 /// How a script run ended.
@@ -146,6 +148,9 @@ impl LuaEngine {
             globals.raw_set(name, Value::Nil)?;
         }
         libs::register(&lua, &globals)?;
+        let cmsgpack: Table = globals.raw_get("cmsgpack")?;
+        let slow: Function = cmsgpack.raw_get("unpack")?;
+        cmsgpack.raw_set("unpack", raw::msgpack_unpack(&lua, &slow)?)?;
         let redis = lua.create_table()?;
         redis.raw_set("REDIS_VERSION", "7.0.15")?;
         redis.raw_set("REDIS_VERSION_NUM", 0x0007_000f)?;
@@ -383,14 +388,17 @@ impl LuaEngine {
         let handler = lua.create_function(err_handler)?;
         globals.raw_set("__redis__err__handler", handler.clone())?;
         let slot = Rc::new(HostSlot::default());
+        let names = raw::Names::new(&lua)?;
+        let ctx = Rc::new(raw::CallCtx::new(slot.clone(), state.clone(), names));
         for (name, raise) in [("call", true), ("pcall", false)] {
-            let (sl, st) = (slot.clone(), state.clone());
-            redis.raw_set(
-                name,
-                lua.create_function(move |lua, args: MultiValue| {
-                    host_call(lua, &sl, &st, args, raise)
-                })?,
-            )?;
+            // Runs while no script does (a library body being loaded): Redis's redis table
+            // has no call/pcall then.
+            let fallback = lua.create_function(move |_, _: MultiValue| {
+                Err::<(), _>(raise_str(format!(
+                    "Script attempted to access nonexistent global variable '{name}'"
+                )))
+            })?;
+            redis.raw_set(name, raw::call_function(&lua, &ctx, raise, &fallback)?)?;
         }
         if functions {
             // While a library loads, the redis table has only what loading may use.
@@ -410,16 +418,17 @@ impl LuaEngine {
             redis.set_metatable(Some(mt))?;
         }
         let chunk = lua.load(PRELUDE).set_name(INTERNAL);
-        let (env, runner, runargs): (Table, Function, Function) =
-            chunk.call((globals.clone(), redis.clone(), rust, handler))?;
+        let (env, runner): (Table, Function) =
+            chunk.call((globals.clone(), redis.clone(), rust, handler.clone()))?;
         let engine = LuaEngine {
             lua,
             state,
             env,
             globals,
             slot,
+            ctx,
             runner,
-            runargs,
+            handler,
         };
         let st = engine.state.clone();
         let sl = engine.slot.clone();
@@ -471,52 +480,32 @@ impl LuaEngine {
         host: &mut dyn Host,
         sink: &mut dyn ReplySink,
     ) -> mlua::Result<Outcome> {
-        let lua = &self.lua;
-        // Small key and argument lists go to Lua as values and the tables are made there; a
-        // long list would exceed what the C API may push at once, so it goes as tables.
-        let packed = keys.len() + args.len() <= PACKED_ARGS_MAX;
-        let mut tables = None;
-        let mut values = MultiValue::with_capacity(keys.len() + args.len());
-        if packed {
-            for b in keys.iter().chain(args) {
-                values.push_back(Value::String(lua.create_string(b)?));
-            }
-        } else {
-            let keys_t = bytes_table(lua, keys)?;
-            let args_t = bytes_table(lua, args)?;
-            if eval_style {
-                self.globals.raw_set("KEYS", keys_t.clone())?;
-                self.globals.raw_set("ARGV", args_t.clone())?;
-            }
-            tables = Some((keys_t, args_t));
-        }
         let st = &self.state;
         st.started.set(Some(Instant::now()));
         st.threshold.set(Duration::from_millis(threshold_ms));
         st.killed.set(false);
         st.resp3.set(false);
         st.repl.set(3);
-        let result = self.slot.with(host, || -> mlua::Result<MultiValue> {
-            match tables {
-                None => self
-                    .runargs
-                    .call((eval_style, func, keys.len() as i64, values)),
-                Some(_) if eval_style => self.runner.call((func.clone(),)),
-                Some((keys_t, args_t)) => self.runner.call((func.clone(), keys_t, args_t)),
-            }
+        let result = self.slot.with(host, || {
+            raw::run(
+                &self.lua,
+                &self.handler,
+                &self.globals,
+                func,
+                keys,
+                args,
+                eval_style,
+                name,
+                st,
+                self.ctx.names,
+                sink,
+            )
         });
         st.started.set(None);
-        let r = result?;
-        let mut it = r.into_iter();
-        let ok = matches!(it.next(), Some(Value::Boolean(true)));
-        let value = it.next().unwrap_or(Value::Nil);
-        if ok {
-            return Ok(match lua_to_reply(&value, st.resp3.get(), sink, 0) {
-                Some(line) => Outcome::Failed(line),
-                None => Outcome::Done,
-            });
+        if let Some(p) = self.ctx.panic.borrow_mut().take() {
+            std::panic::resume_unwind(p);
         }
-        Ok(Outcome::Failed(error_line(&value, name)))
+        result
     }
 
     /// Runs a FUNCTION library body: only `redis.register_function` (and logging) is usable;
@@ -650,29 +639,7 @@ local function runner(f, ...)
   local a, b = ...
   return xpcall(function() return f(a, b) end, handler)
 end
--- runner for keys and arguments given as values: builds the KEYS and ARGV tables here (cheaper
--- than from Rust), then sets them as globals (EVAL) or passes them (FCALL).
-local function runargs(eval_style, f, nk, ...)
-  local n = select('#', ...)
-  local keys, argv
-  if nk == n then
-    keys, argv = {...}, {}
-  elseif nk == 0 then
-    keys, argv = {}, {...}
-  else
-    local all = {...}
-    keys, argv = {}, {}
-    for i = 1, nk do keys[i] = all[i] end
-    for i = nk + 1, n do argv[i - nk] = all[i] end
-  end
-  if eval_style then
-    rawset(G, 'KEYS', keys)
-    rawset(G, 'ARGV', argv)
-    return xpcall(f, handler)
-  end
-  return xpcall(function() return f(keys, argv) end, handler)
-end
-return env, runner, runargs
+return env, runner
 "#;
 
 /// The message handler: turns any error into Redis's error table and records the position of
@@ -760,292 +727,6 @@ fn error_text(e: &mlua::Error) -> String {
         mlua::Error::RuntimeError(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-/// The final error line for a failed script: the error table's message, then where it
-/// happened when known.
-fn error_line(v: &Value, name: &str) -> String {
-    let Value::Table(t) = v else {
-        return format!("ERR Error running script {name}, execution failure");
-    };
-    let msg = t
-        .raw_get::<Option<mlua::LuaString>>("err")
-        .ok()
-        .flatten()
-        .map(|s| String::from_utf8_lossy(&s.as_bytes()).into_owned())
-        .unwrap_or_default();
-    let source = t.raw_get::<Option<String>>("source").ok().flatten();
-    let line = t.raw_get::<Option<i64>>("line").ok().flatten();
-    match (source, line) {
-        (Some(s), Some(l)) => format!("{msg} script: {name}, on {s}:{l}."),
-        _ => msg,
-    }
-}
-
-/// redis.call (`raise`) and redis.pcall: runs a command through the host and converts its
-/// reply; errors are raised (call) or returned as error tables (pcall).
-///
-/// The arguments are copied into one buffer (one allocation; argv holds slices of it, as the
-/// protocol parser's argv does) and the reply is built as Lua values directly by
-/// [`LuaReplySink`], without a `Reply` tree for the usual scalar replies.
-fn host_call(
-    lua: &Lua,
-    slot: &HostSlot,
-    st: &RunState,
-    args: MultiValue,
-    raise: bool,
-) -> mlua::Result<Value> {
-    if !slot.installed() {
-        // Loading a library: the redis table has no call/pcall yet.
-        let name = if raise { "call" } else { "pcall" };
-        return Err(raise_str(format!(
-            "Script attempted to access nonexistent global variable '{name}'"
-        )));
-    }
-    let fail = |lua: &Lua, line: &[u8]| -> mlua::Result<Value> {
-        if raise {
-            Err(raise_table(&String::from_utf8_lossy(line)))
-        } else {
-            single_field(lua, "err", line)
-        }
-    };
-    if args.is_empty() {
-        return fail(
-            lua,
-            b"ERR Please specify at least one argument for this redis lib call",
-        );
-    }
-    // One pass (borrowing a Lua string's bytes is not free): a mistyped argument is found
-    // before any command runs either way.
-    let mut buf = BytesMut::with_capacity(64);
-    let mut ends = st.ends.take();
-    ends.clear();
-    for v in args.iter() {
-        match v {
-            Value::String(s) => buf.put_slice(&s.as_bytes()),
-            Value::Integer(n) => buf.put_slice(n.to_string().as_bytes()),
-            Value::Number(n) => buf.put_slice(crate::util::num::fmt_double_17g(*n).as_bytes()),
-            _ => {
-                *st.ends.borrow_mut() = ends;
-                return fail(
-                    lua,
-                    b"ERR Lua redis lib command arguments must be strings or integers",
-                );
-            }
-        }
-        ends.push(buf.len());
-    }
-    drop(args);
-    let buf = buf.freeze();
-    let mut argv = st.argv.take();
-    argv.clear();
-    let mut start = 0;
-    for &end in &ends {
-        argv.push(buf.slice(start..end));
-        start = end;
-    }
-    *st.ends.borrow_mut() = ends;
-    let resp3 = st.resp3.get();
-    let mut sink = LuaReplySink::new(lua, resp3);
-    let r = slot.use_host(|h| h.call(&argv, resp3, &mut sink));
-    argv.clear();
-    *st.argv.borrow_mut() = argv;
-    match r {
-        None => Ok(Value::Nil),
-        Some(Err(line)) => fail(lua, line.as_bytes()),
-        Some(Ok(())) => match sink.finish()? {
-            Err(e) => fail(lua, &e),
-            Ok(v) => Ok(v),
-        },
-    }
-}
-
-/// The sink redis.call's command writes its reply to: builds the Lua value redis.call returns
-/// (Redis's redisProtocolToLuaType). Scalar replies become Lua values at once; an aggregate
-/// switches to collecting a `Reply` tree, converted by [`reply_to_lua`] at the end. As with a
-/// `ValueSink`, the last top-level reply written is the one returned.
-pub(crate) struct LuaReplySink<'a> {
-    lua: &'a Lua,
-    /// The script's protocol (redis.setresp), for the conversions.
-    resp3: bool,
-    /// The protocol commands see.
-    proto: Protocol,
-    /// The last top-level scalar: its Lua value, or an error reply's line.
-    value: Option<Result<Value, Vec<u8>>>,
-    /// The tree collecting aggregates, once one was written.
-    tree: Option<ValueSink>,
-    /// The first failure creating a Lua value.
-    err: Option<mlua::Error>,
-}
-
-impl<'a> LuaReplySink<'a> {
-    /// An empty sink for a script using RESP3 (`resp3`) or RESP2.
-    pub(crate) fn new(lua: &'a Lua, resp3: bool) -> Self {
-        LuaReplySink {
-            lua,
-            resp3,
-            proto: if resp3 {
-                Protocol::Resp3
-            } else {
-                Protocol::Resp2
-            },
-            value: None,
-            tree: None,
-            err: None,
-        }
-    }
-
-    /// The value redis.call returns, or the error reply's line.
-    pub(crate) fn finish(mut self) -> mlua::Result<Result<Value, Vec<u8>>> {
-        if let Some(e) = self.err.take() {
-            return Err(e);
-        }
-        if let Some(r) = self.tree.as_mut().and_then(ValueSink::take) {
-            return Ok(match r {
-                Reply::Error(e) => Err(e.to_vec()),
-                r => Ok(reply_to_lua(self.lua, &r, self.resp3)?),
-            });
-        }
-        match self.value.take() {
-            Some(v) => Ok(v),
-            None => Ok(Ok(reply_to_lua(self.lua, &Reply::Null, self.resp3)?)),
-        }
-    }
-
-    /// Records a top-level scalar's value (or the failure to make it).
-    fn set(&mut self, v: mlua::Result<Value>) {
-        match v {
-            Ok(v) => self.value = Some(Ok(v)),
-            Err(e) => {
-                self.err.get_or_insert(e);
-            }
-        }
-    }
-
-    /// The tree aggregates (and everything after them) go to.
-    fn tree(&mut self) -> &mut ValueSink {
-        let proto = self.proto;
-        self.tree.get_or_insert_with(|| ValueSink::new(proto))
-    }
-
-    /// A scalar converted as `reply_to_lua` converts it (the rarer reply types).
-    fn via_reply(&mut self, r: Reply) {
-        let v = reply_to_lua(self.lua, &r, self.resp3);
-        self.set(v);
-    }
-}
-
-impl ReplySink for LuaReplySink<'_> {
-    fn protocol(&self) -> Protocol {
-        self.proto
-    }
-    fn set_protocol(&mut self, proto: Protocol) {
-        self.proto = proto;
-        if let Some(t) = self.tree.as_mut() {
-            t.set_protocol(proto);
-        }
-    }
-    fn simple(&mut self, s: &[u8]) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.simple(s);
-        }
-        let v = self
-            .lua
-            .create_string(s)
-            .and_then(|s| single_value(self.lua, "ok", Value::String(s)));
-        self.set(v);
-    }
-    fn error(&mut self, s: &[u8]) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.error(s);
-        }
-        self.value = Some(Err(s.to_vec()));
-    }
-    fn int(&mut self, n: i64) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.int(n);
-        }
-        self.set(Ok(Value::Number(n as f64)));
-    }
-    fn bulk(&mut self, b: &[u8]) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.bulk(b);
-        }
-        let v = self.lua.create_string(b).map(Value::String);
-        self.set(v);
-    }
-    fn null(&mut self) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.null();
-        }
-        let v = if self.resp3 {
-            Value::Nil
-        } else {
-            Value::Boolean(false)
-        };
-        self.set(Ok(v));
-    }
-    fn null_array(&mut self) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.null_array();
-        }
-        self.null();
-    }
-    fn array_len(&mut self, n: usize) {
-        self.tree().array_len(n);
-    }
-    fn map_len(&mut self, n: usize) {
-        self.tree().map_len(n);
-    }
-    fn set_len(&mut self, n: usize) {
-        self.tree().set_len(n);
-    }
-    fn push_len(&mut self, n: usize) {
-        self.tree().push_len(n);
-    }
-    fn attribute_len(&mut self, n: usize) {
-        self.tree().attribute_len(n);
-    }
-    fn double(&mut self, d: f64) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.double(d);
-        }
-        self.via_reply(Reply::Double(d));
-    }
-    fn boolean(&mut self, b: bool) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.boolean(b);
-        }
-        self.via_reply(Reply::Bool(b));
-    }
-    fn verbatim(&mut self, format: &str, b: &[u8]) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.verbatim(format, b);
-        }
-        self.via_reply(Reply::Verbatim(
-            format.to_string(),
-            Bytes::copy_from_slice(b),
-        ));
-    }
-    fn big_number(&mut self, digits: &[u8]) {
-        if let Some(t) = self.tree.as_mut() {
-            return t.big_number(digits);
-        }
-        self.via_reply(Reply::BigNumber(Bytes::copy_from_slice(digits)));
-    }
-    fn deferred_len(&mut self, kind: AggregateKind) -> Deferred {
-        self.tree().deferred_len(kind)
-    }
-    fn set_deferred(&mut self, d: Deferred, n: usize) {
-        self.tree().set_deferred(d, n);
-    }
-}
-
-/// `{key=value}` with a Lua value.
-fn single_value(lua: &Lua, key: &str, value: Value) -> mlua::Result<Value> {
-    let t = lua.create_table_with_capacity(0, 1)?;
-    t.raw_set(key, value)?;
-    Ok(Value::Table(t))
 }
 
 /// The host of the running script, reachable from `redis.call`, `redis.pcall` and the busy
@@ -1194,237 +875,6 @@ fn error_from_line(e: &[u8]) -> Vec<u8> {
     out.push(b' ');
     out.extend_from_slice(&msg);
     out
-}
-
-/// A Lua array of byte strings.
-fn bytes_table(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
-    let t = lua.create_table_with_capacity(items.len(), 0)?;
-    for (i, b) in items.iter().enumerate() {
-        t.raw_set(i + 1, lua.create_string(b)?)?;
-    }
-    Ok(t)
-}
-
-/// Converts a command's reply into the Lua value redis.call returns (Redis's
-/// redisProtocolToLuaType, for the RESP version the script chose).
-pub(crate) fn reply_to_lua(lua: &Lua, r: &Reply, resp3: bool) -> mlua::Result<Value> {
-    let single = |k: &str, v: Value| -> mlua::Result<Value> {
-        let t = lua.create_table_with_capacity(0, 1)?;
-        t.raw_set(k, v)?;
-        Ok(Value::Table(t))
-    };
-    Ok(match r {
-        Reply::Simple(s) => single("ok", Value::String(lua.create_string(s)?))?,
-        Reply::Error(s) => single("err", Value::String(lua.create_string(s)?))?,
-        Reply::Int(n) => Value::Number(*n as f64),
-        Reply::Bulk(b) => Value::String(lua.create_string(b)?),
-        Reply::Null | Reply::NullArray => {
-            if resp3 {
-                Value::Nil
-            } else {
-                Value::Boolean(false)
-            }
-        }
-        Reply::Array(items) | Reply::Push(items) => array_to_lua(lua, items, resp3)?,
-        Reply::Set(items) => {
-            if resp3 {
-                let set = lua.create_table()?;
-                for it in items {
-                    set.raw_set(reply_to_lua(lua, it, resp3)?, true)?;
-                }
-                single("set", Value::Table(set))?
-            } else {
-                array_to_lua(lua, items, resp3)?
-            }
-        }
-        Reply::Map(pairs) => {
-            if resp3 {
-                let map = lua.create_table()?;
-                for (k, v) in pairs {
-                    map.raw_set(reply_to_lua(lua, k, resp3)?, reply_to_lua(lua, v, resp3)?)?;
-                }
-                single("map", Value::Table(map))?
-            } else {
-                let t = lua.create_table_with_capacity(pairs.len() * 2, 0)?;
-                for (i, (k, v)) in pairs.iter().enumerate() {
-                    t.raw_set(2 * i + 1, reply_to_lua(lua, k, resp3)?)?;
-                    t.raw_set(2 * i + 2, reply_to_lua(lua, v, resp3)?)?;
-                }
-                Value::Table(t)
-            }
-        }
-        Reply::Double(d) => {
-            if resp3 {
-                single("double", Value::Number(*d))?
-            } else {
-                Value::String(lua.create_string(crate::protocol::write::format_double(*d))?)
-            }
-        }
-        Reply::Bool(b) => {
-            if resp3 {
-                Value::Boolean(*b)
-            } else {
-                Value::Number(if *b { 1.0 } else { 0.0 })
-            }
-        }
-        Reply::Verbatim(f, b) => {
-            if resp3 {
-                let t = lua.create_table()?;
-                t.raw_set("format", f.as_str())?;
-                t.raw_set("string", lua.create_string(b)?)?;
-                single("verbatim_string", Value::Table(t))?
-            } else {
-                Value::String(lua.create_string(b)?)
-            }
-        }
-        Reply::BigNumber(d) => {
-            if resp3 {
-                single("big_number", Value::String(lua.create_string(d)?))?
-            } else {
-                Value::String(lua.create_string(d)?)
-            }
-        }
-    })
-}
-
-fn array_to_lua(lua: &Lua, items: &[Reply], resp3: bool) -> mlua::Result<Value> {
-    let t = lua.create_table_with_capacity(items.len(), 0)?;
-    for (i, it) in items.iter().enumerate() {
-        t.raw_set(i + 1, reply_to_lua(lua, it, resp3)?)?;
-    }
-    Ok(Value::Table(t))
-}
-
-/// Writes a script's Lua value as a reply (Redis's luaReplyToRedisReply). A top-level error
-/// table is returned as the error line instead of being written; nested ones are written.
-pub(crate) fn lua_to_reply(
-    v: &Value,
-    resp3: bool,
-    sink: &mut dyn ReplySink,
-    depth: usize,
-) -> Option<String> {
-    match v {
-        Value::String(s) => sink.bulk(&s.as_bytes()),
-        Value::Boolean(b) => {
-            if resp3 {
-                sink.boolean(*b);
-            } else if *b {
-                sink.int(1);
-            } else {
-                sink.null();
-            }
-        }
-        Value::Integer(n) => sink.int(*n),
-        Value::Number(n) => sink.int(number_to_int(*n)),
-        Value::Table(t) => return table_to_reply(t, resp3, sink, depth),
-        _ => sink.null(),
-    }
-    None
-}
-
-/// A Lua number as the integer reply Redis makes of it: C's `(long long)` cast, truncating,
-/// which on x86-64 gives i64::MIN for NaN and for anything out of range (Rust's `as`
-/// saturates instead). Lua numbers are doubles, so a script that returns a counter at
-/// i64::MAX answers -9223372036854775808 on Redis.
-pub(crate) fn number_to_int(n: f64) -> i64 {
-    // 2^63 is exactly representable; NaN fails the range test too.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if (-LIMIT..LIMIT).contains(&n) {
-        n as i64
-    } else {
-        i64::MIN
-    }
-}
-
-fn table_to_reply(
-    t: &Table,
-    resp3: bool,
-    sink: &mut dyn ReplySink,
-    depth: usize,
-) -> Option<String> {
-    // Redis runs out of Lua stack on deep (or self-referencing) tables and says so.
-    if depth > MAX_REPLY_DEPTH {
-        sink.error(b"ERR reached lua stack limit");
-        return None;
-    }
-    let field = |k: &str| t.raw_get::<Value>(k).unwrap_or(Value::Nil);
-    if let Value::String(e) = field("err") {
-        let line = String::from_utf8_lossy(&e.as_bytes()).into_owned();
-        if depth == 0 {
-            return Some(line);
-        }
-        sink.error(line.as_bytes());
-        return None;
-    }
-    if let Value::String(s) = field("ok") {
-        let s: Vec<u8> = s
-            .as_bytes()
-            .iter()
-            .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c })
-            .collect();
-        sink.simple(&s);
-        return None;
-    }
-    if let Value::Number(d) = field("double") {
-        sink.double(d);
-        return None;
-    }
-    if let Value::Integer(d) = field("double") {
-        sink.double(d as f64);
-        return None;
-    }
-    if let Value::String(s) = field("big_number") {
-        let s: Vec<u8> = s
-            .as_bytes()
-            .iter()
-            .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c })
-            .collect();
-        sink.big_number(&s);
-        return None;
-    }
-    if let Value::Table(vt) = field("verbatim_string")
-        && let Ok(Value::String(f)) = vt.raw_get::<Value>("format")
-        && let Ok(Value::String(s)) = vt.raw_get::<Value>("string")
-    {
-        let f = String::from_utf8_lossy(&f.as_bytes()).into_owned();
-        sink.verbatim(&f, &s.as_bytes());
-        return None;
-    }
-    if let Value::Table(m) = field("map") {
-        let d = sink.deferred_len(crate::protocol::reply::AggregateKind::Map);
-        let mut n = 0;
-        for (k, v) in m.pairs::<Value, Value>().flatten() {
-            lua_to_reply(&k, resp3, sink, depth + 1);
-            lua_to_reply(&v, resp3, sink, depth + 1);
-            n += 1;
-        }
-        sink.set_deferred(d, n);
-        return None;
-    }
-    if let Value::Table(m) = field("set") {
-        let d = sink.deferred_len(crate::protocol::reply::AggregateKind::Set);
-        let mut n = 0;
-        for (k, _) in m.pairs::<Value, Value>().flatten() {
-            lua_to_reply(&k, resp3, sink, depth + 1);
-            n += 1;
-        }
-        sink.set_deferred(d, n);
-        return None;
-    }
-    let mut items = Vec::new();
-    let mut i = 1usize;
-    loop {
-        match t.raw_get::<Value>(i) {
-            Ok(Value::Nil) | Err(_) => break,
-            Ok(v) => items.push(v),
-        }
-        i += 1;
-    }
-    sink.array_len(items.len());
-    for v in &items {
-        lua_to_reply(v, resp3, sink, depth + 1);
-    }
-    None
 }
 
 thread_local! {

@@ -44,6 +44,8 @@ pub(crate) const FLAG_NAMES: &[(&str, u32)] = &[
 
 /// A cached EVAL script.
 pub(crate) struct Script {
+    /// Its SHA-1 in lowercase hex digits (what errors call it).
+    pub sha: String,
     /// The compiled function.
     pub func: mlua::Function,
     /// FLAG_* bits.
@@ -165,7 +167,11 @@ impl Scripts {
         let func = engine
             .compile(code, "@user_script")
             .map_err(|e| format!("ERR Error compiling script (new function): {e}"))?;
-        let script = Rc::new(Script { func, flags });
+        let script = Rc::new(Script {
+            sha: sha.clone(),
+            func,
+            flags,
+        });
         self.cache_bytes += body.len();
         self.cache.insert(key, script.clone());
         Ok((sha, script))
