@@ -634,12 +634,13 @@ pub fn call(
         track_read_keys(core, session, spec, argv);
     }
     let end = Instant::now();
-    let usec = u64::try_from(end.saturating_duration_since(start).as_micros()).unwrap_or(u64::MAX);
+    let nsec = u64::try_from(end.saturating_duration_since(start).as_nanos()).unwrap_or(u64::MAX);
+    let usec = nsec / 1000;
     core.stats.commands_processed += 1;
     let tracking = core.latency.tracking;
     if let Some(e) = core.registry.entry_mut(idx) {
         e.stats.calls += 1;
-        e.stats.usec += usec;
+        e.stats.nsec = e.stats.nsec.saturating_add(nsec);
         if tracking {
             e.stats.histogram.record(usec);
         }

@@ -16,8 +16,11 @@ use crate::util::hash::FastBuildHasher;
 pub struct CommandStats {
     /// Times the handler ran.
     pub calls: u64,
-    /// Microseconds spent in the handler.
-    pub usec: u64,
+    /// Nanoseconds spent in the handler. INFO commandstats shows microseconds: summing whole
+    /// nanoseconds keeps sub-microsecond commands from counting as 0 each (Redis's readings
+    /// of a microsecond clock add up to the true total on average; truncated durations
+    /// would not).
+    pub nsec: u64,
     /// Calls refused before the handler ran (arity, auth, ...).
     pub rejected_calls: u64,
     /// Calls whose handler answered with an error.
