@@ -394,3 +394,41 @@ fn idle_clients_add_no_work_per_read_under_client_eviction() {
         "mem_clients_normal {total} for 10,001 clients"
     );
 }
+
+#[test]
+fn a_client_whose_replies_pile_up_is_evicted_between_its_commands() {
+    // 300 GETs of a 1 MB value in one write, never read: run back to back they would queue
+    // 300 MB of replies. As Redis checks client eviction before every command, the client is
+    // stopped and evicted once the clients pass maxmemory-clients (20 MB).
+    let s = Server::start_with(&["--maxmemory-clients", "20mb"]);
+    let mut c = s.raw();
+    assert_eq!(c.cmd(&["CLIENT", "NO-EVICT", "on"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&["SET", "big", &"b".repeat(1_000_000)]), b"+OK\r\n");
+    let mut greedy = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    greedy.write_all(&b"GET big\r\n".repeat(300)).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut c, "stats", "evicted_clients") == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(info_field(&mut c, "stats", "evicted_clients"), 1);
+    let peak = info_field(&mut c, "memory", "used_memory_peak");
+    assert!(
+        peak < 100_000_000,
+        "used_memory_peak {peak}: the replies piled up"
+    );
+    // The connection was closed (whatever the socket had taken is still readable first).
+    greedy
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut sink = vec![0u8; 1 << 20];
+    let mut got = 0usize;
+    loop {
+        match greedy.read(&mut sink) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => panic!("not closed after {got} bytes: {e}"),
+        }
+    }
+    assert!(got < 100_000_000, "{got} bytes of replies");
+    assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n");
+}

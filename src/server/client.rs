@@ -104,6 +104,9 @@ pub struct Client {
     pub out_peak: usize,
     /// When `out_peak` was last reset (unix ms).
     pub out_peak_reset_ms: i64,
+    /// Complete commands wait in the query buffer because client eviction stopped this client
+    /// after its last command; the loop processes them next turn, before reading more.
+    pub input_held: bool,
 }
 
 /// A connection's memory, field by field, as CLIENT LIST shows it (Redis's catClientInfoString
@@ -183,6 +186,7 @@ impl Client {
             cmd_len: 0,
             out_peak: 0,
             out_peak_reset_ms: now_ms,
+            input_held: false,
         }
     }
 

@@ -365,8 +365,12 @@ impl Server {
         let mut total = 0usize;
         let mut dead = false;
         c.read_pending = false;
+        if std::mem::take(&mut c.input_held) {
+            // Commands left in the buffer when client eviction stopped this client last turn.
+            self.process_input(&mut c, slot);
+        }
         loop {
-            if c.closing {
+            if c.closing || c.input_held {
                 break;
             }
             // Read into the shared buffer and append: a copy of what arrived is cheaper than
@@ -416,7 +420,7 @@ impl Server {
                 }
             }
         }
-        if c.read_pending {
+        if (c.read_pending || c.input_held) && !self.pending_read.contains(&slot) {
             self.pending_read.push(slot);
         }
         if dead {
@@ -509,6 +513,15 @@ impl Server {
                         c.closing = true;
                         c.out.clear();
                         c.out_pos = 0;
+                        break;
+                    }
+                    if self.over_client_limit(c, slot) {
+                        // As Redis runs evictClients before every command: stop here, let the
+                        // loop evict (maybe this client), and go on with the rest next turn.
+                        c.input_held = true;
+                        if !self.pending_read.contains(&slot) {
+                            self.pending_read.push(slot);
+                        }
                         break;
                     }
                 }
@@ -863,6 +876,21 @@ impl Server {
             self.core.evict.evicted_clients += 1;
             self.close_client(slot);
         }
+    }
+
+    /// After one of its commands, with client eviction on: records the client's memory (its
+    /// output may have grown) and tells whether the clients are now over maxmemory-clients
+    /// while this one could be evicted, so it should not run another command before the loop
+    /// has evicted. A client that cannot be evicted carries on, as in Redis.
+    fn over_client_limit(&mut self, c: &Client, slot: usize) -> bool {
+        let limit = crate::evict::client_eviction_limit(&self.core.config);
+        if limit == 0 {
+            return false;
+        }
+        let role = mem_role(c);
+        self.client_mem.update(slot, c.memory_usage(), role);
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        role == client_mem::Role::Evictable && self.client_mem.total() >= limit
     }
 
     /// Records a client's current memory for client eviction and INFO (Redis's
