@@ -381,9 +381,11 @@ fn idle_clients_add_no_work_per_read_under_client_eviction() {
     eprintln!(
         "server CPU for {PINGS} PINGs: {few} ticks with 100 idle clients, {many} with 10,000"
     );
-    // One tick is 10 ms; the cron's once-a-second look at every client is a few ticks at most.
+    // One tick is 10 ms. The cron's once-a-second look at every client (and the one-time release
+    // of idle clients' query buffers) costs a few ticks, and a loaded machine adds noise: allow
+    // 3x plus 10 ticks. Walking the clients on every read cost 30x (14 -> 434 ticks).
     assert!(
-        many <= few * 2 + 5,
+        many <= few * 3 + 10,
         "server CPU for {PINGS} PINGs grew from {few} ticks (100 idle clients) to {many} \
          (10,000): per-read work grows with the number of clients"
     );
