@@ -386,6 +386,10 @@ impl Server {
                     if want > n {
                         // A big bulk in progress: reserve its whole size once.
                         c.query.reserve(want);
+                    } else if c.query.capacity() - c.query.len() < n {
+                        // Room for a whole read, as Redis makes room for PROTO_IOBUF_LEN: a
+                        // buffer the cron gave back is not regrown a few bytes at a time.
+                        c.query.reserve(READ_CHUNK);
                     }
                     c.query
                         .extend_from_slice(self.read_buf.get(..n).unwrap_or_default());
@@ -1149,8 +1153,8 @@ fn mem_role(c: &Client) -> client_mem::Role {
 }
 
 /// Gives back buffer space a client no longer needs (clientsCronResizeQueryBuffer and
-/// clientsCronResizeOutputBuffer): an empty query buffer of an idle client (over 2 s), or one
-/// over 32 KiB and over twice its recent peak, is released; an empty output buffer is cut to its peak of the
+/// clientsCronResizeOutputBuffer): an empty query buffer of an idle client (over 2 s) is
+/// released, one over 32 KiB and over twice its recent peak goes back to one read's size; an empty output buffer is cut to its peak of the
 /// last `PEAK_RESET_MS` (kept if that is under 1 KiB, as Redis's smallest reply buffer). The
 /// peaks then start over.
 fn resize_buffers(c: &mut Client, now: i64) {
@@ -1158,8 +1162,10 @@ fn resize_buffers(c: &mut Client, now: i64) {
         let idle = now.saturating_sub(c.last_interaction_ms) > 2000;
         let cap = c.query.capacity();
         let over_peak = cap > QUERY_RESIZE_THRESHOLD && cap / 2 > c.query_peak;
-        if idle || over_peak {
+        if idle {
             c.query = bytes::BytesMut::new();
+        } else if over_peak {
+            c.query = bytes::BytesMut::with_capacity(READ_CHUNK);
         }
     }
     c.query_peak = c.query.len();
