@@ -144,6 +144,76 @@ pub struct ClientMem {
     pub input: usize,
 }
 
+/// The buffer sizes a client's memory is computed from (see [`MemParts::measure`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemParts<'a> {
+    /// Query buffer length.
+    pub query_len: usize,
+    /// Query buffer capacity.
+    pub query_cap: usize,
+    /// Bytes of the running request split off the query buffer.
+    pub cmd_len: usize,
+    /// The running command's arguments.
+    pub argv: &'a [Bytes],
+    /// The arguments of a blocked or postponed command.
+    pub held: &'a [Bytes],
+    /// Output buffer length.
+    pub out_len: usize,
+    /// Output buffer capacity.
+    pub out_cap: usize,
+    /// How much of the output buffer was written.
+    pub out_pos: usize,
+    /// Recent peak of the output buffer's length.
+    pub out_peak: usize,
+}
+
+impl MemParts<'_> {
+    /// The client's memory field by field, `session` giving its MULTI queue and subscriptions:
+    /// the one computation behind CLIENT LIST, INFO and client eviction. O(arguments).
+    pub fn measure(&self, session: &Session) -> ClientMem {
+        let argc = self.argv.len().saturating_add(self.held.len());
+        let argv_mem = self
+            .argv
+            .iter()
+            .chain(self.held)
+            .map(Bytes::len)
+            .fold(0usize, usize::saturating_add);
+        let multi_mem = session.multi.as_ref().map_or(0, |m| m.memory());
+        let pending = self.out_len.saturating_sub(self.out_pos);
+        let rbs = self.out_cap.min(REPLY_CHUNK);
+        let obl = pending.min(REPLY_CHUNK);
+        let omem = pending.saturating_sub(obl);
+        let p = &session.pubsub;
+        let subs = p
+            .channels
+            .saturating_add(p.patterns)
+            .saturating_add(p.shard);
+        let input = self
+            .query_cap
+            .saturating_add(self.cmd_len)
+            .saturating_add(argv_mem)
+            .saturating_add(argc.saturating_mul(std::mem::size_of::<Bytes>()));
+        let total = std::mem::size_of::<Client>()
+            .saturating_add(input)
+            .saturating_add(self.out_cap)
+            .saturating_add(multi_mem)
+            .saturating_add(subs.saturating_mul(SUBSCRIPTION_OVERHEAD));
+        ClientMem {
+            qbuf: self.cmd_len.saturating_add(self.query_len),
+            qbuf_free: self.query_cap.saturating_sub(self.query_len),
+            argv_mem,
+            multi_mem,
+            rbs,
+            rbp: self.out_peak.max(self.out_len).min(rbs),
+            obl,
+            oll: omem.div_ceil(REPLY_CHUNK),
+            omem,
+            total,
+            input,
+        }
+    }
+}
+
 /// Size of the part of the output buffer that plays Redis's static reply buffer
 /// (PROTO_REPLY_CHUNK_BYTES).
 pub const REPLY_CHUNK: usize = 16 * 1024;
@@ -200,48 +270,28 @@ impl Client {
     /// loop keeps the running command's arguments outside the client). This is the one place
     /// a client's memory is computed; it costs O(arguments).
     pub fn memory(&self, argv: &[Bytes]) -> ClientMem {
+        self.mem_parts(argv).measure(&self.session)
+    }
+
+    /// What [`Client::memory`] is computed from, taken cheaply (a few copies) so the loop can
+    /// hand it to a running command and the figures are computed only if CLIENT LIST asks.
+    pub fn mem_parts<'a>(&'a self, argv: &'a [Bytes]) -> MemParts<'a> {
         let held = self
             .blocked
             .as_ref()
             .map(|b| b.argv.as_slice())
             .or(self.postponed.as_deref())
             .unwrap_or_default();
-        let args = argv.iter().chain(held);
-        let argc = argv.len().saturating_add(held.len());
-        let argv_mem = args.map(Bytes::len).fold(0usize, usize::saturating_add);
-        let multi_mem = self.session.multi.as_ref().map_or(0, |m| m.memory());
-        let pending = self.pending_out();
-        let rbs = self.out.capacity().min(REPLY_CHUNK);
-        let obl = pending.min(REPLY_CHUNK);
-        let omem = pending.saturating_sub(obl);
-        let p = &self.session.pubsub;
-        let subs = p
-            .channels
-            .saturating_add(p.patterns)
-            .saturating_add(p.shard);
-        let input = self
-            .query
-            .capacity()
-            .saturating_add(self.cmd_len)
-            .saturating_add(argv_mem)
-            .saturating_add(argc.saturating_mul(std::mem::size_of::<Bytes>()));
-        let total = std::mem::size_of::<Client>()
-            .saturating_add(input)
-            .saturating_add(self.out.capacity())
-            .saturating_add(multi_mem)
-            .saturating_add(subs.saturating_mul(SUBSCRIPTION_OVERHEAD));
-        ClientMem {
-            qbuf: self.cmd_len.saturating_add(self.query.len()),
-            qbuf_free: self.query.capacity().saturating_sub(self.query.len()),
-            argv_mem,
-            multi_mem,
-            rbs,
-            rbp: self.out_peak.max(self.out.len()).min(rbs),
-            obl,
-            oll: omem.div_ceil(REPLY_CHUNK),
-            omem,
-            total,
-            input,
+        MemParts {
+            query_len: self.query.len(),
+            query_cap: self.query.capacity(),
+            cmd_len: self.cmd_len,
+            argv,
+            held,
+            out_len: self.out.len(),
+            out_cap: self.out.capacity(),
+            out_pos: self.out_pos,
+            out_peak: self.out_peak,
         }
     }
 

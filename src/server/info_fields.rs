@@ -28,8 +28,13 @@ pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> b
             let n = ops.live_clients;
             let (max_in, max_out) = ops.peaks.recent_max();
             // The caller is sampled too: its figures are those CLIENT INFO would show.
-            let max_in = max_in.max(ops.current.mem.input);
-            let max_out = max_out.max(ops.current.mem.omem);
+            // (Its MULTI queue and subscriptions count toward neither figure.)
+            let mine = ops
+                .current
+                .mem
+                .measure(&crate::commands::Session::new(0, true));
+            let max_in = max_in.max(mine.input);
+            let max_out = max_out.max(mine.omem);
             let blocked = core.dbs.blocked.blocked_clients();
             let tracking = core.tracking.client_count();
             let _ = write!(

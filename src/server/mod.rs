@@ -436,8 +436,11 @@ impl Server {
             self.pending_write.push(slot);
         }
         // What this read buffered and its commands wrote, as Redis updates a client's memory
-        // bucket after processing its input.
-        self.track_memory(slot, &c);
+        // bucket after processing its input (with client eviction off, the cron's once-a-second
+        // look is enough for INFO, as Redis's clientsCronTrackClientsMemUsage).
+        if self.client_eviction_on() {
+            self.track_memory(slot, &c);
+        }
         if let Some(s) = self.clients.get_mut(slot) {
             *s = Some(c);
         }
@@ -745,7 +748,23 @@ impl Server {
         // The reply always goes to the output buffer; CLIENT REPLY OFF/SKIP drop it afterwards,
         // so that CLIENT REPLY ON and RESET, which turn replies back on, are answered.
         let mark = c.reply_mark();
-        let mem = c.memory(argv);
+        // The parts, not the figures: CLIENT LIST computes them only when asked.
+        let mem = client::MemParts {
+            query_len: c.query.len(),
+            query_cap: c.query.capacity(),
+            cmd_len: c.cmd_len,
+            argv,
+            held: c
+                .blocked
+                .as_ref()
+                .map(|b| b.argv.as_slice())
+                .or(c.postponed.as_deref())
+                .unwrap_or_default(),
+            out_len: c.out.len(),
+            out_cap: c.out.capacity(),
+            out_pos: c.out_pos,
+            out_peak: c.out_peak,
+        };
         let mut w = RespWriter::new(&mut c.out, c.session.proto);
         let current = ops::ConnView {
             slot,
@@ -897,6 +916,11 @@ impl Server {
         role == client_mem::Role::Evictable && self.client_mem.total() >= limit
     }
 
+    /// Whether client eviction is on (maxmemory-clients set, and as a percentage, maxmemory).
+    fn client_eviction_on(&self) -> bool {
+        crate::evict::client_eviction_limit(&self.core.config) != 0
+    }
+
     /// Records a client's current memory for client eviction and INFO (Redis's
     /// updateClientMemUsageAndBucket); O(1) in the number of clients.
     fn track_memory(&mut self, slot: usize, c: &Client) {
@@ -955,8 +979,10 @@ impl Server {
             return;
         }
         // Output grew (replies, messages, events) and shrank by what the socket took.
-        let (mem, role) = (c.memory_usage(), mem_role(c));
-        self.client_mem.update(slot, mem, role);
+        if crate::evict::client_eviction_limit(&self.core.config) != 0 {
+            let (mem, role) = (c.memory_usage(), mem_role(c));
+            self.client_mem.update(slot, mem, role);
+        }
         let want_writable = !done;
         if want_writable != c.writable_registered {
             let interest = if want_writable {

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use super::client::{Client, ClientMem};
+use super::client::{Client, ClientMem, MemParts};
 use super::listen::Listener;
 use super::{NetStats, unix_ms};
 use crate::commands::ctx::{ClientInfo, ShutdownOpts, flags};
@@ -36,8 +36,9 @@ pub struct ConnView<'a> {
     pub created_ms: i64,
     /// Commands run.
     pub commands: u64,
-    /// The connection's memory as the command starts (`Client::memory`), CLIENT LIST fields.
-    pub mem: ClientMem,
+    /// What the connection's memory is computed from, as the command starts
+    /// (`Client::mem_parts`; CLIENT LIST measures it with the caller's session).
+    pub mem: MemParts<'a>,
     /// Whether WRITABLE interest is registered (CLIENT LIST events).
     pub writable: bool,
 }
@@ -371,7 +372,7 @@ impl ServerOps for Ops<'_> {
                 age: me_info.age_secs,
                 idle: 0,
                 writable: self.current.writable,
-                mem: self.current.mem,
+                mem: self.current.mem.measure(me),
             };
             client_line(&mut line, me, &facts);
             rows.push((me.id, line));
