@@ -6,11 +6,16 @@
 //! usage: cargo run --release --example cache_bench -- [--carmine target/release/carmine]
 //!        [--redis redis-server] [--maxmemory-mb 64] [--value 100] [--secs 20] [--warmup 10]
 //!        [--conns 4] [--pipeline 16] [--zipf 0.99] [--policies allkeys-lru,allkeys-lfu]
-//!        [--ports 7710,7711]
+//!        [--ports 7710,7711] [--gets N --warmup-gets W]
 //!
 //! Each connection sends `pipeline` GETs, reads the replies, then SETs the keys that missed.
 //! The keyspace size is ten times the number of keys of `value` bytes that fit in maxmemory at
 //! about 100 bytes of overhead per key. Counting starts after `warmup` seconds (the cache fills).
+//!
+//! With `--gets N`, both servers do the same work instead of working for the same time: counting
+//! starts once `W` GETs have been sent and stops after `N` more. LFU's hit rate depends on how
+//! many accesses its counters have seen, so this compares hit rates independently of throughput
+//! (which is still reported, over the counted part).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -33,6 +38,8 @@ struct Opts {
     zipf: f64,
     policies: Vec<String>,
     ports: [u16; 2],
+    /// Fixed-work mode: GETs counted, and GETs sent before counting starts.
+    gets: Option<(u64, u64)>,
 }
 
 fn parse_opts() -> Opts {
@@ -48,7 +55,9 @@ fn parse_opts() -> Opts {
         zipf: 0.99,
         policies: vec!["allkeys-lru".into(), "allkeys-lfu".into()],
         ports: [7710, 7711],
+        gets: None,
     };
+    let mut warmup_gets = 0;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i + 1 < args.len() {
@@ -64,6 +73,8 @@ fn parse_opts() -> Opts {
             "--pipeline" => o.pipeline = v.parse().unwrap(),
             "--zipf" => o.zipf = v.parse().unwrap(),
             "--policies" => o.policies = v.split(',').map(String::from).collect(),
+            "--gets" => o.gets = Some((v.parse().unwrap(), 0)),
+            "--warmup-gets" => warmup_gets = v.parse().unwrap(),
             "--ports" => {
                 let p: Vec<u16> = v.split(',').map(|p| p.parse().unwrap()).collect();
                 o.ports = [p[0], p[1]];
@@ -71,6 +82,9 @@ fn parse_opts() -> Opts {
             other => panic!("unknown option {other}"),
         }
         i += 2;
+    }
+    if let Some((n, _)) = o.gets {
+        o.gets = Some((n, warmup_gets));
     }
     o
 }
@@ -102,6 +116,8 @@ impl Rng {
 
 #[derive(Default)]
 struct Counters {
+    /// GETs sent, counted or not (fixed-work mode watches it).
+    sent: AtomicU64,
     gets: AtomicU64,
     hits: AtomicU64,
     sets: AtomicU64,
@@ -162,6 +178,7 @@ fn worker(
             keys.push(key);
         }
         w.write_all(&out).unwrap();
+        c.sent.fetch_add(pipeline as u64, Ordering::Relaxed);
         let mut misses = Vec::new();
         let mut hits = 0;
         for k in &keys {
@@ -313,13 +330,24 @@ fn run_one(o: &Opts, bin: &str, port: u16, policy: &str, cdf: &Arc<Vec<f64>>) ->
             worker(port, cdf, seed, pipeline, value, stop, counting, c)
         }));
     }
-    std::thread::sleep(Duration::from_secs(o.warmup));
+    let wait_sent = |n: u64| {
+        while c.sent.load(Ordering::Relaxed) < n {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    };
+    match o.gets {
+        Some((_, warmup)) => wait_sent(warmup),
+        None => std::thread::sleep(Duration::from_secs(o.warmup)),
+    }
     let probe_stop = Arc::new(AtomicBool::new(false));
     let ps = probe_stop.clone();
     let probe = std::thread::spawn(move || prober(port, ps));
     counting.store(true, Ordering::Relaxed);
     let t = Instant::now();
-    std::thread::sleep(Duration::from_secs(o.secs));
+    match o.gets {
+        Some((n, warmup)) => wait_sent(warmup + n),
+        None => std::thread::sleep(Duration::from_secs(o.secs)),
+    }
     counting.store(false, Ordering::Relaxed);
     let elapsed = t.elapsed().as_secs_f64();
     probe_stop.store(true, Ordering::Relaxed);
@@ -354,10 +382,14 @@ fn main() {
     let o = parse_opts();
     let fit = (o.maxmemory_mb << 20) as usize / (o.value + 100);
     let keyspace = fit * 10;
+    let span = match o.gets {
+        Some((n, w)) => format!("{n} GETs measured after {w} GETs of warm-up"),
+        None => format!("{} s measured after {} s warm-up", o.secs, o.warmup),
+    };
     println!(
         "maxmemory {} MB, value {} B, keyspace {} keys (~10x what fits), zipf {}, {} conns x \
-         pipeline {}, {} s measured after {} s warm-up",
-        o.maxmemory_mb, o.value, keyspace, o.zipf, o.conns, o.pipeline, o.secs, o.warmup
+         pipeline {}, {span}",
+        o.maxmemory_mb, o.value, keyspace, o.zipf, o.conns, o.pipeline
     );
     let cdf = Arc::new(zipf_cdf(keyspace, o.zipf));
     for policy in &o.policies {

@@ -105,6 +105,29 @@ pub struct MultiState {
     pub queued: Vec<(usize, Vec<Bytes>)>,
     /// A command was refused while queuing: EXEC answers EXECABORT.
     pub aborted: bool,
+    /// Bytes of the queued commands' arguments (Redis's mstate.argv_len_sums), kept as
+    /// commands are queued so the client's memory is known without walking the queue.
+    pub argv_mem: usize,
+}
+
+impl MultiState {
+    /// Queues a command (registry index, argv), counting its arguments' bytes.
+    pub fn queue(&mut self, idx: usize, argv: &[Bytes]) {
+        let bytes = argv
+            .iter()
+            .map(Bytes::len)
+            .fold(0usize, usize::saturating_add);
+        let slots = argv.len().saturating_mul(std::mem::size_of::<Bytes>());
+        self.argv_mem = self.argv_mem.saturating_add(bytes).saturating_add(slots);
+        self.queued.push((idx, argv.to_vec()));
+    }
+
+    /// Memory the queue holds (multiStateMemOverhead): the arguments and the queue's slots.
+    pub fn memory(&self) -> usize {
+        let entry = std::mem::size_of::<(usize, Vec<Bytes>)>();
+        self.argv_mem
+            .saturating_add(self.queued.capacity().saturating_mul(entry))
+    }
 }
 
 /// What a blocking command asked for when it found nothing to serve.

@@ -42,7 +42,7 @@ pub(crate) fn queue_if_in_multi(
     {
         return false;
     }
-    m.queued.push((idx, argv.to_vec()));
+    m.queue(idx, argv);
     reply.simple(b"QUEUED");
     true
 }

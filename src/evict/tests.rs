@@ -314,3 +314,18 @@ fn script_oom_helper_reads_the_recorded_verdict() {
     ));
     h.run(&["SET", "k", "v"]);
 }
+
+#[test]
+fn client_eviction_limit_is_bytes_or_a_percentage_of_maxmemory() {
+    let mut c = Config::default();
+    assert_eq!(client_eviction_limit(&c), 0, "off by default");
+    c.maxmemory_clients = 3 << 20;
+    assert_eq!(client_eviction_limit(&c), 3 << 20);
+    // A negative value is a percentage of maxmemory, and means nothing without maxmemory.
+    c.maxmemory_clients = -50;
+    assert_eq!(client_eviction_limit(&c), 0);
+    c.maxmemory = 100 << 20;
+    assert_eq!(client_eviction_limit(&c), 50 << 20);
+    c.maxmemory_clients = -100;
+    assert_eq!(client_eviction_limit(&c), 100 << 20);
+}

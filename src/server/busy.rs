@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering;
 
 use mio::{Interest, Token};
 
-use super::client::{Client, Stream};
+use super::client::{Client, MemParts, Stream};
 use super::ops::{ConnView, Ops};
 use super::{CLIENT_BASE, listen, unix_ms};
 use crate::commands::ctx::{BusyAnswer, ShutdownOpts, flags};
@@ -116,11 +116,28 @@ impl Ops<'_> {
     ) -> bool {
         c.commands += 1;
         let mark = c.reply_mark();
-        let mem = c.memory_usage();
+        // The parts CLIENT LIST measures, taken field by field as the main loop does.
+        let mem = MemParts {
+            query_len: c.query.len(),
+            query_cap: c.query.capacity(),
+            cmd_len: c.cmd_len,
+            argv,
+            held: c
+                .blocked
+                .as_ref()
+                .map(|b| b.argv.as_slice())
+                .or(c.postponed.as_deref())
+                .unwrap_or_default(),
+            out_len: c.out.len(),
+            out_cap: c.out.capacity(),
+            out_pos: c.out_pos,
+            out_peak: c.out_peak,
+        };
         let mut w = RespWriter::new(&mut c.out, c.session.proto);
         let mut ops = Ops {
             live_clients: self.live_clients,
             peaks: self.peaks,
+            clients_mem_total: self.clients_mem_total,
             clients: &mut *self.clients,
             monitors: &mut *self.monitors,
             pause: &mut *self.pause,
@@ -135,9 +152,9 @@ impl Ops<'_> {
                 laddr: &c.laddr,
                 fd: c.fd,
                 created_ms: c.created_ms,
-                qbuf: c.query.len(),
                 commands: c.commands,
                 mem,
+                writable: c.writable_registered,
             },
             self_feed: None,
             pubsub: &mut *self.pubsub,

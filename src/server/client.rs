@@ -95,7 +95,131 @@ pub struct Client {
     /// The blocking command this client waits with (BLPOP ...), run again when a key it waits
     /// on is written.
     pub blocked: Option<BlockedCommand>,
+    /// Bytes of the request being run, split off the query buffer but still held by its
+    /// arguments (0 between commands): part of CLIENT LIST qbuf, as in Redis the running
+    /// command is still in the query buffer.
+    pub cmd_len: usize,
+    /// Longest the output buffer has been since `out_peak_reset_ms` (CLIENT LIST rbp; the cron
+    /// shrinks the buffer toward it).
+    pub out_peak: usize,
+    /// When `out_peak` was last reset (unix ms).
+    pub out_peak_reset_ms: i64,
+    /// Complete commands wait in the query buffer because client eviction stopped this client
+    /// after its last command; the loop processes them next turn, before reading more.
+    pub input_held: bool,
 }
+
+/// A connection's memory, field by field, as CLIENT LIST shows it (Redis's catClientInfoString
+/// and getClientMemoryUsage, applied to carmine's buffers).
+///
+/// The output buffer is one `Vec`; its first `REPLY_CHUNK` bytes play Redis's fixed reply
+/// buffer (`rbs`, `rbp`, `obl`) and what is pending beyond them plays the reply list (`oll`
+/// blocks of 16 KiB, `omem` bytes). `total` counts every allocation the connection holds, so
+/// it is at least `qbuf + qbuf_free + argv_mem + multi_mem + obl + omem`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ClientMem {
+    /// Bytes received and not yet released: the running request and what follows it.
+    pub qbuf: usize,
+    /// Free capacity of the query buffer.
+    pub qbuf_free: usize,
+    /// Bytes of the arguments of the running (or blocked, or postponed) command.
+    pub argv_mem: usize,
+    /// Memory of the commands a MULTI has queued.
+    pub multi_mem: usize,
+    /// Size of the reply buffer: the output allocation up to `REPLY_CHUNK`.
+    pub rbs: usize,
+    /// Peak use of the reply buffer in the last few seconds.
+    pub rbp: usize,
+    /// Pending output held in the reply buffer.
+    pub obl: usize,
+    /// Pending output beyond the reply buffer, in 16 KiB blocks.
+    pub oll: usize,
+    /// Pending output beyond the reply buffer, in bytes (Redis's output buffer memory: what
+    /// client-output-buffer-limit watches and INFO client_recent_max_output_buffer reports).
+    pub omem: usize,
+    /// Everything the connection holds: CLIENT LIST tot-mem, the figure client eviction sums.
+    pub total: usize,
+    /// The input side: query buffer allocation plus arguments (INFO
+    /// client_recent_max_input_buffer).
+    pub input: usize,
+}
+
+/// The buffer sizes a client's memory is computed from (see [`MemParts::measure`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemParts<'a> {
+    /// Query buffer length.
+    pub query_len: usize,
+    /// Query buffer capacity.
+    pub query_cap: usize,
+    /// Bytes of the running request split off the query buffer.
+    pub cmd_len: usize,
+    /// The running command's arguments.
+    pub argv: &'a [Bytes],
+    /// The arguments of a blocked or postponed command.
+    pub held: &'a [Bytes],
+    /// Output buffer length.
+    pub out_len: usize,
+    /// Output buffer capacity.
+    pub out_cap: usize,
+    /// How much of the output buffer was written.
+    pub out_pos: usize,
+    /// Recent peak of the output buffer's length.
+    pub out_peak: usize,
+}
+
+impl MemParts<'_> {
+    /// The client's memory field by field, `session` giving its MULTI queue and subscriptions:
+    /// the one computation behind CLIENT LIST, INFO and client eviction. O(arguments).
+    pub fn measure(&self, session: &Session) -> ClientMem {
+        let argc = self.argv.len().saturating_add(self.held.len());
+        let argv_mem = self
+            .argv
+            .iter()
+            .chain(self.held)
+            .map(Bytes::len)
+            .fold(0usize, usize::saturating_add);
+        let multi_mem = session.multi.as_ref().map_or(0, |m| m.memory());
+        let pending = self.out_len.saturating_sub(self.out_pos);
+        let rbs = self.out_cap.min(REPLY_CHUNK);
+        let obl = pending.min(REPLY_CHUNK);
+        let omem = pending.saturating_sub(obl);
+        let p = &session.pubsub;
+        let subs = p
+            .channels
+            .saturating_add(p.patterns)
+            .saturating_add(p.shard);
+        let input = self
+            .query_cap
+            .saturating_add(self.cmd_len)
+            .saturating_add(argv_mem)
+            .saturating_add(argc.saturating_mul(std::mem::size_of::<Bytes>()));
+        let total = std::mem::size_of::<Client>()
+            .saturating_add(input)
+            .saturating_add(self.out_cap)
+            .saturating_add(multi_mem)
+            .saturating_add(subs.saturating_mul(SUBSCRIPTION_OVERHEAD));
+        ClientMem {
+            qbuf: self.cmd_len.saturating_add(self.query_len),
+            qbuf_free: self.query_cap.saturating_sub(self.query_len),
+            argv_mem,
+            multi_mem,
+            rbs,
+            rbp: self.out_peak.max(self.out_len).min(rbs),
+            obl,
+            oll: omem.div_ceil(REPLY_CHUNK),
+            omem,
+            total,
+            input,
+        }
+    }
+}
+
+/// Size of the part of the output buffer that plays Redis's static reply buffer
+/// (PROTO_REPLY_CHUNK_BYTES).
+pub const REPLY_CHUNK: usize = 16 * 1024;
+/// Memory a client's subscription costs it beyond the registry's shared entries (a map entry
+/// and a pointer, as Redis counts dictEntry and listNode overheads per client).
+const SUBSCRIPTION_OVERHEAD: usize = 48;
 
 /// A command that blocked its client.
 #[derive(Debug, Clone)]
@@ -129,25 +253,51 @@ impl Client {
             soft_limit_since_ms: 0,
             postponed: None,
             blocked: None,
+            cmd_len: 0,
+            out_peak: 0,
+            out_peak_reset_ms: now_ms,
+            input_held: false,
         }
     }
 
-    /// Memory this connection holds for client eviction (getClientMemoryUsage): the client
-    /// struct, the query buffer's allocation, the parsed arguments, the output buffer's
-    /// allocation and the commands a MULTI has queued.
+    /// Memory this connection holds (getClientMemoryUsage): CLIENT LIST tot-mem, INFO
+    /// mem_clients_normal and the figure client eviction compares with maxmemory-clients.
     pub fn memory_usage(&self) -> usize {
-        let argv: usize = self.argv.iter().map(Bytes::len).sum();
-        let multi: usize = self.session.multi.as_ref().map_or(0, |m| {
-            m.queued
-                .iter()
-                .map(|(_, a)| a.iter().map(Bytes::len).sum::<usize>())
-                .sum()
-        });
-        std::mem::size_of::<Client>()
-            .saturating_add(self.query.capacity())
-            .saturating_add(argv)
-            .saturating_add(self.out.capacity())
-            .saturating_add(multi)
+        self.memory(&self.argv).total
+    }
+
+    /// The connection's memory field by field, `argv` being the command it is running (the
+    /// loop keeps the running command's arguments outside the client). This is the one place
+    /// a client's memory is computed; it costs O(arguments).
+    pub fn memory(&self, argv: &[Bytes]) -> ClientMem {
+        self.mem_parts(argv).measure(&self.session)
+    }
+
+    /// What [`Client::memory`] is computed from, taken cheaply (a few copies) so the loop can
+    /// hand it to a running command and the figures are computed only if CLIENT LIST asks.
+    pub fn mem_parts<'a>(&'a self, argv: &'a [Bytes]) -> MemParts<'a> {
+        let held = self
+            .blocked
+            .as_ref()
+            .map(|b| b.argv.as_slice())
+            .or(self.postponed.as_deref())
+            .unwrap_or_default();
+        MemParts {
+            query_len: self.query.len(),
+            query_cap: self.query.capacity(),
+            cmd_len: self.cmd_len,
+            argv,
+            held,
+            out_len: self.out.len(),
+            out_cap: self.out.capacity(),
+            out_pos: self.out_pos,
+            out_peak: self.out_peak,
+        }
+    }
+
+    /// Notes the output buffer's current length in its peak (CLIENT LIST rbp).
+    pub fn note_out_peak(&mut self) {
+        self.out_peak = self.out_peak.max(self.out.len());
     }
 
     /// Bytes waiting in the output buffer.
@@ -157,6 +307,7 @@ impl Client {
 
     /// Writes as much pending output as the socket takes. Returns Err on a dead socket.
     pub fn flush(&mut self) -> io::Result<usize> {
+        self.note_out_peak();
         let mut written = 0;
         while self.out_pos < self.out.len() {
             let chunk = self.out.get(self.out_pos..).unwrap_or_default();

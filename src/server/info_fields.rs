@@ -27,7 +27,14 @@ pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> b
             // Sampled by the cron (O(1) here, as Redis): 10,000 clients don't make INFO walk them.
             let n = ops.live_clients;
             let (max_in, max_out) = ops.peaks.recent_max();
-            let max_in = max_in.max(ops.current.qbuf);
+            // The caller is sampled too: its figures are those CLIENT INFO would show.
+            // (Its MULTI queue and subscriptions count toward neither figure.)
+            let mine = ops
+                .current
+                .mem
+                .measure(&crate::commands::Session::new(0, true));
+            let max_in = max_in.max(mine.input);
+            let max_out = max_out.max(mine.omem);
             let blocked = core.dbs.blocked.blocked_clients();
             let tracking = core.tracking.client_count();
             let _ = write!(
@@ -39,16 +46,9 @@ pub fn section(ops: &Ops<'_>, core: &Core, section: &str, out: &mut String) -> b
             true
         }
         "memory" => {
-            // The calling client is out of the table while its command runs.
-            let current = ops.current.mem;
-            let normal: usize = ops
-                .clients
-                .iter()
-                .flatten()
-                .filter(|c| !c.session.has(crate::commands::ctx::flags::MONITOR))
-                .map(|c| c.memory_usage())
-                .sum::<usize>()
-                + current;
+            // Kept up to date client by client (`ClientMemory`): O(1), and the same total
+            // client eviction compares with maxmemory-clients.
+            let normal = ops.clients_mem_total;
             let _ = write!(out, "mem_clients_normal:{normal}\r\n");
             true
         }

@@ -12,6 +12,7 @@
 pub mod bio;
 mod busy;
 pub mod client;
+pub mod client_mem;
 pub mod info_fields;
 pub mod listen;
 pub mod log;
@@ -50,6 +51,8 @@ pub struct Server {
     free_slots: Vec<usize>,
     /// Recent peak buffer sizes over all clients (INFO client_recent_max_*), sampled by the cron.
     peaks: ops::ClientPeaks,
+    /// Every client's memory, their total and the evictable ones by size (client eviction).
+    client_mem: client_mem::ClientMemory,
     /// Databases, config, stats: what commands work on.
     pub core: Core,
     next_client_id: u64,
@@ -166,6 +169,7 @@ impl Server {
             clients: Vec::new(),
             free_slots: Vec::new(),
             peaks: ops::ClientPeaks::default(),
+            client_mem: client_mem::ClientMemory::default(),
             core,
             next_client_id: 1,
             shutdown_signal,
@@ -339,6 +343,7 @@ impl Server {
         }
         let fd = listen::raw_fd(&stream);
         let client = Client::new(stream, session, laddr, fd, now);
+        self.track_memory(slot, &client);
         if let Some(s) = self.clients.get_mut(slot) {
             *s = Some(Box::new(client));
         }
@@ -361,8 +366,12 @@ impl Server {
         let mut total = 0usize;
         let mut dead = false;
         c.read_pending = false;
+        if std::mem::take(&mut c.input_held) {
+            // Commands left in the buffer when client eviction stopped this client last turn.
+            self.process_input(&mut c, slot);
+        }
         loop {
-            if c.closing {
+            if c.closing || c.input_held {
                 break;
             }
             // Read into the shared buffer and append: a copy of what arrived is cheaper than
@@ -378,6 +387,10 @@ impl Server {
                     if want > n {
                         // A big bulk in progress: reserve its whole size once.
                         c.query.reserve(want);
+                    } else if c.query.capacity() - c.query.len() < n {
+                        // Room for a whole read, as Redis makes room for PROTO_IOBUF_LEN: a
+                        // buffer the cron gave back is not regrown a few bytes at a time.
+                        c.query.reserve(READ_CHUNK);
                     }
                     c.query
                         .extend_from_slice(self.read_buf.get(..n).unwrap_or_default());
@@ -415,7 +428,7 @@ impl Server {
                 }
             }
         }
-        if c.read_pending {
+        if (c.read_pending || c.input_held) && !self.pending_read.contains(&slot) {
             self.pending_read.push(slot);
         }
         if dead {
@@ -425,6 +438,12 @@ impl Server {
         }
         if c.pending_out() > 0 || c.closing {
             self.pending_write.push(slot);
+        }
+        // What this read buffered and its commands wrote, as Redis updates a client's memory
+        // bucket after processing its input (with client eviction off, the cron's once-a-second
+        // look is enough for INFO, as Redis's clientsCronTrackClientsMemUsage).
+        if self.client_eviction_on() {
+            self.track_memory(slot, &c);
         }
         if let Some(s) = self.clients.get_mut(slot) {
             *s = Some(c);
@@ -464,12 +483,14 @@ impl Server {
                 authenticated: c.session.authenticated,
                 is_master: false,
             };
+            let buffered = c.query.len();
             match c.parser.next(&mut c.query, &limits, &mut argv) {
                 Ok(false) => break,
                 Ok(true) => {
                     if argv.is_empty() {
                         continue;
                     }
+                    c.cmd_len = buffered.saturating_sub(c.query.len());
                     if self.pause_holds(&c.session, &argv) {
                         // Keep the command until CLIENT UNPAUSE or the pause times out.
                         c.postponed = Some(std::mem::take(&mut argv));
@@ -479,6 +500,7 @@ impl Server {
                         break;
                     }
                     clock = self.run_command(c, slot, &argv, clock);
+                    c.cmd_len = 0;
                     // Clients blocked on keys this command wrote are served before this client's
                     // next command, as Redis does after every command.
                     if self.core.dbs.blocked.has_ready() {
@@ -502,6 +524,15 @@ impl Server {
                         c.closing = true;
                         c.out.clear();
                         c.out_pos = 0;
+                        break;
+                    }
+                    if self.over_client_limit(c, slot) {
+                        // As Redis runs evictClients before every command: stop here, let the
+                        // loop evict (maybe this client), and go on with the rest next turn.
+                        c.input_held = true;
+                        if !self.pending_read.contains(&slot) {
+                            self.pending_read.push(slot);
+                        }
                         break;
                     }
                 }
@@ -721,16 +752,32 @@ impl Server {
         // The reply always goes to the output buffer; CLIENT REPLY OFF/SKIP drop it afterwards,
         // so that CLIENT REPLY ON and RESET, which turn replies back on, are answered.
         let mark = c.reply_mark();
-        let mem = c.memory_usage();
+        // The parts, not the figures: CLIENT LIST computes them only when asked.
+        let mem = client::MemParts {
+            query_len: c.query.len(),
+            query_cap: c.query.capacity(),
+            cmd_len: c.cmd_len,
+            argv,
+            held: c
+                .blocked
+                .as_ref()
+                .map(|b| b.argv.as_slice())
+                .or(c.postponed.as_deref())
+                .unwrap_or_default(),
+            out_len: c.out.len(),
+            out_cap: c.out.capacity(),
+            out_pos: c.out_pos,
+            out_peak: c.out_peak,
+        };
         let mut w = RespWriter::new(&mut c.out, c.session.proto);
         let current = ops::ConnView {
             slot,
             laddr: &c.laddr,
             fd: c.fd,
             created_ms: c.created_ms,
-            qbuf: c.query.len(),
             commands: c.commands,
             mem,
+            writable: c.writable_registered,
         };
         let Server {
             core,
@@ -748,6 +795,7 @@ impl Server {
             free_slots,
             peaks,
             shutdown_signal,
+            client_mem,
             ..
         } = self;
         let live_clients = clients.len() - free_slots.len();
@@ -755,6 +803,7 @@ impl Server {
             next_client_id,
             live_clients,
             peaks,
+            clients_mem_total: client_mem.total(),
             clients,
             monitors,
             pause,
@@ -772,6 +821,7 @@ impl Server {
         let end = commands::dispatch_at(core, &mut c.session, &mut ops, &mut w, argv, now, start);
         let self_feed = ops.self_feed.take();
         c.settle_reply(mark);
+        c.note_out_peak();
         // Keyspace events go out now, the caller's own ahead of its reply (as Redis 7.0; after
         // settling it, since CLIENT REPLY OFF does not silence pushes).
         self.core.flush_expired_effects();
@@ -805,6 +855,7 @@ impl Server {
             free_slots,
             peaks,
             shutdown_signal,
+            client_mem,
             ..
         } = self;
         let live_clients = clients.len() - free_slots.len();
@@ -812,6 +863,7 @@ impl Server {
             next_client_id,
             live_clients,
             peaks,
+            clients_mem_total: client_mem.total(),
             clients,
             monitors,
             pause,
@@ -828,9 +880,19 @@ impl Server {
                 laddr: "",
                 fd: -1,
                 created_ms: 0,
-                qbuf: 0,
                 commands: 0,
-                mem: 0,
+                mem: client::MemParts {
+                    query_len: 0,
+                    query_cap: 0,
+                    cmd_len: 0,
+                    argv: &[],
+                    held: &[],
+                    out_len: 0,
+                    out_cap: 0,
+                    out_pos: 0,
+                    out_peak: 0,
+                },
+                writable: false,
             },
             self_feed: None,
         };
@@ -870,47 +932,68 @@ impl Server {
         }
     }
 
-    /// Client eviction (evictClients): while the connections' memory together reaches
-    /// maxmemory-clients, closes the biggest one not marked CLIENT NO-EVICT (MONITOR clients,
-    /// Redis's replicas, are spared too).
+    /// Client eviction (evictClients): while the memory of normal and pub/sub clients together
+    /// reaches maxmemory-clients, closes a client from the largest non-empty size bucket (those
+    /// marked CLIENT NO-EVICT are counted but never chosen; MONITOR clients, Redis's replicas,
+    /// are neither). Under the limit this is one comparison; over it, the work is the bucket
+    /// scan and the clients actually closed.
     fn evict_clients(&mut self) {
         let limit = crate::evict::client_eviction_limit(&self.core.config);
         if limit == 0 {
             return;
         }
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        loop {
-            let mut total = 0usize;
-            let mut biggest: Option<(usize, usize)> = None;
-            for (slot, c) in self.clients.iter().enumerate() {
-                let Some(c) = c else { continue };
-                if c.session.has(flags::MONITOR) {
-                    continue;
-                }
-                let mem = c.memory_usage();
-                total = total.saturating_add(mem);
-                if c.session.has(flags::NO_EVICT) || c.closing {
-                    continue;
-                }
-                if biggest.is_none_or(|(_, m)| mem > m) {
-                    biggest = Some((slot, mem));
-                }
-            }
-            let Some((slot, _)) = biggest.filter(|_| total >= limit) else {
+        while self.client_mem.total() >= limit {
+            let Some(slot) = self.client_mem.victim() else {
+                tracing::debug!("Over client maxmemory after evicting all evictable clients");
                 return;
             };
-            if let Some(Some(c)) = self.clients.get(slot) {
-                tracing::info!(
-                    "Evicting client: id={} addr={} laddr={} tot-mem={}",
-                    c.session.id,
-                    c.session.addr,
-                    c.laddr,
-                    c.memory_usage()
-                );
+            let Some(Some(c)) = self.clients.get(slot) else {
+                // Not in the table (its command is running): it is recorded again afterwards.
+                self.client_mem.remove(slot);
+                continue;
+            };
+            if c.closing {
+                // Already on its way out: it frees its memory when closed, not a second time.
+                let mem = self.client_mem.of(slot);
+                self.client_mem
+                    .update(slot, mem, client_mem::Role::Protected);
+                continue;
             }
+            let line = ops::client_info_line(c, unix_ms());
+            tracing::info!(
+                "Evicting client: {}",
+                String::from_utf8_lossy(line.strip_suffix(b"\n").unwrap_or(&line))
+            );
             self.core.evict.evicted_clients += 1;
             self.close_client(slot);
         }
+    }
+
+    /// After one of its commands, with client eviction on: records the client's memory (its
+    /// output may have grown) and tells whether the clients are now over maxmemory-clients
+    /// while this one could be evicted, so it should not run another command before the loop
+    /// has evicted. A client that cannot be evicted carries on, as in Redis.
+    fn over_client_limit(&mut self, c: &Client, slot: usize) -> bool {
+        let limit = crate::evict::client_eviction_limit(&self.core.config);
+        if limit == 0 {
+            return false;
+        }
+        let role = mem_role(c);
+        self.client_mem.update(slot, c.memory_usage(), role);
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        role == client_mem::Role::Evictable && self.client_mem.total() >= limit
+    }
+
+    /// Whether client eviction is on (maxmemory-clients set, and as a percentage, maxmemory).
+    fn client_eviction_on(&self) -> bool {
+        crate::evict::client_eviction_limit(&self.core.config) != 0
+    }
+
+    /// Records a client's current memory for client eviction and INFO (Redis's
+    /// updateClientMemUsageAndBucket); O(1) in the number of clients.
+    fn track_memory(&mut self, slot: usize, c: &Client) {
+        self.client_mem.update(slot, c.memory_usage(), mem_role(c));
     }
 
     /// Runs one active expiry cycle unless DEBUG SET-ACTIVE-EXPIRE 0 turned them off.
@@ -929,7 +1012,6 @@ impl Server {
     }
 
     fn before_sleep(&mut self) {
-        self.evict_clients();
         self.evict_proc();
         self.resume_paused();
         self.serve_blocked();
@@ -946,6 +1028,8 @@ impl Server {
         for slot in pending {
             self.flush_client(slot);
         }
+        // As Redis's beforeSleep: after the writes, whatever output is still pending counts.
+        self.evict_clients();
     }
 
     /// Writes a client's pending output; closes it if it is done or dead.
@@ -962,6 +1046,11 @@ impl Server {
         if close {
             self.close_client(slot);
             return;
+        }
+        // Output grew (replies, messages, events) and shrank by what the socket took.
+        if crate::evict::client_eviction_limit(&self.core.config) != 0 {
+            let (mem, role) = (c.memory_usage(), mem_role(c));
+            self.client_mem.update(slot, mem, role);
         }
         let want_writable = !done;
         if want_writable != c.writable_registered {
@@ -989,6 +1078,7 @@ impl Server {
             Stream::Unix(s) => self.poll.registry().deregister(s),
         };
         c.stream.shutdown();
+        self.client_mem.remove(slot);
         self.monitors.retain(|&m| m != slot);
         self.paused_clients.retain(|&m| m != slot);
         self.core.dbs.blocked.unblock(c.session.id);
@@ -1021,7 +1111,7 @@ impl Server {
             commands::persist_aof::child_done(&mut self.core, &f);
         }
         self.active_expire(CycleKind::Slow);
-        self.sample_client_peaks(now);
+        self.clients_cron(now);
         for db in self.core.dbs.iter_mut() {
             db.shrink_if_needed();
         }
@@ -1044,20 +1134,26 @@ impl Server {
         }
     }
 
-    /// Records the biggest query and output buffers of a share of the clients in the current
-    /// second's slot, so every client is looked at about once a second (Redis's clientsCron with
-    /// its CLIENTS_PEAK_MEM_USAGE_SLOTS): INFO then answers without walking all clients.
-    fn sample_client_peaks(&mut self, now: i64) {
+    /// Redis's clientsCron for a share of the clients, so every client is looked at about once
+    /// a second: records its buffers in the current second's peak slot (INFO
+    /// client_recent_max_*, answered without walking all clients), gives back query and output
+    /// buffer space it no longer needs, and records its memory for client eviction.
+    fn clients_cron(&mut self, now: i64) {
         let hz = usize::try_from(self.core.config.hz.max(1)).unwrap_or(1);
         let n = self.clients.len();
         let share = (n / hz).max(5).min(n);
         self.peaks.enter_second(now);
         for _ in 0..share {
             self.peaks.cursor = (self.peaks.cursor + 1) % n.max(1);
-            if let Some(Some(c)) = self.clients.get(self.peaks.cursor) {
-                let (qbuf, out) = (c.query.len().max(c.query_peak), c.pending_out());
-                self.peaks.record(qbuf, out);
-            }
+            let slot = self.peaks.cursor;
+            let Some(Some(c)) = self.clients.get_mut(slot) else {
+                continue;
+            };
+            let mem = c.memory(&[]);
+            self.peaks.record(mem.input.max(c.query_peak), mem.omem);
+            resize_buffers(c, now);
+            let (mem, role) = (c.memory_usage(), mem_role(c));
+            self.client_mem.update(slot, mem, role);
         }
     }
 
@@ -1153,6 +1249,57 @@ pub(crate) fn output_limit_reached(
     }
     hard || soft
 }
+
+/// How a client takes part in client eviction: MONITOR clients are left out (as Redis leaves
+/// out replicas), CLIENT NO-EVICT and closing clients are counted but never chosen.
+fn mem_role(c: &Client) -> client_mem::Role {
+    use client_mem::Role;
+    if c.session.has(flags::MONITOR) {
+        Role::Exempt
+    } else if c.session.has(flags::NO_EVICT) || c.closing {
+        Role::Protected
+    } else {
+        Role::Evictable
+    }
+}
+
+/// Gives back buffer space a client no longer needs (clientsCronResizeQueryBuffer and
+/// clientsCronResizeOutputBuffer): an empty query buffer of an idle client (over 2 s) is
+/// released, one over 32 KiB and over twice its recent peak goes back to one read's size; an empty output buffer is cut to its peak of the
+/// last `PEAK_RESET_MS` (kept if that is under 1 KiB, as Redis's smallest reply buffer). The
+/// peaks then start over.
+fn resize_buffers(c: &mut Client, now: i64) {
+    if c.query.is_empty() && c.query.capacity() > QUERY_SHRINK_MIN {
+        let idle = now.saturating_sub(c.last_interaction_ms) > 2000;
+        let cap = c.query.capacity();
+        let over_peak = cap > QUERY_RESIZE_THRESHOLD && cap / 2 > c.query_peak;
+        if idle {
+            c.query = bytes::BytesMut::new();
+        } else if over_peak {
+            c.query = bytes::BytesMut::with_capacity(READ_CHUNK);
+        }
+    }
+    c.query_peak = c.query.len();
+    if c.pending_out() == 0 && c.out.is_empty() {
+        let target = c.out_peak.max(REPLY_MIN);
+        if c.out.capacity() > REPLY_MIN && c.out_peak < c.out.capacity() / 2 {
+            c.out.shrink_to(target);
+        }
+    }
+    if now.saturating_sub(c.out_peak_reset_ms) >= PEAK_RESET_MS {
+        c.out_peak = c.out.len();
+        c.out_peak_reset_ms = now;
+    }
+}
+
+/// A query buffer's spare room is given back only past this much (Redis: 4 KiB).
+const QUERY_SHRINK_MIN: usize = 4 * 1024;
+/// A busy client's query buffer is cut to its peak only past this size (PROTO_RESIZE_THRESHOLD).
+const QUERY_RESIZE_THRESHOLD: usize = 32 * 1024;
+/// The output buffer is never cut below this (PROTO_REPLY_MIN_BYTES).
+const REPLY_MIN: usize = 1024;
+/// How long the output buffer's peak is remembered (Redis's reply buffer peak reset time).
+const PEAK_RESET_MS: i64 = 5000;
 
 /// Whether a soft output-buffer limit first exceeded at `since_ms` has now been exceeded for
 /// longer than `soft_seconds` (any u64 CONFIG SET accepts, so the product saturates).

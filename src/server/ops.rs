@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use super::client::Client;
+use super::client::{Client, ClientMem, MemParts};
 use super::listen::Listener;
 use super::{NetStats, unix_ms};
 use crate::commands::ctx::{ClientInfo, ShutdownOpts, flags};
@@ -34,12 +34,13 @@ pub struct ConnView<'a> {
     pub fd: i64,
     /// Connection time (unix ms).
     pub created_ms: i64,
-    /// Query buffer length.
-    pub qbuf: usize,
     /// Commands run.
     pub commands: u64,
-    /// Memory the connection holds (`Client::memory_usage`), CLIENT LIST tot-mem.
-    pub mem: usize,
+    /// What the connection's memory is computed from, as the command starts
+    /// (`Client::mem_parts`; CLIENT LIST measures it with the caller's session).
+    pub mem: MemParts<'a>,
+    /// Whether WRITABLE interest is registered (CLIENT LIST events).
+    pub writable: bool,
 }
 
 /// How many seconds of peaks INFO's client_recent_max_* fields cover (Redis's
@@ -93,6 +94,8 @@ pub struct Ops<'a> {
     pub live_clients: usize,
     /// Recent peak buffer sizes (INFO clients).
     pub peaks: &'a ClientPeaks,
+    /// Memory of all normal and pub/sub clients together (INFO mem_clients_normal).
+    pub clients_mem_total: usize,
     /// All clients except the current one (its slot holds `None` meanwhile).
     pub clients: &'a mut Vec<Option<Box<Client>>>,
     /// MONITOR clients' slots.
@@ -199,35 +202,39 @@ struct LineFacts<'a> {
     fd: i64,
     age: i64,
     idle: i64,
-    qbuf: usize,
-    qbuf_free: usize,
-    out_pending: usize,
     writable: bool,
-    /// The connection's memory (`Client::memory_usage`), the same figure client eviction and
-    /// INFO mem_clients_normal use.
-    tot_mem: usize,
+    /// The connection's memory (`Client::memory`), the same figures client eviction and INFO
+    /// use.
+    mem: ClientMem,
 }
 
-/// Size of Redis's static reply buffer, the `obl` part of the output.
-const REPLY_CHUNK: usize = 16 * 1024;
+/// The CLIENT LIST line of a client in the table (also the `Evicting client:` log line).
+pub fn client_info_line(c: &Client, now_ms: i64) -> Vec<u8> {
+    let facts = LineFacts {
+        laddr: &c.laddr,
+        fd: c.fd,
+        age: age_secs(c.created_ms, now_ms),
+        idle: age_secs(c.last_interaction_ms, now_ms),
+        writable: c.writable_registered,
+        mem: c.memory(&c.argv),
+    };
+    let mut line = Vec::new();
+    client_line(&mut line, &c.session, &facts);
+    line
+}
 
-/// One CLIENT LIST line with its trailing newline, in Redis 7.0's field order.
-///
-/// sub/psub/ssub/multi stay 0/0/0/-1 until pub/sub and MULTI keep their state in `Session`;
-/// the memory fields are carmine's own buffer sizes, not Redis's allocator figures.
+/// One CLIENT LIST line with its trailing newline, in Redis 7.0's field order; the memory
+/// fields are carmine's own buffers, defined as in [`ClientMem`].
 fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
     let name = s
         .name
         .as_ref()
         .map(|n| String::from_utf8_lossy(n))
         .unwrap_or_default();
-    let obl = f.out_pending.min(REPLY_CHUNK);
-    let omem = f.out_pending.saturating_sub(REPLY_CHUNK);
-    let oll = usize::from(omem > 0);
-    let tot = f.tot_mem;
+    let m = &f.mem;
     let line = format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
-         multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll={} \
+         multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} \
          omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}\n",
         s.id,
         s.addr,
@@ -244,13 +251,16 @@ fn client_line(out: &mut Vec<u8>, s: &Session, f: &LineFacts<'_>) {
         s.multi
             .as_ref()
             .map_or(-1, |m| i64::try_from(m.queued.len()).unwrap_or(i64::MAX)),
-        f.qbuf,
-        f.qbuf_free,
-        REPLY_CHUNK,
-        obl,
-        oll,
-        omem,
-        tot,
+        m.qbuf,
+        m.qbuf_free,
+        m.argv_mem,
+        m.multi_mem,
+        m.rbs,
+        m.rbp,
+        m.obl,
+        m.oll,
+        m.omem,
+        m.total,
         if f.writable { "rw" } else { "r" },
         s.last_cmd,
         s.user,
@@ -363,11 +373,8 @@ impl ServerOps for Ops<'_> {
                 fd: self.current.fd,
                 age: me_info.age_secs,
                 idle: 0,
-                qbuf: self.current.qbuf,
-                qbuf_free: 0,
-                out_pending: 0,
-                writable: false,
-                tot_mem: self.current.mem,
+                writable: self.current.writable,
+                mem: self.current.mem.measure(me),
             };
             client_line(&mut line, me, &facts);
             rows.push((me.id, line));
@@ -377,20 +384,7 @@ impl ServerOps for Ops<'_> {
             if !keep(&info) {
                 continue;
             }
-            let mut line = Vec::new();
-            let facts = LineFacts {
-                laddr: &c.laddr,
-                fd: c.fd,
-                age: info.age_secs,
-                idle: age_secs(c.last_interaction_ms, now),
-                qbuf: c.query.len(),
-                qbuf_free: c.query.capacity().saturating_sub(c.query.len()),
-                out_pending: c.pending_out(),
-                writable: c.writable_registered,
-                tot_mem: c.memory_usage(),
-            };
-            client_line(&mut line, &c.session, &facts);
-            rows.push((c.session.id, line));
+            rows.push((c.session.id, client_info_line(c, now)));
         }
         rows.sort_by_key(|r| r.0);
         rows.into_iter().flat_map(|r| r.1).collect()
@@ -672,11 +666,14 @@ mod tests {
             fd: 8,
             age: 3,
             idle: 1,
-            qbuf: 26,
-            qbuf_free: 100,
-            out_pending: 0,
             writable: false,
-            tot_mem: 20_000,
+            mem: ClientMem {
+                qbuf: 26,
+                qbuf_free: 100,
+                argv_mem: 10,
+                total: 20_000,
+                ..ClientMem::default()
+            },
         };
         let mut out = Vec::new();
         client_line(&mut out, &s, &facts);
@@ -695,7 +692,8 @@ mod tests {
         );
         assert!(line.starts_with(
             "id=7 addr=127.0.0.1:51950 laddr=127.0.0.1:6379 fd=8 name=conn age=3 idle=1 flags=N \
-             db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=100 argv-mem=0"
+             db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=100 argv-mem=10 multi-mem=0 \
+             rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=20000 "
         ));
         assert!(line.ends_with(" events=r cmd=client|list user=default redir=-1 resp=2\n"));
     }

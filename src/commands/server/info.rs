@@ -405,7 +405,8 @@ fn commandstats(core: &Core, s: &mut Section) {
         .filter(|e| e.stats.calls > 0 || e.stats.rejected_calls > 0 || e.stats.failed_calls > 0)
         .map(|e| {
             let st = &e.stats;
-            let v = info::cmdstat_value(st.calls, st.nsec / 1000, st.rejected_calls, st.failed_calls);
+            let v =
+                info::cmdstat_value(st.calls, st.nsec / 1000, st.rejected_calls, st.failed_calls);
             (e.spec.name, v)
         })
         .collect();
