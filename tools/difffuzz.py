@@ -14,7 +14,8 @@ On the first difference it prints the seed, the command, both replies and the co
 there, and exits 1.
 
 Usage: tools/difffuzz.py [--seeds 20] [--first-seed 0] [--ops 3000] [--seed N] [--resp3] [--ports P1,P2]
-       [--families string,lst,...] [--carmine target/release/carmine]
+       [--families string,lst,...] [--wide] [--redis-thresholds] [--keep-going]
+       [--carmine target/release/carmine]
 """
 
 import argparse
@@ -131,8 +132,12 @@ def redis_errno_bug(cmd, a, b):
 
 
 class Gen:
-    def __init__(self, rng):
+    def __init__(self, rng, wide=False):
         self.r = rng
+        # --wide: members from a pool of 600 and up to 60 per command, so collections grow into
+        # their big encodings (multi-node quicklists, hashtables, multi-level sorted-set trees)
+        # and range and rank commands cross node boundaries.
+        self.wide = wide
 
     def key(self):
         return self.r.choice(["a", "b", "c", "d", "e", "missing"])
@@ -141,6 +146,8 @@ class Gen:
         return [self.key() for _ in range(self.r.randint(lo, hi))]
 
     def member(self):
+        if self.wide and self.r.random() < 0.7:
+            return "w" + str(self.r.randint(0, 599))
         r = self.r.random()
         if r < 0.35:
             return str(self.r.randint(-3, 12))
@@ -152,6 +159,8 @@ class Gen:
         return self.r.choice(["", "long-member-" + "x" * 20, "é", "a b"])
 
     def members(self, lo=1, hi=4):
+        if self.wide and self.r.random() < 0.3:
+            hi = 60
         return [self.member() for _ in range(self.r.randint(lo, hi))]
 
     def count(self):
@@ -159,6 +168,8 @@ class Gen:
                               "99999999999999999999", str(self.r.randint(-5, 8))])
 
     def index(self):
+        if self.wide and self.r.random() < 0.5:
+            return str(self.r.randint(-400, 400))
         return self.r.choice([str(self.r.randint(-8, 8)), "0", "-1", "100", "-100", "x",
                               "9223372036854775807", "-9223372036854775808"])
 
@@ -505,9 +516,9 @@ FAMILIES = {"string": 1, "lst": 3, "hsh": 3, "st": 3, "zs": 4, "zlex": 2, "gener
 DEFAULT_FAMILIES = "string,lst,hsh,st,zs,zlex,generic,stream,expiry,bits,hll,lua,geo"
 
 
-def run_seed(seed, ops, ca, cr, families, history_len=30):
+def run_seed(seed, ops, ca, cr, families, history_len=30, wide=False):
     rng = random.Random(seed)
-    g = Gen(rng)
+    g = Gen(rng, wide)
     hist = []
     for conn in (ca, cr):
         conn.send(["DISCARD"])
@@ -565,6 +576,10 @@ def main():
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--seed", type=int)
     ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--redis-thresholds", action="store_true",
+                    help="Redis's default encoding thresholds instead of tiny ones")
+    ap.add_argument("--wide", action="store_true",
+                    help="large member pool: collections reach their big encodings")
     ap.add_argument("--keep-going", action="store_true",
                     help="after a difference, go on with the next seed (fresh data)")
     ap.add_argument("--ops", type=int, default=3000)
@@ -576,8 +591,9 @@ def main():
     args = ap.parse_args()
     pa, pr = (int(p) for p in args.ports.split(",")) if args.ports else free_ports(2)
     work = tempfile.mkdtemp(prefix="difffuzz-")
-    procs = [start("carmine", args.carmine, pa, work, CONFIG),
-             start("redis", "redis-server", pr, work, CONFIG)]
+    config = [] if args.redis_thresholds else CONFIG
+    procs = [start("carmine", args.carmine, pa, work, config),
+             start("redis", "redis-server", pr, work, config)]
     ok = True
     try:
         ca, cr = Conn(pa), Conn(pr)
@@ -589,7 +605,7 @@ def main():
                  else range(args.first_seed, args.first_seed + args.seeds))
         failed = 0
         for s in seeds:
-            if not run_seed(s, args.ops, ca, cr, args.families.split(",")):
+            if not run_seed(s, args.ops, ca, cr, args.families.split(","), wide=args.wide):
                 ok = False
                 failed += 1
                 if not args.keep_going:

@@ -18,4 +18,7 @@ cargo test --all-targets "$@"
 # Randomised differential run against real Redis (RESP2 and RESP3), on the debug build just tested.
 python3 tools/difffuzz.py --seeds 30 --ops 3000 --carmine target/debug/carmine
 python3 tools/difffuzz.py --seeds 15 --ops 3000 --resp3 --carmine target/debug/carmine
+python3 tools/difffuzz.py --seeds 10 --ops 3000 --wide --first-seed 1000 --carmine target/debug/carmine
+python3 tools/difffuzz.py --seeds 10 --ops 3000 --wide --redis-thresholds --first-seed 2000 \
+  --carmine target/debug/carmine
 ./tools/node-tests.sh
