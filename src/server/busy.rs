@@ -20,8 +20,8 @@ use std::sync::atomic::Ordering;
 
 use mio::{Interest, Token};
 
-use super::client::{Client, MemParts, Stream};
-use super::ops::{ConnView, Ops};
+use super::client::{Client, Stream};
+use super::ops::Ops;
 use super::{CLIENT_BASE, listen, unix_ms};
 use crate::commands::ctx::{BusyAnswer, ShutdownOpts, flags};
 use crate::commands::{Core, ServerOps, Session};
@@ -116,24 +116,7 @@ impl Ops<'_> {
     ) -> bool {
         c.commands += 1;
         let mark = c.reply_mark();
-        // The parts CLIENT LIST measures, taken field by field as the main loop does.
-        let mem = MemParts {
-            query_len: c.query.len(),
-            query_cap: c.query.capacity(),
-            cmd_len: c.cmd_len,
-            argv,
-            held: c
-                .blocked
-                .as_ref()
-                .map(|b| b.argv.as_slice())
-                .or(c.postponed.as_deref())
-                .unwrap_or_default(),
-            out_len: c.out.len(),
-            out_cap: c.out.capacity(),
-            out_pos: c.out_pos,
-            out_peak: c.out_peak,
-        };
-        let mut w = RespWriter::new(&mut c.out, c.session.proto);
+        let (current, mut w, session) = c.command_parts(slot, argv);
         let mut ops = Ops {
             live_clients: self.live_clients,
             peaks: self.peaks,
@@ -147,21 +130,13 @@ impl Ops<'_> {
             resume: &mut *self.resume,
             listeners: &mut *self.listeners,
             registry: self.registry,
-            current: ConnView {
-                slot,
-                laddr: &c.laddr,
-                fd: c.fd,
-                created_ms: c.created_ms,
-                commands: c.commands,
-                mem,
-                writable: c.writable_registered,
-            },
+            current,
             self_feed: None,
             pubsub: &mut *self.pubsub,
             next_client_id: &mut *self.next_client_id,
             signal: self.signal,
         };
-        let shutdown = answer(core, &mut c.session, &mut ops, argv, &mut w);
+        let shutdown = answer(core, session, &mut ops, argv, &mut w);
         let self_feed = ops.self_feed.take();
         c.settle_reply(mark);
         if let Some(line) = self_feed {

@@ -9,9 +9,11 @@ use std::io::{self, Read, Write};
 use bytes::{Bytes, BytesMut};
 use mio::net::{TcpStream, UnixStream};
 
+use super::ops::ConnView;
 use crate::commands::Session;
 use crate::commands::ctx::flags;
 use crate::protocol::parse::RequestParser;
+use crate::protocol::write::RespWriter;
 
 /// Size of one read from a socket (PROTO_IOBUF_LEN).
 pub const READ_CHUNK: usize = 16 * 1024;
@@ -167,6 +169,43 @@ pub struct MemParts<'a> {
     pub out_peak: usize,
 }
 
+/// The arguments of a blocked or postponed command, which still count as the client's.
+fn held_argv<'a>(
+    blocked: &'a Option<BlockedCommand>,
+    postponed: &'a Option<Vec<Bytes>>,
+) -> &'a [Bytes] {
+    blocked
+        .as_ref()
+        .map(|b| b.argv.as_slice())
+        .or(postponed.as_deref())
+        .unwrap_or_default()
+}
+
+impl<'a> MemParts<'a> {
+    /// The parts of a connection with these buffers; `counters` are the running request's
+    /// length split off the query buffer, how much of the output was written, and the output
+    /// peak.
+    fn new(
+        query: &BytesMut,
+        out: &Vec<u8>,
+        (cmd_len, out_pos, out_peak): (usize, usize, usize),
+        argv: &'a [Bytes],
+        held: &'a [Bytes],
+    ) -> MemParts<'a> {
+        MemParts {
+            query_len: query.len(),
+            query_cap: query.capacity(),
+            cmd_len,
+            argv,
+            held,
+            out_len: out.len(),
+            out_cap: out.capacity(),
+            out_pos,
+            out_peak,
+        }
+    }
+}
+
 impl MemParts<'_> {
     /// The client's memory field by field, `session` giving its MULTI queue and subscriptions:
     /// the one computation behind CLIENT LIST, INFO and client eviction. O(arguments).
@@ -276,23 +315,57 @@ impl Client {
     /// What [`Client::memory`] is computed from, taken cheaply (a few copies) so the loop can
     /// hand it to a running command and the figures are computed only if CLIENT LIST asks.
     pub fn mem_parts<'a>(&'a self, argv: &'a [Bytes]) -> MemParts<'a> {
-        let held = self
-            .blocked
-            .as_ref()
-            .map(|b| b.argv.as_slice())
-            .or(self.postponed.as_deref())
-            .unwrap_or_default();
-        MemParts {
-            query_len: self.query.len(),
-            query_cap: self.query.capacity(),
-            cmd_len: self.cmd_len,
+        MemParts::new(
+            &self.query,
+            &self.out,
+            (self.cmd_len, self.out_pos, self.out_peak),
             argv,
-            held,
-            out_len: self.out.len(),
-            out_cap: self.out.capacity(),
-            out_pos: self.out_pos,
-            out_peak: self.out_peak,
-        }
+            held_argv(&self.blocked, &self.postponed),
+        )
+    }
+
+    /// A command's share of this connection as disjoint borrows, for running one of its
+    /// commands while the client is out of the table: the view the command sees (`ConnView`,
+    /// with the memory parts CLIENT LIST measures), the writer its reply goes to, and its
+    /// session.
+    pub fn command_parts<'a>(
+        &'a mut self,
+        slot: usize,
+        argv: &'a [Bytes],
+    ) -> (ConnView<'a>, RespWriter<'a>, &'a mut Session) {
+        let Client {
+            query,
+            out,
+            cmd_len,
+            out_pos,
+            out_peak,
+            blocked,
+            postponed,
+            laddr,
+            fd,
+            created_ms,
+            commands,
+            writable_registered,
+            session,
+            ..
+        } = self;
+        let mem = MemParts::new(
+            query,
+            out,
+            (*cmd_len, *out_pos, *out_peak),
+            argv,
+            held_argv(blocked, postponed),
+        );
+        let view = ConnView {
+            slot,
+            laddr,
+            fd: *fd,
+            created_ms: *created_ms,
+            commands: *commands,
+            mem,
+            writable: *writable_registered,
+        };
+        (view, RespWriter::new(out, session.proto), session)
     }
 
     /// Notes the output buffer's current length in its peak (CLIENT LIST rbp).

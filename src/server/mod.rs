@@ -207,7 +207,7 @@ impl Server {
         }
         // The listeners are bound already: clients connecting during the load are served
         // between chunks of it (-LOADING for most commands).
-        let started = self.with_ops(|core, ops| {
+        let started = self.with_ops(ops::ConnView::none(), |core, ops| {
             if core.config.appendonly {
                 commands::persist_aof::start(core, ops)
             } else {
@@ -753,32 +753,35 @@ impl Server {
         // so that CLIENT REPLY ON and RESET, which turn replies back on, are answered.
         let mark = c.reply_mark();
         // The parts, not the figures: CLIENT LIST computes them only when asked.
-        let mem = client::MemParts {
-            query_len: c.query.len(),
-            query_cap: c.query.capacity(),
-            cmd_len: c.cmd_len,
-            argv,
-            held: c
-                .blocked
-                .as_ref()
-                .map(|b| b.argv.as_slice())
-                .or(c.postponed.as_deref())
-                .unwrap_or_default(),
-            out_len: c.out.len(),
-            out_cap: c.out.capacity(),
-            out_pos: c.out_pos,
-            out_peak: c.out_peak,
-        };
-        let mut w = RespWriter::new(&mut c.out, c.session.proto);
-        let current = ops::ConnView {
-            slot,
-            laddr: &c.laddr,
-            fd: c.fd,
-            created_ms: c.created_ms,
-            commands: c.commands,
-            mem,
-            writable: c.writable_registered,
-        };
+        let (current, mut w, session) = c.command_parts(slot, argv);
+        let (end, self_feed) = self.with_ops(current, |core, ops| {
+            let end = commands::dispatch_at(core, session, ops, &mut w, argv, now, start);
+            (end, ops.self_feed.take())
+        });
+        c.settle_reply(mark);
+        c.note_out_peak();
+        // Keyspace events go out now, the caller's own ahead of its reply (as Redis 7.0; after
+        // settling it, since CLIENT REPLY OFF does not silence pushes).
+        self.core.flush_expired_effects();
+        // Invalidations first: Redis sends them from signalModifiedKey, ahead of the keyspace
+        // event the same change raises.
+        self.deliver_invalidations(Some((&mut *c, mark)));
+        self.publish_events(Some((slot, c, mark)));
+        if let Some(line) = self_feed {
+            c.out.extend_from_slice(&line);
+        }
+        self.apply_effects();
+        end
+    }
+
+    /// Runs `f` with the server's side of `ServerOps`, `current` being the client whose command
+    /// runs (out of the table) or [`ops::ConnView::none`] (start-up loading serves clients
+    /// through it).
+    fn with_ops<R>(
+        &mut self,
+        current: ops::ConnView<'_>,
+        f: impl FnOnce(&mut Core, &mut ops::Ops<'_>) -> R,
+    ) -> R {
         let Server {
             core,
             clients,
@@ -816,84 +819,6 @@ impl Server {
             registry: poll.registry(),
             signal: shutdown_signal,
             current,
-            self_feed: None,
-        };
-        let end = commands::dispatch_at(core, &mut c.session, &mut ops, &mut w, argv, now, start);
-        let self_feed = ops.self_feed.take();
-        c.settle_reply(mark);
-        c.note_out_peak();
-        // Keyspace events go out now, the caller's own ahead of its reply (as Redis 7.0; after
-        // settling it, since CLIENT REPLY OFF does not silence pushes).
-        self.core.flush_expired_effects();
-        // Invalidations first: Redis sends them from signalModifiedKey, ahead of the keyspace
-        // event the same change raises.
-        self.deliver_invalidations(Some((&mut *c, mark)));
-        self.publish_events(Some((slot, c, mark)));
-        if let Some(line) = self_feed {
-            c.out.extend_from_slice(&line);
-        }
-        self.apply_effects();
-        end
-    }
-
-    /// Runs `f` with the server's side of `ServerOps` while no client is current (start-up
-    /// loading serves clients through it).
-    fn with_ops<R>(&mut self, f: impl FnOnce(&mut Core, &mut ops::Ops<'_>) -> R) -> R {
-        let Server {
-            core,
-            clients,
-            monitors,
-            pause,
-            net,
-            stop,
-            pending_write,
-            listeners,
-            poll,
-            resume,
-            pubsub,
-            next_client_id,
-            free_slots,
-            peaks,
-            shutdown_signal,
-            client_mem,
-            ..
-        } = self;
-        let live_clients = clients.len() - free_slots.len();
-        let mut ops = ops::Ops {
-            next_client_id,
-            live_clients,
-            peaks,
-            clients_mem_total: client_mem.total(),
-            clients,
-            monitors,
-            pause,
-            net,
-            stop,
-            pending_write,
-            resume,
-            pubsub,
-            listeners,
-            registry: poll.registry(),
-            signal: shutdown_signal,
-            current: ops::ConnView {
-                slot: usize::MAX,
-                laddr: "",
-                fd: -1,
-                created_ms: 0,
-                commands: 0,
-                mem: client::MemParts {
-                    query_len: 0,
-                    query_cap: 0,
-                    cmd_len: 0,
-                    argv: &[],
-                    held: &[],
-                    out_len: 0,
-                    out_cap: 0,
-                    out_pos: 0,
-                    out_peak: 0,
-                },
-                writable: false,
-            },
             self_feed: None,
         };
         f(core, &mut ops)

@@ -37,10 +37,25 @@ pub struct ConnView<'a> {
     /// Commands run.
     pub commands: u64,
     /// What the connection's memory is computed from, as the command starts
-    /// (`Client::mem_parts`; CLIENT LIST measures it with the caller's session).
+    /// (`Client::command_parts`; CLIENT LIST measures it with the caller's session).
     pub mem: MemParts<'a>,
     /// Whether WRITABLE interest is registered (CLIENT LIST events).
     pub writable: bool,
+}
+
+impl ConnView<'_> {
+    /// The view when no client is running a command (start-up loading).
+    pub fn none() -> ConnView<'static> {
+        ConnView {
+            slot: usize::MAX,
+            laddr: "",
+            fd: -1,
+            created_ms: 0,
+            commands: 0,
+            mem: MemParts::default(),
+            writable: false,
+        }
+    }
 }
 
 /// How many seconds of peaks INFO's client_recent_max_* fields cover (Redis's
