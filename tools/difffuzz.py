@@ -27,7 +27,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import start  # noqa: E402
+from servers import free_ports, start  # noqa: E402
 
 CONFIG = [
     "--hash-max-listpack-entries", "4", "--hash-max-listpack-value", "8",
@@ -559,16 +559,6 @@ def run_seed(seed, ops, ca, cr, families, history_len=30, wide=False):
                 print("   ", " ".join(repr(x) if (" " in x or not x) else x for x in h))
             return False
     return True
-
-
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 def main():

@@ -7,18 +7,14 @@ eviction time proc), so no PING should wait long. Runs carmine and real redis-se
 usage: tools/evict_stall.py [--keys 2000000] [--policy allkeys-lru] [--carmine target/release/carmine]
 """
 import argparse
-import socket
+import os
 import subprocess
+import sys
 import threading
 import time
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servers import free_ports, pinger  # noqa: E402
 
 
 def cli(port, *args):
@@ -33,21 +29,8 @@ def info_field(port, field, section="all"):
     return ""
 
 
-def pinger(port, stop, samples):
-    c = socket.create_connection(("127.0.0.1", port))
-    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    while not stop.is_set():
-        t = time.perf_counter()
-        c.sendall(b"PING\r\n")
-        buf = b""
-        while not buf.endswith(b"\r\n"):
-            buf += c.recv(64)
-        samples.append((time.perf_counter() - t) * 1000.0)
-        time.sleep(0.001)
-
-
 def run(name, argv, keys, policy):
-    port = free_port()
+    port = free_ports(1)[0]
     proc = subprocess.Popen(argv + ["--port", str(port), "--save", "", "--appendonly", "no",
                                     "--enable-debug-command", "yes",
                                     "--maxmemory-policy", policy],

@@ -1,5 +1,5 @@
 """Shared helpers for the comparison scripts: start carmine or redis-server on a port with a
-scratch directory and wait until it answers PING."""
+scratch directory and wait until it answers PING, pick free ports, sample PING latency."""
 import os
 import socket
 import subprocess
@@ -36,3 +36,29 @@ def start(kind, binary, port, workdir, extra=()):
         proc.kill()
         sys.exit(f"{kind} ({binary}) did not start on port {port}")
     return proc
+
+
+def free_ports(n):
+    """`n` distinct ports free on 127.0.0.1 right now (all bound at once, then released)."""
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def pinger(port, stop, samples):
+    """Sends PING on one connection about every millisecond until `stop` is set, appending
+    each round trip in ms to `samples` (the stall probes' latency sampler)."""
+    c = socket.create_connection(("127.0.0.1", port))
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    while not stop.is_set():
+        t = time.perf_counter()
+        c.sendall(b"PING\r\n")
+        buf = b""
+        while not buf.endswith(b"\r\n"):
+            buf += c.recv(64)
+        samples.append((time.perf_counter() - t) * 1000.0)
+        time.sleep(0.001)

@@ -13,13 +13,8 @@ import sys
 import threading
 import time
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servers import free_ports, pinger  # noqa: E402
 
 
 def wait_ping(port, timeout=10):
@@ -36,21 +31,8 @@ def wait_ping(port, timeout=10):
     raise SystemExit(f"server on {port} did not start")
 
 
-def pinger(port, stop, samples):
-    c = socket.create_connection(("127.0.0.1", port))
-    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    while not stop.is_set():
-        t = time.perf_counter()
-        c.sendall(b"PING\r\n")
-        buf = b""
-        while not buf.endswith(b"\r\n"):
-            buf += c.recv(64)
-        samples.append((time.perf_counter() - t) * 1000.0)
-        time.sleep(0.001)
-
-
 def run(name, argv, keys):
-    port = free_port()
+    port = free_ports(1)[0]
     proc = subprocess.Popen(argv + ["--port", str(port), "--save", "", "--appendonly", "no"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
