@@ -1044,6 +1044,39 @@ fn one_line(s: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// Writes the entries of the `{map=...}` / `{set=...}` table at absolute index `m` as a RESP3
+/// map (keys and values) or set (keys), in `lua_next` order; leaves the stack as it was.
+///
+/// # Safety
+/// `m` is an absolute stack index holding a table; the stack has room for two more values.
+unsafe fn entries_to_reply(
+    l: *mut ffi::lua_State,
+    m: c_int,
+    kind: AggregateKind,
+    names: Names,
+    resp3: bool,
+    sink: &mut dyn ReplySink,
+    depth: usize,
+) {
+    // SAFETY: lua_next walks the table at `m` with its key on top; each value is written
+    // while still on the stack and popped before the next step.
+    unsafe {
+        let d = sink.deferred_len(kind);
+        let mut n = 0;
+        ffi::lua_pushnil(l);
+        while ffi::lua_next(l, m) != 0 {
+            let at = ffi::lua_gettop(l);
+            value_to_reply(l, at - 1, names, resp3, sink, depth + 1);
+            if kind == AggregateKind::Map {
+                value_to_reply(l, at, names, resp3, sink, depth + 1);
+            }
+            ffi::lua_settop(l, at - 1);
+            n += 1;
+        }
+        sink.set_deferred(d, n);
+    }
+}
+
 /// [`value_to_reply`] for a table: the special single-field tables, then an array up to the
 /// first nil.
 ///
@@ -1108,34 +1141,13 @@ unsafe fn table_to_reply(
         }
         ffi::lua_settop(l, top);
         if named(l, t, names, N_MAP) == ffi::LUA_TTABLE {
-            let m = top + 1;
-            let d = sink.deferred_len(AggregateKind::Map);
-            let mut n = 0;
-            ffi::lua_pushnil(l);
-            while ffi::lua_next(l, m) != 0 {
-                let at = ffi::lua_gettop(l);
-                value_to_reply(l, at - 1, names, resp3, sink, depth + 1);
-                value_to_reply(l, at, names, resp3, sink, depth + 1);
-                ffi::lua_settop(l, at - 1);
-                n += 1;
-            }
-            sink.set_deferred(d, n);
+            entries_to_reply(l, top + 1, AggregateKind::Map, names, resp3, sink, depth);
             ffi::lua_settop(l, top);
             return None;
         }
         ffi::lua_settop(l, top);
         if named(l, t, names, N_SET) == ffi::LUA_TTABLE {
-            let m = top + 1;
-            let d = sink.deferred_len(AggregateKind::Set);
-            let mut n = 0;
-            ffi::lua_pushnil(l);
-            while ffi::lua_next(l, m) != 0 {
-                let at = ffi::lua_gettop(l);
-                value_to_reply(l, at - 1, names, resp3, sink, depth + 1);
-                ffi::lua_settop(l, at - 1);
-                n += 1;
-            }
-            sink.set_deferred(d, n);
+            entries_to_reply(l, top + 1, AggregateKind::Set, names, resp3, sink, depth);
             ffi::lua_settop(l, top);
             return None;
         }
