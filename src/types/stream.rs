@@ -477,11 +477,14 @@ impl Stream {
             for (master, lp) in self.nodes.range(first..=end) {
                 let mut node = NodeIter::new(*master, lp);
                 while let Some((id, flags)) = node.next(&mut pairs) {
-                    if id > end {
-                        return;
-                    }
+                    // Tombstones are skipped before the bound test, as Redis's iterator does:
+                    // after XSETID moved the last ID back, a node can hold a deleted entry
+                    // above live entries that follow it.
                     if flags & FLAG_DELETED != 0 || id < start {
                         continue;
+                    }
+                    if id > end {
+                        return;
                     }
                     if !f(id, &pairs) {
                         return;
@@ -492,11 +495,11 @@ impl Stream {
             for (master, lp) in self.nodes.range(..=end).rev() {
                 let mut node = NodeIter::new(*master, lp);
                 while let Some((id, flags)) = node.next_back(&mut pairs, &mut tmp) {
-                    if id < start {
-                        return;
-                    }
                     if flags & FLAG_DELETED != 0 || id > end {
                         continue;
+                    }
+                    if id < start {
+                        return;
                     }
                     if !f(id, &pairs) {
                         return;
@@ -762,7 +765,7 @@ pub type PartsError = &'static str;
 impl Stream {
     /// A stream rebuilt from RDB parts: `nodes` in file order (master ID, listpack), checked
     /// as Redis's deep listpack validation does (master entry, entry layout, back counts,
-    /// IDs strictly increasing within and across nodes, live/deleted counters), plus what
+    /// live IDs strictly increasing within and across nodes, live/deleted counters), plus what
     /// carmine's invariants need: no empty node, `length` equal to the live entries and
     /// `last_id` not below the last entry. The first ID is recomputed.
     pub fn from_parts(
@@ -825,8 +828,9 @@ impl Stream {
 }
 
 /// Checks one node's layout (streamValidateListpackIntegrity, deep): the master entry, every
-/// entry's flags, ID deltas, fields and back count, IDs strictly increasing from `master` and
-/// below `next`, and the master's live/deleted counters. Returns (live entries, last ID).
+/// entry's flags, ID deltas, fields and back count, live IDs strictly increasing from `master`
+/// and below `next`, and the master's live/deleted counters. Returns (live entries, last live
+/// ID or `master`).
 fn validate_node(
     master: StreamId,
     lp: &Listpack,
@@ -853,7 +857,12 @@ fn validate_node(
             master.ms.wrapping_add(msd as u64),
             master.seq.wrapping_add(seqd as u64),
         );
-        if id < master || last.is_some_and(|l| id <= l) || next.is_some_and(|n| id >= n) {
+        // Only live entries are ordered: a deleted entry may sit above later ones once XSETID
+        // moved the last ID back below it (Redis writes such nodes and does not check this).
+        let is_live = flags & FLAG_DELETED == 0;
+        if is_live
+            && (id < master || last.is_some_and(|l| id <= l) || next.is_some_and(|n| id >= n))
+        {
             return None;
         }
         let elements = if flags & FLAG_SAMEFIELDS != 0 {
@@ -871,12 +880,12 @@ fn validate_node(
         if usize::try_from(int(it.next())?).ok()? != elements {
             return None;
         }
-        if flags & FLAG_DELETED != 0 {
-            seen_deleted += 1;
-        } else {
+        if is_live {
             seen_live += 1;
+            last = Some(id);
+        } else {
+            seen_deleted += 1;
         }
-        last = Some(id);
     }
     (seen_live == live && seen_deleted == deleted).then_some((live, last.unwrap_or(master)))
 }
@@ -930,8 +939,12 @@ fn find_entry(master: StreamId, lp: &Listpack, id: StreamId) -> Option<usize> {
     loop {
         let at = node.index;
         let (eid, flags) = node.next(&mut pairs)?;
+        if flags & FLAG_DELETED != 0 {
+            // Tombstones may be out of order (see `range`); only live entries are sorted.
+            continue;
+        }
         if eid == id {
-            return (flags & FLAG_DELETED == 0).then_some(at);
+            return Some(at);
         }
         if eid > id {
             return None;
