@@ -376,7 +376,7 @@ fn parse_add_trim(ctx: &Ctx<'_>, argv: &[Bytes], xadd: bool) -> Result<AddTrimAr
         let next = arg(argv, i + 1);
         if xadd && c_str(opt) == b"*" {
             break;
-        } else if c_is(opt, "maxlen") && more > 0 {
+        } else if (c_is(opt, "maxlen") || c_is(opt, "minid")) && more > 0 {
             if a.trim.is_some() {
                 return Err(CmdError::Static(both));
             }
@@ -387,27 +387,17 @@ fn parse_add_trim(ctx: &Ctx<'_>, argv: &[Bytes], xadd: bool) -> Result<AddTrimAr
             } else if more >= 2 && c_str(next) == b"=" {
                 i += 1;
             }
-            let max = parse_i64(arg(argv, i + 1))?;
-            if max < 0 {
-                return Err(CmdError::Static("ERR The MAXLEN argument must be >= 0."));
-            }
+            let threshold = arg(argv, i + 1);
+            a.trim = Some(if c_is(opt, "maxlen") {
+                let max = parse_i64(threshold)?;
+                if max < 0 {
+                    return Err(CmdError::Static("ERR The MAXLEN argument must be >= 0."));
+                }
+                Trim::MaxLen(max.unsigned_abs())
+            } else {
+                Trim::MinId(parse_strict_id(threshold)?)
+            });
             i += 1;
-            a.trim = Some(Trim::MaxLen(max.unsigned_abs()));
-            a.trim_arg = i;
-        } else if c_is(opt, "minid") && more > 0 {
-            if a.trim.is_some() {
-                return Err(CmdError::Static(both));
-            }
-            a.approx = false;
-            if more >= 2 && c_str(next) == b"~" {
-                a.approx = true;
-                i += 1;
-            } else if more >= 2 && c_str(next) == b"=" {
-                i += 1;
-            }
-            let id = parse_strict_id(arg(argv, i + 1))?;
-            i += 1;
-            a.trim = Some(Trim::MinId(id));
             a.trim_arg = i;
         } else if c_is(opt, "limit") && more > 0 {
             limit = parse_i64(next)?;
