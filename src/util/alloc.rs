@@ -1,18 +1,22 @@
 //! The counting global allocator behind INFO memory's `used_memory` and `used_memory_peak`.
 //!
-//! [`Counting`] wraps [`std::alloc::System`] and keeps two atomic counters: bytes currently
-//! allocated (as requested by callers, like Redis's zmalloc `used_memory`) and the highest value
-//! that count has reached. Invariant: every successful allocation adds its layout size exactly
+//! [`Counting`] wraps jemalloc (the allocator Redis links, here through `tikv-jemallocator`) and
+//! keeps two atomic counters: bytes currently allocated and the highest value that count has
+//! reached. The count is of the sizes callers asked for; Redis's zmalloc counts jemalloc's usable
+//! size, which rounds each allocation up to its size class, so for the same allocations Redis's
+//! figure is the larger (RSS, from /proc, includes the rounding for both). Invariant: every successful allocation adds its layout size exactly
 //! once and every deallocation subtracts the same size, so `used()` is the live heap in bytes.
 //! Relaxed ordering suffices: the counters are statistics, never used to synchronise memory.
 //!
 //! It is registered here as the process's `#[global_allocator]`, so everything linked into the
 //! binary (and the test binaries) is counted. The resident set size comes from /proc instead.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+
+use tikv_jemallocator::Jemalloc as Inner;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The process-wide allocator: System plus byte counters.
+/// The process-wide allocator: jemalloc plus byte counters.
 pub struct Counting;
 
 static USED: AtomicUsize = AtomicUsize::new(0);
@@ -37,14 +41,14 @@ impl Counting {
     }
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the
-// GlobalAlloc contract (layouts, alignment, pointer provenance) is exactly System's. The only
+// SAFETY: every method forwards to jemalloc with the caller's arguments unchanged, so the
+// GlobalAlloc contract (layouts, alignment, pointer provenance) is exactly jemalloc's. The only
 // extra work is updating atomics, which neither allocates nor unwinds.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged; the caller upholds alloc's contract.
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { Inner.alloc(layout) };
         if !p.is_null() {
             Self::added(layout.size());
         }
@@ -53,7 +57,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged; the caller upholds alloc_zeroed's contract.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { Inner.alloc_zeroed(layout) };
         if !p.is_null() {
             Self::added(layout.size());
         }
@@ -62,13 +66,13 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded unchanged; `ptr` came from this allocator with this layout.
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { Inner.dealloc(ptr, layout) };
         Self::removed(layout.size());
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded unchanged; the caller upholds realloc's contract.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { Inner.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             Self::removed(layout.size());
             Self::added(new_size);
