@@ -22,7 +22,8 @@ trailing-arguments mode; words split as a shell would, `__rand_int__` works as u
     tools/bench.py --load-script "redis.call('get', KEYS[1]) return redis.call('incr', KEYS[1])" \
                    --command 'EVALSHA {sha} 1 counter'
 
-Usage: tools/bench.py [--rounds 5] [--clients 50] [--pipelines 1,16] [--seconds 2]
+Usage: tools/bench.py [--rounds 5] [--clients 50] [--bench-threads 1] [--pipelines 1,16]
+                      [--seconds 2]
                       [--tests ping_mbulk,set,get,incr,mset] [--ports 7181,7182]
                       [--command 'CMD ARGS...' [--load-script BODY]]
 """
@@ -79,13 +80,15 @@ def resp_command(port, *words):
         return line[1:].decode()
 
 
-def run_benchmark(port, test, n, clients, pipeline, pid):
-    """One redis-benchmark run; `test` is a -t name, or a list of words for a custom command."""
+def run_benchmark(port, test, n, clients, pipeline, pid, threads=1):
+    """One redis-benchmark run; `test` is a -t name, or a list of words for a custom command.
+    `threads` above 1 is redis-benchmark's --threads."""
     before = cpu_ticks(pid)
     what = test if isinstance(test, list) else ["-t", test]
+    more = ["--threads", str(threads)] if threads > 1 else []
     done = subprocess.run(
         ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n), "-P",
-         str(pipeline), "-r", "100000", "--csv"] + what,
+         str(pipeline), "-r", "100000", "--csv"] + more + what,
         capture_output=True, text=True, check=True)
     out = done.stdout
     if "Error from server" in done.stderr:
@@ -116,6 +119,9 @@ def main():
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--bench-threads", type=int, default=1,
+                    help="redis-benchmark --threads: above 1 the client can use the CPU a "
+                         "server leaves idle, for rows where one client thread is the cap")
     ap.add_argument("--pipelines", default="1,16")
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--tests", default="ping_mbulk,set,get,incr,mset")
@@ -163,7 +169,8 @@ def main():
             for pl in pipelines:
                 # Calibrate against redis: enough requests for about --seconds.
                 proc, port = servers["redis"]
-                probe = run_benchmark(port, test, 20000 * pl, a.clients, pl, proc.pid)
+                probe = run_benchmark(port, test, 20000 * pl, a.clients, pl, proc.pid,
+                                      a.bench_threads)
                 n = max(10000, int(probe["rps"] * a.seconds) // 1000 * 1000)
                 runs = {"carmine": [], "redis": []}
                 for rnd in range(a.rounds):
@@ -172,7 +179,8 @@ def main():
                         proc, port = servers[name]
                         if proc.poll() is not None:
                             sys.exit(f"{name} exited during the benchmark")
-                        runs[name].append(run_benchmark(port, test, n, a.clients, pl, proc.pid))
+                        runs[name].append(run_benchmark(port, test, n, a.clients, pl, proc.pid,
+                                                         a.bench_threads))
                     c, r = runs["carmine"][-1], runs["redis"][-1]
                     log(f"{label} P={pl} n={n} round {rnd + 1}: carmine {c['rps']:.0f} rps, "
                         f"redis {r['rps']:.0f} rps")
@@ -185,7 +193,8 @@ def main():
 
     med = statistics.median
     print(f"carmine vs redis-server {subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2].removeprefix('v=')}"
-          f", redis-benchmark -c {a.clients} -r 100000, {a.rounds} alternating rounds, "
+          f", redis-benchmark -c {a.clients} -r 100000"
+          f"{f' --threads {a.bench_threads}' if a.bench_threads > 1 else ''}, {a.rounds} alternating rounds, "
           f"{os.cpu_count()} CPUs; medians over rounds")
     print()
     print("| workload | P | carmine rps | redis rps | ratio c/r | carmine CPU µs/req | "

@@ -70,6 +70,11 @@ impl Server {
                     && let Ok(n) = c.read(&mut buf)
                     && (buf[..n].starts_with(b"+PONG") || buf[..n].starts_with(b"-"))
                 {
+                    // QUIT and wait for the server to close this probe, so it is gone from
+                    // CLIENT LIST and INFO clients before the test's own connections start.
+                    if c.write_all(b"QUIT\r\n").is_ok() {
+                        while matches!(c.read(&mut buf), Ok(n) if n > 0) {}
+                    }
                     return true;
                 }
             }

@@ -185,6 +185,7 @@ fn memory(core: &Core, s: &mut Section) {
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let h = info::human_bytes;
     let lua = core.scripts.memory_figures();
+    let je = crate::util::alloc::allocator_stats();
     let policy = core.config.value("maxmemory-policy").unwrap_or_default();
     s.set("used_memory", m.used)
         .set("used_memory_human", h(m.used))
@@ -203,9 +204,9 @@ fn memory(core: &Core, s: &mut Section) {
             "used_memory_dataset_perc",
             format!("{:.2}%", pct(m.dataset, m.used.saturating_sub(m.startup))),
         )
-        .set("allocator_allocated", m.used)
-        .set("allocator_active", m.used)
-        .set("allocator_resident", m.rss)
+        .set("allocator_allocated", je.allocated)
+        .set("allocator_active", je.active)
+        .set("allocator_resident", je.resident)
         .set("total_system_memory", total_sys)
         .set("total_system_memory_human", h(total_sys))
         // The interpreters' own sizes; an unused one counts as a fresh state, as in Redis.
@@ -234,15 +235,24 @@ fn memory(core: &Core, s: &mut Section) {
         .set("maxmemory", core.config.maxmemory)
         .set("maxmemory_human", h(core.config.maxmemory))
         .set("maxmemory_policy", String::from_utf8_lossy(&policy))
-        .set("allocator_frag_ratio", "1.00")
-        .set("allocator_frag_bytes", 0)
+        .set(
+            "allocator_frag_ratio",
+            format!("{:.2}", ratio(je.active as u64, je.allocated as u64)),
+        )
+        .set(
+            "allocator_frag_bytes",
+            je.active as i64 - je.allocated as i64,
+        )
         .set(
             "allocator_rss_ratio",
-            format!("{:.2}", ratio(m.rss, m.used)),
+            format!("{:.2}", ratio(je.resident as u64, je.active as u64)),
         )
-        .set("allocator_rss_bytes", m.rss as i64 - m.used as i64)
-        .set("rss_overhead_ratio", "1.00")
-        .set("rss_overhead_bytes", 0)
+        .set("allocator_rss_bytes", je.resident as i64 - je.active as i64)
+        .set(
+            "rss_overhead_ratio",
+            format!("{:.2}", ratio(m.rss, je.resident as u64)),
+        )
+        .set("rss_overhead_bytes", m.rss as i64 - je.resident as i64)
         .set(
             "mem_fragmentation_ratio",
             format!("{:.2}", ratio(m.rss, m.used)),
@@ -258,7 +268,7 @@ fn memory(core: &Core, s: &mut Section) {
         .set("mem_clients_normal", 0)
         .set("mem_cluster_links", 0)
         .set("mem_aof_buffer", 0)
-        .set("mem_allocator", "libc")
+        .set("mem_allocator", crate::util::alloc::allocator_name())
         .set("active_defrag_running", 0)
         .set("lazyfree_pending_objects", 0)
         .set("lazyfreed_objects", core.dbs.stats.lazyfreed_objects);

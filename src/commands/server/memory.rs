@@ -239,15 +239,16 @@ fn memory_doctor(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// MEMORY MALLOC-STATS: what Redis answers for an allocator without a stats report.
+/// MEMORY MALLOC-STATS: jemalloc's statistics report, as Redis built with jemalloc answers.
 fn memory_malloc_stats(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
-    ctx.reply
-        .verbatim("txt", b"Stats not supported for the current allocator");
+    let text = crate::util::alloc::stats_text();
+    ctx.reply.verbatim("txt", text.as_bytes());
     Ok(())
 }
 
-/// MEMORY PURGE: nothing to purge with the system allocator.
+/// MEMORY PURGE: returns jemalloc's dirty pages to the system (Redis's jemalloc_purge).
 fn memory_purge(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<(), CmdError> {
+    crate::util::alloc::purge();
     ctx.reply.ok();
     Ok(())
 }
