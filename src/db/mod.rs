@@ -12,6 +12,7 @@
 pub mod blocking;
 pub mod expire;
 pub mod keyspace;
+pub mod obj;
 pub mod watch;
 
 use bytes::Bytes;
