@@ -5,7 +5,10 @@
 //! - [`Intset`] keeps Redis's exact intset bytes (`encoding` u32 LE = 2, 4 or 8 bytes per element,
 //!   `length` u32 LE, then the integers ascending, little endian, all of that width), so RDB can
 //!   write it verbatim. Adding a value that needs a wider type rewrites every element at the new
-//!   width (Redis's `intsetUpgradeAndAdd`); removing never narrows it back.
+//!   width (Redis's `intsetUpgradeAndAdd`); removing never narrows it back. The bytes live in a
+//!   [`RawBuf`] (no prefix today), so an intset is bounded by 4 GiB: one that cannot grow
+//!   further (2^29 64-bit members, reachable only with `set-max-intset-entries` raised that far)
+//!   hands over to the hash table, and a bigger one in a file is refused as corrupt.
 //! - The hash table is a [`Dict`] of members (no values).
 //!
 //! Invariants: an intset holds integers whose decimal form is `string2ll`-canonical (that is how
@@ -17,6 +20,7 @@
 use crate::util::cbytes::CompactBytes;
 use crate::util::dict::Dict;
 use crate::util::num;
+use crate::util::rawbuf::{MAX_ALLOC, RawBuf};
 
 /// Bytes of an intset header (encoding, length).
 const INTSET_HEADER: usize = 8;
@@ -28,7 +32,7 @@ const INTSET_MAX_ENTRIES: u64 = 1 << 30;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Intset {
     /// Header then elements; always at least `INTSET_HEADER` bytes, sized exactly.
-    buf: Vec<u8>,
+    buf: RawBuf,
 }
 
 impl std::fmt::Debug for Intset {
@@ -60,7 +64,7 @@ fn width_for(v: i64) -> usize {
 impl Intset {
     /// An empty intset of 16-bit elements.
     pub fn new() -> Self {
-        let mut buf = Vec::with_capacity(INTSET_HEADER);
+        let mut buf = RawBuf::with_capacity(INTSET_HEADER);
         buf.extend_from_slice(&2u32.to_le_bytes());
         buf.extend_from_slice(&0u32.to_le_bytes());
         Intset { buf }
@@ -68,7 +72,7 @@ impl Intset {
 
     /// Takes serialized intset bytes (from an RDB file), validating them as Redis's
     /// `intsetValidateIntegrity` does: a known width, a length matching the size, values
-    /// strictly ascending. Returns `None` on any inconsistency.
+    /// strictly ascending. Returns `None` on any inconsistency, and for more than 4 GiB.
     pub fn from_bytes(buf: Vec<u8>) -> Option<Self> {
         let head = buf.get(..INTSET_HEADER)?;
         let width = u32::from_le_bytes(head.get(..4)?.try_into().ok()?) as usize;
@@ -79,7 +83,9 @@ impl Intset {
         if len == 0 || buf.len() != INTSET_HEADER.checked_add(len.checked_mul(width)?)? {
             return None;
         }
-        let set = Intset { buf };
+        let set = Intset {
+            buf: RawBuf::from_vec(buf)?,
+        };
         let mut prev: Option<i64> = None;
         for v in set.iter() {
             if prev.is_some_and(|p| p >= v) {
@@ -92,7 +98,7 @@ impl Intset {
 
     /// The serialized bytes (header and elements), as RDB stores them.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf
+        self.buf.as_slice()
     }
 
     /// Bytes per element: 2, 4 or 8.
@@ -163,35 +169,51 @@ impl Intset {
     }
 
     /// Adds `v`; returns false if it was already present. Upgrades the width if needed.
+    ///
+    /// An intset without room for `v` (see [`Intset::has_room_for`]) is left unchanged and the
+    /// call returns false; `Set` converts to a hash table before that can happen.
     pub fn add(&mut self, v: i64) -> bool {
         let w = self.width();
         if width_for(v) > w {
-            self.upgrade_and_add(v);
-            return true;
+            return self.upgrade_and_add(v);
         }
         let Err(pos) = self.search(v) else {
             return false;
         };
+        // Exact growth, as Redis reallocs an intset to its new size on every add.
+        if self.buf.try_reserve_exact(w).is_err() {
+            return false;
+        }
         let at = INTSET_HEADER + pos * w;
         let mut bytes = [0u8; 8];
         encode(v, w, &mut bytes);
-        // Exact growth, as Redis reallocs an intset to its new size on every add.
-        self.buf.reserve_exact(w);
-        self.buf.splice(at..at, bytes.iter().take(w).copied());
+        self.buf
+            .insert_slice(at, bytes.get(..w).unwrap_or_default());
         self.set_len(self.len() + 1);
         true
     }
 
+    /// Whether adding `v` keeps the intset within the 4 GiB its buffer can hold (true when `v`
+    /// is already present).
+    pub fn has_room_for(&self, v: i64) -> bool {
+        let w = width_for(v).max(self.width());
+        self.contains(v) || grown_size(self.len(), w).is_some()
+    }
+
     /// Rewrites every element at the width `v` needs, then puts `v` at the front (negative)
     /// or the back (positive): a value that needs a wider type is beyond every element.
-    fn upgrade_and_add(&mut self, v: i64) {
+    /// Returns false, changing nothing, if the result would not fit.
+    fn upgrade_and_add(&mut self, v: i64) -> bool {
         let new_w = width_for(v);
         let len = self.len();
-        let mut buf = Vec::with_capacity(INTSET_HEADER + (len + 1) * new_w);
+        let Some(size) = grown_size(len, new_w) else {
+            return false;
+        };
+        let mut buf = RawBuf::with_capacity(size);
         buf.extend_from_slice(&(new_w as u32).to_le_bytes());
         buf.extend_from_slice(&((len + 1) as u32).to_le_bytes());
         let mut tmp = [0u8; 8];
-        let mut push = |buf: &mut Vec<u8>, x: i64| {
+        let mut push = |buf: &mut RawBuf, x: i64| {
             encode(x, new_w, &mut tmp);
             buf.extend_from_slice(tmp.get(..new_w).unwrap_or_default());
         };
@@ -205,6 +227,7 @@ impl Intset {
             push(&mut buf, v);
         }
         self.buf = buf;
+        true
     }
 
     /// Removes `v`; returns whether it was present. Never narrows the width.
@@ -217,7 +240,7 @@ impl Intset {
         };
         let w = self.width();
         let at = INTSET_HEADER + pos * w;
-        self.buf.drain(at..at + w);
+        self.buf.remove_range(at..at + w);
         self.buf.shrink_to_fit();
         self.set_len(self.len().saturating_sub(1));
         true
@@ -226,7 +249,7 @@ impl Intset {
     /// The elements in ascending order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = i64> + ExactSizeIterator + '_ {
         let w = self.width();
-        let body = self.buf.get(INTSET_HEADER..).unwrap_or_default();
+        let body = self.buf.as_slice().get(INTSET_HEADER..).unwrap_or_default();
         body.chunks_exact(w).map(decode)
     }
 
@@ -243,6 +266,14 @@ impl Intset {
     pub fn heap_size(&self) -> usize {
         self.buf.capacity()
     }
+}
+
+/// The byte size of an intset of `len + 1` elements of `w` bytes, if it fits a `RawBuf`.
+fn grown_size(len: usize, w: usize) -> Option<usize> {
+    len.checked_add(1)?
+        .checked_mul(w)?
+        .checked_add(INTSET_HEADER)
+        .filter(|&n| n <= MAX_ALLOC)
 }
 
 /// Decodes one little-endian element of 2, 4 or 8 bytes (sign-extended).
@@ -446,6 +477,10 @@ impl Set {
                 true
             }
             Repr::Int(is) => match num::parse_i64(member) {
+                Some(v) if !is.has_room_for(v) => {
+                    self.convert_to_hashtable();
+                    self.add(member, max_intset_entries)
+                }
                 Some(v) => {
                     if !is.add(v) {
                         return false;
@@ -471,7 +506,7 @@ impl Set {
     /// intset; same result as [`Set::add`] on its bytes.
     pub fn add_member(&mut self, m: Member<'_>, max_intset_entries: u64) -> bool {
         match (m, &mut self.repr) {
-            (Member::Int(v), Repr::Int(is)) => {
+            (Member::Int(v), Repr::Int(is)) if is.has_room_for(v) => {
                 if !is.add(v) {
                     return false;
                 }
@@ -480,9 +515,7 @@ impl Set {
                 }
                 true
             }
-            (Member::Int(v), Repr::Hash(_)) => {
-                self.add(v.to_string().as_bytes(), max_intset_entries)
-            }
+            (Member::Int(v), _) => self.add(v.to_string().as_bytes(), max_intset_entries),
             (Member::Str(b), _) => self.add(b, max_intset_entries),
         }
     }
@@ -623,6 +656,20 @@ mod tests {
         assert!(!is.remove(1 << 40));
         let copy = Intset::from_bytes(is.as_bytes().to_vec()).unwrap();
         assert_eq!(copy, is);
+    }
+
+    #[test]
+    fn intset_size_is_bounded_by_its_buffer() {
+        // 2^29 - 2 elements of 8 bytes plus the header are 4 GiB - 8 bytes: the last that fits.
+        assert_eq!(grown_size((1 << 29) - 3, 8), Some((1 << 32) - 8));
+        assert_eq!(grown_size((1 << 29) - 2, 8), None);
+        assert_eq!(grown_size((1 << 30) - 1, 4), None);
+        assert_eq!(grown_size((1 << 30) - 1, 2), Some(8 + (1 << 31)));
+        assert_eq!(grown_size(usize::MAX, 2), None);
+        let is = Intset::from_bytes(vec![2, 0, 0, 0, 1, 0, 0, 0, 1, 0]).unwrap();
+        assert!(is.has_room_for(1));
+        assert!(is.has_room_for(i64::MAX));
+        assert_eq!(is.heap_size(), 10);
     }
 
     #[test]

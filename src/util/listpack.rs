@@ -33,12 +33,17 @@
 //! `LpValue::Int`. The count field saturates at 65535 ("unknown", count by walking); we always
 //! know the true count and write `min(len, 65535)` whenever we modify the buffer.
 //!
+//! The bytes live in a [`RawBuf`] (24 bytes, payload bounded by u32 as the header's total is).
+//! Its prefix is empty today; the buffer type lets a later stage put a listpack after a key's
+//! header in the key's own allocation without changing this module's code.
+//!
 //! Invariants: `buf` is always a valid listpack (`from_bytes` checks every byte of a foreign
 //! buffer, with Redis's deep integrity rules plus canonical backlen bytes) and `len` is its
 //! element count. Every read below therefore goes through checked slicing only as a belt and
 //! braces measure: a failed decode ends an iteration instead of panicking.
 
 use crate::util::num::{fmt_i64, parse_i64};
+use crate::util::rawbuf::RawBuf;
 
 /// Size of the header: total bytes (u32) and element count (u16).
 const HEADER_SIZE: usize = 6;
@@ -101,8 +106,8 @@ impl<'a> LpValue<'a> {
 pub struct Listpack {
     /// The whole serialized listpack, header and terminator included. The element count is
     /// the header's (walked only when it says 65535, "unknown", as Redis's lpLength), so a
-    /// `Listpack` is one `Vec` and small hashes and sorted sets can hold it inline.
-    buf: Vec<u8>,
+    /// `Listpack` is one 24-byte `RawBuf` and small hashes and sorted sets can hold it inline.
+    buf: RawBuf,
 }
 
 impl Default for Listpack {
@@ -121,7 +126,7 @@ impl Listpack {
     /// Returns an empty listpack (7 bytes: header and terminator).
     pub fn new() -> Self {
         let mut lp = Listpack {
-            buf: Vec::with_capacity(HEADER_SIZE + 1),
+            buf: RawBuf::with_capacity(HEADER_SIZE + 1),
         };
         lp.buf.extend_from_slice(&[0; HEADER_SIZE]);
         lp.buf.push(EOF);
@@ -168,12 +173,12 @@ impl Listpack {
 
     /// Returns the serialized listpack, exactly as Redis stores it.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf
+        self.buf.as_slice()
     }
 
     /// Consumes the listpack and returns its serialized bytes.
     pub fn into_bytes(self) -> Vec<u8> {
-        self.buf
+        self.buf.to_vec()
     }
 
     /// Validates a serialized listpack (from RDB or RESTORE) and adopts it; `None` if invalid.
@@ -208,8 +213,10 @@ impl Listpack {
         if count != COUNT_UNKNOWN && count != n {
             return None;
         }
-        let _ = n;
-        Some(Listpack { buf: b })
+        // The header's u32 total equals the length, so the bytes fit a RawBuf.
+        Some(Listpack {
+            buf: RawBuf::from_vec(b)?,
+        })
     }
 
     /// Appends `v` at the end (an integer encoding if `v` is a canonical integer).
@@ -273,11 +280,11 @@ impl Listpack {
                 *b = n as u8;
                 return;
             }
-            let mut enc = Vec::with_capacity(16);
+            let mut enc = RawBuf::with_capacity(16);
             encode_entry(Elem::Int(n), &mut enc);
             if enc.len() == range.len() {
                 if let Some(dst) = self.buf.get_mut(range) {
-                    dst.copy_from_slice(&enc);
+                    dst.copy_from_slice(enc.as_slice());
                 }
                 return;
             }
@@ -289,7 +296,7 @@ impl Listpack {
     /// preallocation, used by stream nodes that grow up to a known bound).
     pub fn with_capacity(bytes: usize) -> Self {
         let mut lp = Listpack {
-            buf: Vec::with_capacity(bytes.max(HEADER_SIZE + 1)),
+            buf: RawBuf::with_capacity(bytes.max(HEADER_SIZE + 1)),
         };
         lp.buf.extend_from_slice(&[0; HEADER_SIZE]);
         lp.buf.push(EOF);
@@ -325,7 +332,7 @@ impl Listpack {
     /// Returns an iterator over the elements, usable from both ends.
     pub fn iter(&self) -> Iter<'_> {
         Iter {
-            buf: &self.buf,
+            buf: self.buf.as_slice(),
             front: HEADER_SIZE,
             back: self.buf.len().saturating_sub(1),
             remaining: self.len(),
@@ -402,20 +409,30 @@ impl Listpack {
     /// its exact size on every change: millions of small hashes and zsets are mostly listpacks.
     /// The new entry is encoded in place at the end and rotated into position, so no temporary
     /// buffer is allocated per insert.
+    ///
+    /// An edit that could take the buffer past the 4 GiB a `RawBuf` (and the header's u32 total)
+    /// can describe is refused, leaving the listpack unchanged: the types cap their listpacks
+    /// far below that (Redis's `LISTPACK_MAX_SAFETY_SIZE`, 1 GiB), so only a caller that
+    /// skipped its cap gets here, and it keeps a valid listpack instead of a panic.
     fn splice_entry(&mut self, range: std::ops::Range<usize>, elem: Option<Elem<'_>>) {
+        // Upper bound of an entry: data, a 5-byte string header, a 5-byte backlen.
+        let bound = match elem {
+            Some(Elem::Bytes(v)) => v.len().saturating_add(10),
+            Some(Elem::Int(_)) => 10,
+            None => 0,
+        };
+        let kept = self.buf.len().saturating_sub(range.len());
+        if kept.saturating_add(bound) > self.buf.max_capacity() {
+            return;
+        }
         let before = self.len();
         let removed = count_entries(&self.buf, range.clone());
         let at = range.start;
         if !range.is_empty() {
-            self.buf.drain(range);
+            self.buf.remove_range(range);
         }
         let mut added = 0;
         if let Some(elem) = elem {
-            // Upper bound of an entry: data, a 5-byte string header, a 5-byte backlen.
-            let bound = match elem {
-                Elem::Bytes(v) => v.len().saturating_add(10),
-                Elem::Int(_) => 10,
-            };
             self.buf.reserve_exact(bound);
             let before = self.buf.len();
             encode_entry(elem, &mut self.buf);
@@ -590,7 +607,7 @@ enum Elem<'a> {
 }
 
 /// Appends the full entry (encoding, data, backlen) for `elem` to `out`.
-fn encode_entry(elem: Elem<'_>, out: &mut Vec<u8>) {
+fn encode_entry(elem: Elem<'_>, out: &mut RawBuf) {
     let start = out.len();
     let int = match elem {
         Elem::Int(n) => Some(n),
@@ -606,7 +623,7 @@ fn encode_entry(elem: Elem<'_>, out: &mut Vec<u8>) {
 }
 
 /// Appends the smallest integer encoding of `v` (Redis's `lpEncodeIntegerGetType`).
-fn encode_int(v: i64, out: &mut Vec<u8>) {
+fn encode_int(v: i64, out: &mut RawBuf) {
     if (0..=127).contains(&v) {
         out.push(v as u8);
     } else if (-4096..=4095).contains(&v) {
@@ -632,7 +649,7 @@ fn encode_int(v: i64, out: &mut Vec<u8>) {
 ///
 /// Strings of 4 GiB or more cannot be represented; they are cut at `u32::MAX` bytes so the buffer
 /// stays a valid listpack (callers never store values that large in a listpack).
-fn encode_str(s: &[u8], out: &mut Vec<u8>) {
+fn encode_str(s: &[u8], out: &mut RawBuf) {
     let len = s.len();
     if len < 64 {
         out.push(0x80 | len as u8);

@@ -1,4 +1,4 @@
-//! Leaf utilities: byte strings, hashing, the incremental dict, glob matching, numbers.
+//! Leaf utilities: byte strings, hashing, the incremental dict, glob matching, numbers, buffers.
 
 pub mod alloc;
 pub mod cbytes;
@@ -8,4 +8,5 @@ pub mod hash;
 pub mod listpack;
 pub mod lzf;
 pub mod num;
+pub mod rawbuf;
 pub mod sha1;
