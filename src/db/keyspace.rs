@@ -59,6 +59,22 @@ impl Entry {
         Entry { value, meta }
     }
 
+    /// An entry from a value and the meta word [`Entry::meta_word`] returned (db::obj stores
+    /// the two apart).
+    pub(crate) fn from_parts(value: Value, meta: u32) -> Self {
+        Entry { value, meta }
+    }
+
+    /// The access bits and expiry flag, as one word.
+    pub(crate) fn meta_word(&self) -> u32 {
+        self.meta
+    }
+
+    /// Splits the entry into its value and meta word.
+    pub(crate) fn into_parts(self) -> (Value, u32) {
+        (self.value, self.meta)
+    }
+
     /// Records an access under `access` (lookupKey): the LRU clock now, or the LFU counter
     /// decayed and incremented with the uniform draw `r` in [0, 1).
     pub fn accessed(&mut self, now_ms: i64, access: Access, r: f64) {

@@ -1,46 +1,66 @@
-//! `Obj`: one key of the keyspace in one allocation: its chain link, its value with the access
-//! metadata, and the key bytes (Redis's dictEntry, robj and key sds, three allocations there).
+//! `Obj`: one key of the keyspace in one allocation: its chain link, its access metadata, the key
+//! bytes and the value (Redis's dictEntry, robj, key sds and, for a small hash, set or sorted
+//! set, the listpack or intset: four allocations there).
 //!
-//! Layout (alignment 8; offsets in bytes):
+//! An `Obj` is a pointer to the allocation whose low three bits say which of two layouts it has
+//! (allocations are 8-aligned, so those bits are free). Offsets in bytes:
 //!
 //! ```text
-//! 0        8                  8+E            8+E+v
-//! | next   | Entry            | key length   | key bytes |
-//! | Obj or | (value and meta, | LEB128 (v B) |           |
-//! | null   |  E = 40 bytes)   |              |           |
+//! Inline (tag 0): any value.
+//! 0        8                     48             48+v
+//! | next   | Entry (the value    | key length   | key bytes |
+//! |        |  and its meta word) | LEB128, v B  |           |
+//!
+//! Embedded (tag 1..=3, `Embedded`): a value in a small encoding, its bytes after the key.
+//! 0        8        12             12+v        payload offset
+//! | next   | meta   | key length   | key bytes | listpack or intset bytes |
 //! ```
 //!
-//! - `next` is the dict chain link (an owned `Option<Obj>`, a nullable pointer); the keyspace dict
-//!   (`util::dict`) reads and writes it through [`Obj::next_link`].
-//! - The [`Entry`] is stored whole, so `&Entry` and `&mut Entry` point straight into the object.
-//!   Nothing is placed in its tail padding (an assignment to the entry may overwrite padding).
-//! - The key length is LEB128, one byte for keys under 128 bytes.
+//! - `next` is the dict chain link (an owned `Option<Obj>`); `util::dict` reaches it through
+//!   [`Obj::next_link`].
+//! - An inline `Entry` is stored whole, so `&Entry` points straight into the object. Nothing is
+//!   placed in its tail padding (an assignment to the entry may overwrite padding).
+//! - An embedded object has no room for a `Value`: [`Obj::entry`] and [`Obj::entry_mut`] build
+//!   one around the payload (a `RawBuf` whose prefix is the header and key, see
+//!   `util::rawbuf`), and [`EntryMut`] stores the result back when it is dropped. The allocation
+//!   is exactly header, key and payload; its size is read back from the payload's own header
+//!   (a listpack's total bytes, an intset's width and count), so no length is stored.
+//! - The value's layout follows the value: a write that converts a small hash to a hash table
+//!   moves it inline, a value written in a small encoding is embedded.
 //!
-//! Ownership: an `Obj` owns its allocation and the entry inside; dropping it drops the entry and
-//! frees the allocation. `next` must be `None` when an `Obj` is dropped (the dict frees chains
-//! link by link). An `Obj` is never shared, so it may move to the background free thread.
+//! Ownership: an `Obj` owns its allocation and the value; dropping it drops the value and frees
+//! the allocation. `next` must be `None` when an `Obj` is dropped (the dict frees chains link by
+//! link). An `Obj` is never shared, so it may move to the background free thread.
 
 use std::alloc::{self, Layout};
+use std::marker::PhantomData;
 use std::mem::{self, ManuallyDrop};
+use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 
 use super::keyspace::Entry;
+use crate::types::value::{Embedded, Value};
+use crate::util::cbytes::CompactBytes;
+use crate::util::rawbuf::RawBuf;
 
 /// One keyspace entry in one allocation; see the module header.
 pub struct Obj(NonNull<u8>);
 
-// SAFETY: an `Obj` uniquely owns its allocation and the `Entry` in it (nothing else points into
-// it but the dict link that owns the `Obj`), and `Entry` is `Send`, so moving an `Obj` to another
+// SAFETY: an `Obj` uniquely owns its allocation and the value in it (nothing else points into it
+// but the dict link that owns the `Obj`), and `Value` is `Send`, so moving an `Obj` to another
 // thread moves sole ownership of plain heap data.
 #[allow(unsafe_code)]
 unsafe impl Send for Obj {}
 
-const ENTRY_OFF: usize = 8;
-const KEYLEN_OFF: usize = ENTRY_OFF + mem::size_of::<Entry>();
+const TAG_MASK: usize = 0b111;
 const ALIGN: usize = 8;
+const ENTRY_OFF: usize = 8;
+const INLINE_KEY_OFF: usize = ENTRY_OFF + mem::size_of::<Entry>();
+const META_OFF: usize = 8;
+const EMBEDDED_KEY_OFF: usize = 12;
 
 const _: () = assert!(mem::align_of::<Entry>() <= ALIGN);
-const _: () = assert!(ENTRY_OFF % mem::align_of::<Entry>() == 0);
+const _: () = assert!(ENTRY_OFF.is_multiple_of(mem::align_of::<Entry>()));
 const _: () = assert!(mem::size_of::<Option<Obj>>() == 8);
 
 /// Bytes of the LEB128 encoding of `n`.
@@ -53,56 +73,119 @@ fn varint_len(mut n: usize) -> usize {
     len
 }
 
-/// The allocation of an object whose key is `key_len` bytes.
-fn layout_for(key_len: usize) -> Layout {
-    let size = KEYLEN_OFF + varint_len(key_len) + key_len;
+/// An 8-aligned layout of `size` bytes.
+fn layout(size: usize) -> Layout {
     match Layout::from_size_align(size, ALIGN) {
         Ok(l) => l,
-        // Keys are bounded by proto-max-bulk-len (512 MB by default), far below isize::MAX;
-        // reaching this means a corrupted length, which must not go on.
+        // Keys and payloads are bounded (proto-max-bulk-len, the 4 GiB of a RawBuf), far below
+        // isize::MAX; reaching this means a corrupted length, which must not go on.
         Err(_) => alloc::handle_alloc_error(Layout::new::<u64>()),
     }
 }
 
+/// Allocates `layout` (never zero-sized here: every object has its link).
+#[allow(unsafe_code)]
+fn allocate(layout: Layout) -> NonNull<u8> {
+    // SAFETY: callers pass layouts of at least 8 bytes.
+    let raw = unsafe { alloc::alloc(layout) };
+    match NonNull::new(raw) {
+        Some(p) => p,
+        None => alloc::handle_alloc_error(layout),
+    }
+}
+
+/// Writes `key`'s LEB128 length and bytes at `at`; returns the offset after them.
+///
+/// # Safety
+/// `base + at .. base + at + varint_len(key.len()) + key.len()` is inside one allocation.
+#[allow(unsafe_code)]
+unsafe fn write_key(base: *mut u8, mut at: usize, key: &[u8]) -> usize {
+    let mut n = key.len();
+    // SAFETY: the caller vouches for the bytes written.
+    unsafe {
+        while n >= 0x80 {
+            base.add(at).write((n & 0x7F) as u8 | 0x80);
+            at += 1;
+            n >>= 7;
+        }
+        base.add(at).write(n as u8);
+        at += 1;
+        std::ptr::copy_nonoverlapping(key.as_ptr(), base.add(at), key.len());
+    }
+    at + key.len()
+}
+
 #[allow(unsafe_code)]
 impl Obj {
-    /// A new object holding `key` and `entry`, its chain link empty.
+    /// A new object holding `key` and `entry`, its chain link empty; a value in a small
+    /// encoding is embedded (its bytes copied after the key).
     pub fn new(key: &[u8], entry: Entry) -> Obj {
-        let layout = layout_for(key.len());
-        // SAFETY: `layout` has a non-zero size (at least the link and the entry).
-        let raw = unsafe { alloc::alloc(layout) };
-        let Some(ptr) = NonNull::new(raw) else {
-            alloc::handle_alloc_error(layout)
-        };
-        // SAFETY: every write is inside the `layout.size()` bytes just allocated: the link at
-        // 0..8, the entry at ENTRY_OFF (8-aligned, as `Entry` needs), then the key length and
-        // the key, whose sizes `layout_for` added up.
+        match entry.value.embedded() {
+            Some((kind, buf)) => Obj::new_embedded(key, entry.meta_word(), kind, buf.as_slice()),
+            None => Obj::new_inline(key, entry),
+        }
+    }
+
+    /// A new inline object.
+    fn new_inline(key: &[u8], entry: Entry) -> Obj {
+        let l = layout(INLINE_KEY_OFF + varint_len(key.len()) + key.len());
+        let ptr = allocate(l);
+        // SAFETY: the link at 0..8, the entry at ENTRY_OFF (8-aligned, as `Entry` needs) and
+        // the key after it are inside the `l.size()` bytes just allocated, which is their sum.
         unsafe {
             ptr.as_ptr().cast::<Option<Obj>>().write(None);
             ptr.as_ptr().add(ENTRY_OFF).cast::<Entry>().write(entry);
-            let mut at = ptr.as_ptr().add(KEYLEN_OFF);
-            let mut n = key.len();
-            while n >= 0x80 {
-                at.write((n & 0x7F) as u8 | 0x80);
-                at = at.add(1);
-                n >>= 7;
-            }
-            at.write(n as u8);
-            std::ptr::copy_nonoverlapping(key.as_ptr(), at.add(1), key.len());
+            write_key(ptr.as_ptr(), INLINE_KEY_OFF, key);
         }
         Obj(ptr)
+    }
+
+    /// A new embedded object holding a copy of `payload`, a `kind` encoding.
+    fn new_embedded(key: &[u8], meta: u32, kind: Embedded, payload: &[u8]) -> Obj {
+        let off = EMBEDDED_KEY_OFF + varint_len(key.len()) + key.len();
+        let l = layout(off + payload.len());
+        let ptr = allocate(l);
+        // SAFETY: the link at 0..8, meta at 8..12, the key at 12..off and the payload at
+        // off..off + payload.len() are inside the `l.size()` bytes just allocated.
+        unsafe {
+            ptr.as_ptr().cast::<Option<Obj>>().write(None);
+            ptr.as_ptr().add(META_OFF).cast::<u32>().write(meta);
+            write_key(ptr.as_ptr(), EMBEDDED_KEY_OFF, key);
+            std::ptr::copy_nonoverlapping(payload.as_ptr(), ptr.as_ptr().add(off), payload.len());
+        }
+        Obj::tagged(ptr, kind)
+    }
+
+    /// The object at `base` with `kind`'s tag.
+    fn tagged(base: NonNull<u8>, kind: Embedded) -> Obj {
+        Obj(base.map_addr(|a| a | kind as usize))
+    }
+
+    /// The start of the allocation.
+    #[inline]
+    fn base(&self) -> *mut u8 {
+        self.0.as_ptr().map_addr(|a| a & !TAG_MASK)
+    }
+
+    /// The embedded encoding, or `None` for an inline object.
+    #[inline]
+    pub fn embedded(&self) -> Option<Embedded> {
+        Embedded::from_tag(self.0.as_ptr().addr() & TAG_MASK)
     }
 
     /// The key length and the offset of the key's first byte.
     #[inline]
     fn key_span(&self) -> (usize, usize) {
+        let mut at = match self.embedded() {
+            None => INLINE_KEY_OFF,
+            Some(_) => EMBEDDED_KEY_OFF,
+        };
         let mut n = 0usize;
         let mut shift = 0;
-        let mut at = KEYLEN_OFF;
         loop {
-            // SAFETY: `new` wrote a complete LEB128 length at KEYLEN_OFF; reading stops at its
-            // last byte (the first without the 0x80 bit), which is inside the allocation.
-            let byte = unsafe { self.0.as_ptr().add(at).read() };
+            // SAFETY: a complete LEB128 length was written at the layout's key offset; reading
+            // stops at its last byte (the first without the 0x80 bit), inside the allocation.
+            let byte = unsafe { self.base().add(at).read() };
             at += 1;
             n |= usize::from(byte & 0x7F) << shift;
             if byte & 0x80 == 0 {
@@ -116,60 +199,153 @@ impl Obj {
     #[inline]
     pub fn key(&self) -> &[u8] {
         let (len, at) = self.key_span();
-        // SAFETY: `new` copied `len` key bytes at `at`; they live, unchanged, as long as `self`.
-        unsafe { std::slice::from_raw_parts(self.0.as_ptr().add(at), len) }
+        // SAFETY: `len` key bytes were copied at `at`; they stay unchanged while `self` lives.
+        unsafe { std::slice::from_raw_parts(self.base().add(at), len) }
     }
 
     /// The chain link (the next object of the same dict bucket).
     #[inline]
     pub fn next_link(&mut self) -> &mut Option<Obj> {
-        // SAFETY: offset 0 holds an `Option<Obj>` (written by `new`), 8-aligned; the `&mut self`
-        // borrow makes this the only access.
-        unsafe { &mut *self.0.as_ptr().cast::<Option<Obj>>() }
+        // SAFETY: offset 0 holds an `Option<Obj>`, 8-aligned; `&mut self` makes this the only
+        // access.
+        unsafe { &mut *self.base().cast::<Option<Obj>>() }
     }
 
     /// The chain link, shared.
     #[inline]
     pub fn next(&self) -> Option<&Obj> {
         // SAFETY: as in `next_link`, read through a shared borrow.
-        unsafe { (*self.0.as_ptr().cast::<Option<Obj>>()).as_ref() }
+        unsafe { (*self.base().cast::<Option<Obj>>()).as_ref() }
     }
 
-    /// The value and its access metadata.
+    /// An inline object's entry.
     #[inline]
-    pub fn entry(&self) -> &Entry {
-        // SAFETY: `new` wrote an `Entry` at ENTRY_OFF; it lives as long as `self`.
-        unsafe { &*self.0.as_ptr().add(ENTRY_OFF).cast::<Entry>() }
+    fn inline_entry(&self) -> *mut Entry {
+        debug_assert!(self.embedded().is_none());
+        // SAFETY: an inline object holds its `Entry` at ENTRY_OFF.
+        unsafe { self.base().add(ENTRY_OFF).cast::<Entry>() }
     }
 
-    /// The value and its access metadata, for update.
+    /// An embedded object's meta word.
     #[inline]
-    pub fn entry_mut(&mut self) -> &mut Entry {
-        // SAFETY: as in `entry`; the `&mut self` borrow makes this the only access.
-        unsafe { &mut *self.0.as_ptr().add(ENTRY_OFF).cast::<Entry>() }
+    fn meta_ptr(&self) -> *mut u32 {
+        // SAFETY: an embedded object holds its meta word at 8..12, 4-aligned.
+        unsafe { self.base().add(META_OFF).cast::<u32>() }
     }
 
-    /// Takes the entry out, freeing the object (whose link must be empty).
+    /// An embedded object's payload offset and length.
+    #[inline]
+    fn payload_span(&self, kind: Embedded) -> (usize, usize) {
+        let (len, at) = self.key_span();
+        let off = at + len;
+        // SAFETY: the payload starts at `off` and is a valid encoding of `kind`, so its header
+        // (`header_len` bytes) is inside the allocation.
+        let head = unsafe { std::slice::from_raw_parts(self.base().add(off), kind.header_len()) };
+        (off, kind.encoded_len(head))
+    }
+
+    /// The payload of an embedded object as a buffer over its allocation (the header and key
+    /// its prefix). Whoever holds the result must not free it unless it owns the object.
+    #[inline]
+    fn payload_buf(&self, kind: Embedded) -> RawBuf {
+        let (off, len) = self.payload_span(kind);
+        // SAFETY: the allocation is `off + len` bytes at alignment 8, as a `RawBuf` with that
+        // prefix, length and capacity describes; both are far below u32::MAX (a RawBuf's cap).
+        unsafe {
+            RawBuf::from_raw_parts(
+                NonNull::new_unchecked(self.base()),
+                off as u32,
+                len as u32,
+                len as u32,
+            )
+        }
+    }
+
+    /// The value and its access metadata, for reading.
+    #[inline]
+    pub fn entry(&self) -> EntryRef<'_> {
+        match self.embedded() {
+            // SAFETY: the entry lives as long as `self`.
+            None => EntryRef::Direct(unsafe { &*self.inline_entry() }),
+            Some(kind) => {
+                // SAFETY: meta is at 8..12 of an embedded object.
+                let meta = unsafe { self.meta_ptr().read() };
+                let value = Value::from_embedded(kind, self.payload_buf(kind));
+                // The buffer is never freed (ManuallyDrop) and only shared access to it is
+                // handed out while `self` is borrowed.
+                EntryRef::Built(ManuallyDrop::new(Entry::from_parts(value, meta)), PhantomData)
+            }
+        }
+    }
+
+    /// The value and its access metadata, for update; an embedded value is stored back (and
+    /// the object rebuilt if its layout must change) when the guard is dropped.
+    #[inline]
+    pub fn entry_mut(&mut self) -> EntryMut<'_> {
+        let held = self.embedded().map(|kind| {
+            let next = self.next_link().take();
+            let key = CompactBytes::from(self.key());
+            // SAFETY: meta is at 8..12 of an embedded object.
+            let meta = unsafe { self.meta_ptr().read() };
+            let buf = self.payload_buf(kind);
+            let off = buf.prefix_len();
+            // The link's place now holds a mark naming this guard (`next` is held meanwhile),
+            // so the write-back can tell its own buffer from any other with a prefix.
+            let mark = std::ptr::from_mut(self).addr();
+            // SAFETY: offset 0 is 8 bytes of this allocation; nothing reads it as a link until
+            // the guard writes `next` back.
+            unsafe { self.base().cast::<usize>().write(mark) };
+            Held {
+                entry: ManuallyDrop::new(Entry::from_parts(Value::from_embedded(kind, buf), meta)),
+                key,
+                next,
+                off,
+                mark,
+            }
+        });
+        EntryMut { obj: self, held }
+    }
+
+    /// Takes the entry out, freeing the object (whose link must be empty). An embedded value
+    /// keeps the allocation, header and key as its buffer's prefix.
     pub fn into_entry(self) -> Entry {
         let this = ManuallyDrop::new(self);
-        // SAFETY: the entry is moved out once; the allocation is then freed without dropping
-        // it again (`this` is never dropped).
-        let entry = unsafe { this.0.as_ptr().add(ENTRY_OFF).cast::<Entry>().read() };
-        this.free();
-        entry
+        match this.embedded() {
+            None => {
+                // SAFETY: the entry is moved out once; the allocation is then freed without
+                // dropping it again (`this` is never dropped).
+                let entry = unsafe { this.inline_entry().read() };
+                this.free();
+                entry
+            }
+            Some(kind) => {
+                // SAFETY: meta is at 8..12 of an embedded object.
+                let meta = unsafe { this.meta_ptr().read() };
+                // The buffer takes over the allocation (`this` is never dropped).
+                Entry::from_parts(Value::from_embedded(kind, this.payload_buf(kind)), meta)
+            }
+        }
+    }
+
+    /// Bytes of this object's allocation.
+    pub fn alloc_size(&self) -> usize {
+        match self.embedded() {
+            None => {
+                let (len, at) = self.key_span();
+                at + len
+            }
+            Some(kind) => {
+                let (off, len) = self.payload_span(kind);
+                off + len
+            }
+        }
     }
 
     /// Frees the allocation without dropping anything in it.
     fn free(&self) {
-        let layout = layout_for(self.key_span().0);
-        // SAFETY: the allocation was made by `new` with this same layout (the key, and so the
-        // layout, never changes).
-        unsafe { alloc::dealloc(self.0.as_ptr(), layout) };
-    }
-
-    /// Bytes of this object's allocation (MEMORY USAGE, the dict's overhead figure).
-    pub fn alloc_size(&self) -> usize {
-        layout_for(self.key_span().0).size()
+        // SAFETY: the allocation was made with this size (the key never changes, and an
+        // embedded payload's recorded length always equals its allocated length) at ALIGN.
+        unsafe { alloc::dealloc(self.base(), layout(self.alloc_size())) };
     }
 }
 
@@ -177,9 +353,9 @@ impl Obj {
 impl Drop for Obj {
     fn drop(&mut self) {
         debug_assert!(self.next().is_none(), "an Obj dropped with a chain behind it");
-        // SAFETY: the entry is dropped exactly once here, then the allocation is freed.
-        unsafe {
-            std::ptr::drop_in_place(self.0.as_ptr().add(ENTRY_OFF).cast::<Entry>());
+        if self.embedded().is_none() {
+            // SAFETY: the inline entry is dropped exactly once, before the allocation is freed.
+            unsafe { std::ptr::drop_in_place(self.inline_entry()) };
         }
         self.free();
     }
@@ -189,25 +365,160 @@ impl std::fmt::Debug for Obj {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Obj")
             .field("key", &String::from_utf8_lossy(self.key()))
-            .field("entry", self.entry())
+            .field("embedded", &self.embedded())
+            .field("entry", &*self.entry())
             .finish()
     }
 }
 
-impl AsRef<[u8]> for Obj {
-    fn as_ref(&self) -> &[u8] {
-        self.key()
+/// A key's entry for reading: a reference into an inline object, or an entry built around an
+/// embedded object's payload.
+pub enum EntryRef<'a> {
+    /// An inline object's entry.
+    Direct(&'a Entry),
+    /// An entry over an embedded payload; never dropped.
+    Built(ManuallyDrop<Entry>, PhantomData<&'a Obj>),
+}
+
+impl Deref for EntryRef<'_> {
+    type Target = Entry;
+
+    #[inline]
+    fn deref(&self) -> &Entry {
+        match self {
+            EntryRef::Direct(e) => e,
+            EntryRef::Built(e, _) => e,
+        }
     }
+}
+
+/// A key's entry for update; dropping it stores the entry back into its object.
+pub struct EntryMut<'a> {
+    obj: &'a mut Obj,
+    /// For an embedded object: what `entry_mut` took out of it.
+    held: Option<Held>,
+}
+
+/// An embedded object's entry while a guard has it, with what the write-back needs if the
+/// allocation is gone by then (the value's code may free or replace the buffer).
+struct Held {
+    entry: ManuallyDrop<Entry>,
+    key: CompactBytes,
+    next: Option<Obj>,
+    /// The payload offset, which is also the buffer's prefix length.
+    off: usize,
+    /// The mark written at offset 0.
+    mark: usize,
+}
+
+#[allow(unsafe_code)]
+impl Deref for EntryMut<'_> {
+    type Target = Entry;
+
+    #[inline]
+    fn deref(&self) -> &Entry {
+        match &self.held {
+            Some(h) => &h.entry,
+            // SAFETY: an inline object's entry, borrowed through the guard's `&mut Obj`.
+            None => unsafe { &*self.obj.inline_entry() },
+        }
+    }
+}
+
+#[allow(unsafe_code)]
+impl DerefMut for EntryMut<'_> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Entry {
+        match &mut self.held {
+            Some(h) => &mut h.entry,
+            // SAFETY: as in `deref`, exclusively.
+            None => unsafe { &mut *self.obj.inline_entry() },
+        }
+    }
+}
+
+#[allow(unsafe_code)]
+impl Drop for EntryMut<'_> {
+    fn drop(&mut self) {
+        let rebuilt = match self.held.take() {
+            None => {
+                // An inline value now in a small encoding moves into an embedded object.
+                let entry = self.deref();
+                let Some((kind, buf)) = entry.value.embedded() else {
+                    return;
+                };
+                let mut new =
+                    Obj::new_embedded(self.obj.key(), entry.meta_word(), kind, buf.as_slice());
+                *new.next_link() = self.obj.next_link().take();
+                // SAFETY: the old entry is moved out once and dropped (its buffer was copied);
+                // the old allocation is then freed without dropping it again.
+                unsafe {
+                    drop(self.obj.inline_entry().read());
+                    self.obj.free();
+                }
+                new
+            }
+            Some(mut held) => {
+                // SAFETY: taken exactly once, here.
+                let entry = unsafe { ManuallyDrop::take(&mut held.entry) };
+                let (value, meta) = entry.into_parts();
+                let mut new = match value.into_embedded() {
+                    Ok((kind, mut buf)) if is_mine(&buf, &held) => {
+                        // Our own allocation, perhaps moved by a realloc: header and key are
+                        // intact in the prefix. The allocation must be exactly its payload.
+                        buf.shrink_to_fit();
+                        let (base, _, _, _) = buf.into_raw_parts();
+                        // SAFETY: `base` is the allocation, header at its start; the link's
+                        // place holds the mark (a plain integer, nothing to drop).
+                        unsafe {
+                            base.as_ptr().cast::<Option<Obj>>().write(None);
+                            base.as_ptr().add(META_OFF).cast::<u32>().write(meta);
+                        }
+                        Obj::tagged(base, kind)
+                    }
+                    Ok((kind, buf)) => Obj::new_embedded(&held.key, meta, kind, buf.as_slice()),
+                    Err(value) => Obj::new_inline(&held.key, Entry::from_parts(value, meta)),
+                };
+                *new.next_link() = held.next.take();
+                new
+            }
+        };
+        // SAFETY: the slot's old object is gone (freed above, or taken over by the rebuilt
+        // one, or freed with the value's buffer): its bits are overwritten, not dropped.
+        unsafe { std::ptr::write(self.obj, rebuilt) };
+    }
+}
+
+/// Whether `buf` is the allocation the guard `held` built its entry around: the same prefix
+/// length, and the guard's mark in the link's place.
+fn is_mine(buf: &RawBuf, held: &Held) -> bool {
+    buf.prefix_len() == held.off
+        && buf
+            .prefix()
+            .first_chunk::<8>()
+            .is_some_and(|m| usize::from_ne_bytes(*m) == held.mark)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::hash::{Hash, Limits};
     use crate::types::string::StrValue;
-    use crate::types::value::Value;
 
     fn string(s: &str) -> Value {
         Value::Str(StrValue::created(s.as_bytes()))
+    }
+
+    fn small_hash(n: usize) -> Value {
+        let mut h = Hash::new();
+        for i in 0..n {
+            h.set(
+                format!("f{i}").as_bytes(),
+                format!("v{i}").as_bytes(),
+                Limits::new(128, 64),
+            );
+        }
+        Value::Hash(h)
     }
 
     #[test]
@@ -217,24 +528,31 @@ mod tests {
             let obj = Obj::new(&key, Entry::new(string("v"), 5_000));
             assert_eq!(obj.key(), key.as_slice());
             assert_eq!(obj.entry().value, string("v"));
-            assert!(obj.alloc_size() > len + 48);
-            assert_eq!(obj.into_entry().value, string("v"));
+            let obj = Obj::new(&key, Entry::new(small_hash(3), 5_000));
+            assert_eq!(obj.key(), key.as_slice());
+            assert_eq!(obj.entry().value, small_hash(3));
+            assert_eq!(obj.into_entry().value, small_hash(3));
         }
     }
 
     #[test]
     fn a_short_key_costs_one_small_allocation() {
         let obj = Obj::new(b"key:12345", Entry::new(string("v"), 0));
-        // 8 link + 40 entry + 1 length + 9 key (the dict node was 72 bytes: 24-byte key, entry,
-        // link).
+        // 8 link + 40 entry + 1 length + 9 key (the dict node was 72 bytes plus the key).
         assert_eq!(obj.alloc_size(), 58);
+        let hash = small_hash(2);
+        let lp = hash.embedded().map(|(_, b)| b.len()).unwrap_or(0);
+        let obj = Obj::new(b"key:12345", Entry::new(hash, 0));
+        assert_eq!(obj.embedded(), Some(Embedded::HashListpack));
+        // 8 link + 4 meta + 1 length + 9 key, then the listpack.
+        assert_eq!(obj.alloc_size(), 22 + lp);
     }
 
     #[test]
     fn updates_through_the_guard_are_kept() {
         let mut obj = Obj::new(b"k", Entry::new(string("a"), 1_000));
         {
-            let e = obj.entry_mut();
+            let mut e = obj.entry_mut();
             e.value = string("a much longer value than the first, stored on the heap");
             e.touch(9_000_000);
         }
@@ -244,16 +562,63 @@ mod tests {
             string("a much longer value than the first, stored on the heap")
         );
         assert_eq!(e.lru(), 9_000);
-        assert!(!e.has_expire());
     }
 
     #[test]
-    fn the_link_owns_the_next_object() {
-        let mut a = Obj::new(b"a", Entry::new(string("1"), 0));
-        *a.next_link() = Some(Obj::new(b"b", Entry::new(string("2"), 0)));
-        assert_eq!(a.next().map(Obj::key), Some(b"b".as_slice()));
-        let b = a.next_link().take();
-        assert_eq!(b.map(|o| o.into_entry().value), Some(string("2")));
-        assert!(a.next().is_none());
+    fn an_embedded_value_grows_converts_and_comes_back() {
+        let mut obj = Obj::new(b"h", Entry::new(small_hash(1), 0));
+        *obj.next_link() = Some(Obj::new(b"n", Entry::new(string("x"), 0)));
+        // Grows in place (the buffer reallocates with its prefix).
+        for i in 1..100 {
+            let mut e = obj.entry_mut();
+            if let Value::Hash(h) = &mut e.value {
+                h.set(format!("f{i}").as_bytes(), b"v", Limits::new(128, 64));
+            }
+            e.touch(i * 1_000_000);
+        }
+        assert_eq!(obj.embedded(), Some(Embedded::HashListpack));
+        assert_eq!(obj.key(), b"h");
+        assert_eq!(obj.entry().value.len(), 100);
+        assert_eq!(obj.entry().lru(), 99_000);
+        // Past the limit the hash converts and the object goes inline.
+        {
+            let mut e = obj.entry_mut();
+            if let Value::Hash(h) = &mut e.value {
+                h.set(b"big", b"v", Limits::new(64, 64));
+            }
+        }
+        assert_eq!(obj.embedded(), None);
+        assert_eq!(obj.entry().value.encoding(), "hashtable");
+        // A small value replacing it is embedded again.
+        {
+            let mut e = obj.entry_mut();
+            e.value = small_hash(4);
+        }
+        assert_eq!(obj.embedded(), Some(Embedded::HashListpack));
+        assert_eq!(obj.entry().value, small_hash(4));
+        // Replaced by a value of another type, and the old value taken away.
+        let old = {
+            let mut e = obj.entry_mut();
+            std::mem::replace(&mut e.value, string("s"))
+        };
+        assert_eq!(old, small_hash(4));
+        assert_eq!(obj.embedded(), None);
+        assert_eq!(obj.key(), b"h");
+        // The chain survived every rebuild.
+        assert_eq!(obj.next().map(Obj::key), Some(b"n".as_slice()));
+        drop(obj.next_link().take());
+    }
+
+    #[test]
+    fn a_value_taken_from_another_embedded_object_is_copied_not_adopted() {
+        let a = Obj::new(b"a", Entry::new(small_hash(2), 0));
+        let mut b = Obj::new(b"b", Entry::new(small_hash(5), 0));
+        let taken = a.into_entry();
+        {
+            let mut e = b.entry_mut();
+            e.value = taken.value;
+        }
+        assert_eq!(b.key(), b"b");
+        assert_eq!(b.entry().value, small_hash(2));
     }
 }

@@ -150,6 +150,21 @@ impl Hash {
         })
     }
 
+    /// A hash over a listpack that came out of a hash (db::obj), so nothing is checked.
+    pub(crate) fn from_listpack_trusted(lp: Listpack) -> Hash {
+        Hash {
+            repr: Repr::Listpack(lp),
+        }
+    }
+
+    /// The listpack, taken out, when that is the encoding.
+    pub(crate) fn into_listpack(self) -> Result<Listpack, Hash> {
+        match self.repr {
+            Repr::Listpack(lp) => Ok(lp),
+            repr => Err(Hash { repr }),
+        }
+    }
+
     /// The listpack bytes, if the hash is listpack-encoded (for RDB and DUMP).
     pub fn as_listpack(&self) -> Option<&Listpack> {
         match &self.repr {

@@ -44,6 +44,34 @@ impl std::fmt::Debug for Intset {
     }
 }
 
+impl Intset {
+    /// The buffer (the keyspace keeps small intsets inside a key's own allocation, db::obj).
+    pub(crate) fn raw_buf(&self) -> &RawBuf {
+        &self.buf
+    }
+
+    /// Gives up the buffer.
+    pub(crate) fn into_raw_buf(self) -> RawBuf {
+        self.buf
+    }
+
+    /// An intset over `buf`, whose payload is a valid intset (bytes that came out of one).
+    pub(crate) fn from_raw_buf(buf: RawBuf) -> Intset {
+        Intset { buf }
+    }
+
+    /// The size a valid intset's header implies: 8 bytes plus width times count.
+    pub(crate) fn encoded_len(bytes: &[u8]) -> usize {
+        let word = |i: usize| {
+            bytes
+                .get(i..i + 4)
+                .and_then(|b| b.first_chunk::<4>())
+                .map_or(0, |b| u32::from_le_bytes(*b) as usize)
+        };
+        INTSET_HEADER + word(0) * word(4)
+    }
+}
+
 impl Default for Intset {
     fn default() -> Self {
         Intset::new()
@@ -401,6 +429,14 @@ impl Set {
     pub fn from_intset(is: Intset) -> Self {
         Set {
             repr: Repr::Int(is),
+        }
+    }
+
+    /// The intset, taken out, when that is the encoding.
+    pub(crate) fn into_intset(self) -> Result<Intset, Set> {
+        match self.repr {
+            Repr::Int(is) => Ok(is),
+            repr => Err(Set { repr }),
         }
     }
 

@@ -11,6 +11,8 @@ use super::set::Set;
 use super::stream::Stream;
 use super::string::StrValue;
 use super::zset::ZSet;
+use crate::util::listpack::Listpack;
+use crate::util::rawbuf::RawBuf;
 
 /// A stored value.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +92,101 @@ impl Value {
         // over-estimates compact encodings, which only makes a small value's free go to the
         // background thread.
         self.len()
+    }
+}
+
+/// A small encoding the keyspace keeps inside the key's own allocation (`db::obj`) rather than
+/// in a buffer of its own; the discriminant is the tag the keyspace stores it under (1..=3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Embedded {
+    /// A hash's listpack.
+    HashListpack = 1,
+    /// A sorted set's listpack.
+    ZSetListpack = 2,
+    /// A set's intset.
+    SetIntset = 3,
+}
+
+impl Embedded {
+    /// The encoding stored under `tag`.
+    pub fn from_tag(tag: usize) -> Option<Embedded> {
+        match tag {
+            1 => Some(Embedded::HashListpack),
+            2 => Some(Embedded::ZSetListpack),
+            3 => Some(Embedded::SetIntset),
+            _ => None,
+        }
+    }
+
+    /// Bytes of this encoding's header that [`Embedded::encoded_len`] reads.
+    pub fn header_len(self) -> usize {
+        match self {
+            Embedded::HashListpack | Embedded::ZSetListpack => 4,
+            Embedded::SetIntset => 8,
+        }
+    }
+
+    /// The length of a valid encoding of this kind that starts at `bytes[0]`, read from its
+    /// header (a listpack records its total size; an intset its width and count).
+    pub fn encoded_len(self, bytes: &[u8]) -> usize {
+        match self {
+            Embedded::HashListpack | Embedded::ZSetListpack => Listpack::encoded_len(bytes),
+            Embedded::SetIntset => super::set::Intset::encoded_len(bytes),
+        }
+    }
+}
+
+impl Value {
+    /// The embeddable encoding this value is in and its buffer, if it is in one.
+    pub fn embedded(&self) -> Option<(Embedded, &RawBuf)> {
+        match self {
+            Value::Hash(h) => h
+                .as_listpack()
+                .map(|lp| (Embedded::HashListpack, lp.raw_buf())),
+            Value::ZSet(z) => z
+                .as_listpack()
+                .map(|lp| (Embedded::ZSetListpack, lp.raw_buf())),
+            Value::Set(s) => s
+                .as_intset()
+                .map(|is| (Embedded::SetIntset, is.raw_buf())),
+            _ => None,
+        }
+    }
+
+    /// Takes the buffer out of a value in an embeddable encoding; other values come back as
+    /// they were.
+    pub fn into_embedded(self) -> Result<(Embedded, RawBuf), Value> {
+        match self {
+            Value::Hash(h) => match h.into_listpack() {
+                Ok(lp) => Ok((Embedded::HashListpack, lp.into_raw_buf())),
+                Err(h) => Err(Value::Hash(h)),
+            },
+            Value::ZSet(z) => match z.into_listpack() {
+                Ok(lp) => Ok((Embedded::ZSetListpack, lp.into_raw_buf())),
+                Err(z) => Err(Value::ZSet(z)),
+            },
+            Value::Set(s) => match s.into_intset() {
+                Ok(is) => Ok((Embedded::SetIntset, is.into_raw_buf())),
+                Err(s) => Err(Value::Set(s)),
+            },
+            v => Err(v),
+        }
+    }
+
+    /// The value over `buf`, whose payload came out of a value in encoding `kind` (nothing is
+    /// checked).
+    pub fn from_embedded(kind: Embedded, buf: RawBuf) -> Value {
+        match kind {
+            Embedded::HashListpack => Value::Hash(Hash::from_listpack_trusted(
+                Listpack::from_raw_buf(buf),
+            )),
+            Embedded::ZSetListpack => Value::ZSet(ZSet::from_listpack_trusted(
+                Listpack::from_raw_buf(buf),
+            )),
+            Embedded::SetIntset => {
+                Value::Set(Set::from_intset(super::set::Intset::from_raw_buf(buf)))
+            }
+        }
     }
 }
 

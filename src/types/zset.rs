@@ -289,6 +289,21 @@ impl ZSet {
         self.len() == 0
     }
 
+    /// A sorted set over a listpack that came out of one (db::obj), so nothing is checked.
+    pub(crate) fn from_listpack_trusted(lp: Listpack) -> ZSet {
+        ZSet {
+            repr: Repr::Listpack(lp),
+        }
+    }
+
+    /// The listpack, taken out, when that is the encoding.
+    pub(crate) fn into_listpack(self) -> Result<Listpack, ZSet> {
+        match self.repr {
+            Repr::Listpack(lp) => Ok(lp),
+            repr => Err(ZSet { repr }),
+        }
+    }
+
     /// The listpack of the listpack encoding (MEMORY USAGE; the RDB writer copies its bytes).
     pub fn as_listpack(&self) -> Option<&Listpack> {
         match &self.repr {

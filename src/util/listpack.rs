@@ -123,6 +123,29 @@ impl std::fmt::Debug for Listpack {
 }
 
 impl Listpack {
+    /// The buffer (the keyspace keeps small listpacks inside a key's own allocation, db::obj).
+    pub(crate) fn raw_buf(&self) -> &RawBuf {
+        &self.buf
+    }
+
+    /// Gives up the buffer.
+    pub(crate) fn into_raw_buf(self) -> RawBuf {
+        self.buf
+    }
+
+    /// A listpack over `buf`, whose payload is a valid listpack (bytes that came out of one),
+    /// so nothing is checked.
+    pub(crate) fn from_raw_buf(buf: RawBuf) -> Listpack {
+        Listpack { buf }
+    }
+
+    /// The total size a valid listpack's header records (its first four bytes).
+    pub(crate) fn encoded_len(bytes: &[u8]) -> usize {
+        bytes
+            .first_chunk::<4>()
+            .map_or(0, |b| u32::from_le_bytes(*b) as usize)
+    }
+
     /// Returns an empty listpack (7 bytes: header and terminator).
     pub fn new() -> Self {
         let mut lp = Listpack {
