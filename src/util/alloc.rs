@@ -13,8 +13,8 @@
 
 use std::alloc::{GlobalAlloc, Layout};
 
-use tikv_jemallocator::Jemalloc as Inner;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tikv_jemallocator::Jemalloc as Inner;
 
 /// The process-wide allocator: jemalloc plus byte counters.
 pub struct Counting;
