@@ -381,3 +381,9 @@ impl Db {
 }
 
 const EXPIRE_BIT: u32 = 1 << 31;
+
+// A key costs one dict node of `CompactBytes` (24), `Entry` (40) and the chain link (8); the
+// node type becoming generic must not grow it.
+const _: () = assert!(std::mem::size_of::<Entry>() == 40);
+const _: () = assert!(Dict::<CompactBytes, Entry>::node_size() == 72);
+const _: () = assert!(Dict::<CompactBytes, i64>::node_size() == 40);

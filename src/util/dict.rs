@@ -1,5 +1,23 @@
-//! `Dict`: the chained hash table with incremental rehashing behind the keyspace, the expires
-//! table, and the hashtable encodings of hashes, sets and sorted sets.
+//! `NodeDict`: the chained hash table with incremental rehashing behind the keyspace, the expires
+//! table, and the hashtable encodings of hashes, sets and sorted sets; `Dict<K, V>` is its
+//! key -> value form.
+//!
+//! The table is generic over its node type `N: DictNode`: an owning pointer to one heap
+//! allocation that holds a key, a value and the link to the next node of its bucket. The dict
+//! reads a node's key bytes (to hash and compare), follows and rewrites its link, and projects
+//! its key and value for the public API; it never builds or takes a node apart. So the same
+//! algorithms serve `Box<KvNode<K, V>>` (a key and a value in a box, what `Dict<K, V>` stores)
+//! and a node whose key bytes and body share one allocation. Two layers of API:
+//!
+//! - For any node type: `insert_node` (a ready node, replacing the node of an equal key),
+//!   `find`/`find_mut` (the owning pointer in its link, so a caller may put a reallocated node
+//!   in its place), `find_or_insert_node_with`, `remove_node`, `drain_nodes`, `nodes`,
+//!   `scan_nodes`, `sample_nodes`, `random_node` and `fair_random_node`, plus the projected
+//!   forms (`get`, `get_mut`, `iter`, `scan`, `sample`, `random_entry`, ...) and the table
+//!   operations (`rehash_steps`, `rehash_for`, `shrink_if_needed`).
+//! - For `Dict<K, V>` only, where the dict builds the node: `insert`, `get_or_insert_with`,
+//!   `find_or_insert_with`, `remove` and `drain` take and give keys and values, and
+//!   `mem_usage`/`node_size` know the node's size.
 //!
 //! The design follows Redis's dict.c (our own code):
 //!
@@ -12,17 +30,21 @@
 //!   when `len >= buckets` (load factor 1) and shrinks when it is less than 10% full (Redis's
 //!   `htNeedsResize`), unless resizing is turned off with `set_resize_enabled(false)` while a fork
 //!   child shares the memory (then it only grows past a load factor of 5, as Redis does).
-//! - Buckets are singly linked chains of boxed nodes (`key`, `value`, `next`): one allocation of
+//! - Buckets are singly linked chains of nodes. A bucket and a node's link are `Option<N>`, one
+//!   pointer when `N` is (`Box`, `NonNull`); `Box<KvNode<K, V>>` costs one allocation of
 //!   `size_of::<K>() + size_of::<V>() + 8` bytes per entry plus 8 bytes per bucket.
 //! - A table's bucket array is split into segments of at most 32768 buckets that are allocated
 //!   (zeroed) on first write and freed as soon as rehashing has emptied them, so even creating a
 //!   table of 16M buckets costs no 128 MB memset in one operation.
 //! - Keys are hashed with `util::hash` under a seed captured when the dict is created.
-//! - `get` takes `&self` and does no rehash step; `get_mut`, `insert`, `get_or_insert_with` and
-//!   `remove` do one. A remove starts a shrink only when no rehash is running, so the cron should
+//! - `get`/`find` take `&self` and do no rehash step; `get_mut`/`find_mut`, the inserts and the
+//!   removes do one. A remove starts a shrink only when no rehash is running, so the cron should
 //!   call `shrink_if_needed` (Redis's `tryResizeHashTables`) as well as `rehash_for`.
-//! - `get_or_insert_with` on a present key relinks it at the head of its chain (it unlinks the
-//!   node to hand back a borrow without a second lookup); chain order has no meaning.
+//! - `get_or_insert_with` and `find_or_insert_node_with` on a present key relink it at the head
+//!   of its chain (they unlink the node to hand back a borrow without a second lookup); chain
+//!   order has no meaning.
+//! - Chains are freed node by node (the dict takes each node's link out before dropping it), so
+//!   a node type may drop its link recursively.
 //!
 //! SCAN uses Redis's reverse-binary cursor: the cursor's bits are incremented from the top, so the
 //! buckets already visited stay visited when the table doubles or halves, and during a rehash each
@@ -34,6 +56,8 @@
 //! - `tables[0].used + tables[1].used == len()`; `tables[1]` has buckets only while rehashing.
 //! - While rehashing, every bucket of `tables[0]` below `rehash_idx` is empty.
 //! - An entry lives in the bucket `hash & mask` of the table that holds it; no key appears twice.
+//! - A node's key bytes do not change while it is linked (a node put in place through `find_mut`
+//!   has the same key and carries the old node's link).
 
 use std::fmt;
 use std::mem;
@@ -43,9 +67,51 @@ use std::time::Instant;
 use crate::util::hash;
 
 /// A hash table from byte-string keys to values, with incremental rehashing and a SCAN cursor.
-pub struct Dict<K, V> {
+pub type Dict<K, V> = NodeDict<Box<KvNode<K, V>>>;
+
+/// An owned, heap-allocated chain node of a `NodeDict`: an owning pointer to a key, a value and
+/// the link to the next node of its bucket.
+///
+/// Dropping a node may drop the chain behind its link; the dict empties the link first.
+pub trait DictNode: Sized {
+    /// The key as the public API hands it out.
+    type Key: ?Sized;
+    /// The value as the public API hands it out.
+    type Value: ?Sized;
+
+    /// Returns the key's bytes, which the dict hashes and compares; fixed while linked.
+    fn key_bytes(&self) -> &[u8];
+
+    /// Returns the key as the API type.
+    fn key(&self) -> &Self::Key;
+
+    /// Returns the value.
+    fn value(&self) -> &Self::Value;
+
+    /// Returns the next node of this node's chain.
+    fn next(&self) -> Option<&Self>;
+
+    /// Returns the key, the value for update and the chain link, borrowed at once.
+    fn parts_mut(&mut self) -> (&Self::Key, &mut Self::Value, &mut Option<Self>);
+
+    /// Returns the value for update.
+    #[inline]
+    fn value_mut(&mut self) -> &mut Self::Value {
+        self.parts_mut().1
+    }
+
+    /// Returns the chain link for update.
+    #[inline]
+    fn next_mut(&mut self) -> &mut Option<Self> {
+        self.parts_mut().2
+    }
+}
+
+/// A hash table of `N` nodes, keyed by their key bytes, with incremental rehashing and a SCAN
+/// cursor.
+pub struct NodeDict<N: DictNode> {
     /// The main table and, while rehashing, the table being filled.
-    tables: [Table<K, V>; 2],
+    tables: [Table<N>; 2],
     /// The next bucket of `tables[0]` to move; `None` when not rehashing.
     rehash_idx: Option<usize>,
     /// The hash seed, fixed for the life of the dict.
@@ -55,16 +121,82 @@ pub struct Dict<K, V> {
     rehash_work: usize,
 }
 
+/// The node of a `Dict<K, V>`: a key, a value and the chain link (used as `Box<KvNode<K, V>>`).
+pub struct KvNode<K, V> {
+    key: K,
+    value: V,
+    next: Option<Box<KvNode<K, V>>>,
+}
+
 /// Allows or forbids resizing of every dict (Redis's `dict_can_resize`), e.g. while a fork
 /// child shares memory; when forbidden a table still grows past a load factor of 5.
 pub fn set_resize_enabled(enabled: bool) {
     RESIZE_ENABLED.store(enabled, Ordering::Relaxed);
 }
 
-impl<K: AsRef<[u8]>, V> Dict<K, V> {
+impl<K, V> KvNode<K, V> {
+    /// Returns an unlinked node.
+    #[inline]
+    pub fn new(key: K, value: V) -> KvNode<K, V> {
+        KvNode {
+            key,
+            value,
+            next: None,
+        }
+    }
+
+    /// Returns the key and the value (dropping the link, empty on a node the dict handed out).
+    #[inline]
+    pub fn into_parts(self) -> (K, V) {
+        (self.key, self.value)
+    }
+}
+
+impl<K: AsRef<[u8]>, V> DictNode for Box<KvNode<K, V>> {
+    type Key = K;
+    type Value = V;
+
+    #[inline]
+    fn key_bytes(&self) -> &[u8] {
+        self.key.as_ref()
+    }
+
+    #[inline]
+    fn key(&self) -> &K {
+        &self.key
+    }
+
+    #[inline]
+    fn value(&self) -> &V {
+        &self.value
+    }
+
+    #[inline]
+    fn next(&self) -> Option<&Self> {
+        self.next.as_ref()
+    }
+
+    #[inline]
+    fn parts_mut(&mut self) -> (&K, &mut V, &mut Option<Self>) {
+        let KvNode { key, value, next } = &mut **self;
+        (key, value, next)
+    }
+
+    #[inline]
+    fn value_mut(&mut self) -> &mut V {
+        &mut self.value
+    }
+
+    #[inline]
+    fn next_mut(&mut self) -> &mut Option<Self> {
+        &mut self.next
+    }
+}
+
+impl<N: DictNode> NodeDict<N> {
     /// Returns an empty dict; it allocates nothing until the first insert.
-    pub fn new() -> Dict<K, V> {
-        Dict {
+    pub fn new() -> NodeDict<N> {
+        NodeDict {
             tables: [Table::empty(), Table::empty()],
             rehash_idx: None,
             seed: hash::seed(),
@@ -74,8 +206,8 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     }
 
     /// Returns an empty dict with room for `n` entries before its first resize.
-    pub fn with_capacity(n: usize) -> Dict<K, V> {
-        let mut d = Dict::new();
+    pub fn with_capacity(n: usize) -> NodeDict<N> {
+        let mut d = NodeDict::new();
         if n > 0 {
             d.expand(n);
         }
@@ -105,14 +237,8 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         [self.tables[0].size(), self.tables[1].size()]
     }
 
-    /// Returns the value stored under `key`.
-    #[inline]
-    pub fn get(&self, key: &[u8]) -> Option<&V> {
-        self.get_key_value(key).map(|(_, v)| v)
-    }
-
-    /// Returns the stored key and value for `key`.
-    pub fn get_key_value(&self, key: &[u8]) -> Option<(&K, &V)> {
+    /// Returns the node stored under `key`.
+    pub fn find(&self, key: &[u8]) -> Option<&N> {
         if self.is_empty() {
             return None;
         }
@@ -122,77 +248,70 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
             .iter()
             .take(n)
             .find_map(|t| chain_find(t.head(h & t.mask), key))
-            .map(|node| (&node.key, &node.value))
     }
 
-    /// Returns true when `key` is present.
-    #[inline]
-    pub fn contains_key(&self, key: &[u8]) -> bool {
-        self.get_key_value(key).is_some()
-    }
-
-    /// Returns the value stored under `key` for update (does one rehash step).
-    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+    /// Returns the node stored under `key` for update (does one rehash step).
+    ///
+    /// This is the owning pointer in its chain link: a caller may put another node in its place
+    /// if that node has the same key bytes and takes over this one's `next_mut` link.
+    pub fn find_mut(&mut self, key: &[u8]) -> Option<&mut N> {
         if self.is_empty() {
             return None;
         }
         let h = self.hash(key);
         self.rehash_step();
-        let rehashing = self.is_rehashing();
-        let [t0, t1] = &mut self.tables;
-        if let Some(node) = t0
-            .link_mut(h & t0.mask)
-            .and_then(|l| chain_find_mut(l, key))
-        {
-            return Some(&mut node.value);
-        }
-        if rehashing {
-            let node = t1
-                .link_mut(h & t1.mask)
-                .and_then(|l| chain_find_mut(l, key))?;
-            return Some(&mut node.value);
-        }
-        None
+        self.find_mut_hashed(h, key)
     }
 
-    /// Inserts `value` under `key`; returns the old value if the key was present, in which case
-    /// the stored key is kept and `key` is dropped.
-    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        let h = self.hash(key.as_ref());
+    /// Returns the value stored under `key`.
+    #[inline]
+    pub fn get(&self, key: &[u8]) -> Option<&N::Value> {
+        self.find(key).map(N::value)
+    }
+
+    /// Returns the stored key and value for `key`.
+    #[inline]
+    pub fn get_key_value(&self, key: &[u8]) -> Option<(&N::Key, &N::Value)> {
+        self.find(key).map(|n| (n.key(), n.value()))
+    }
+
+    /// Returns true when `key` is present.
+    #[inline]
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.find(key).is_some()
+    }
+
+    /// Returns the value stored under `key` for update (does one rehash step).
+    #[inline]
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut N::Value> {
+        self.find_mut(key).map(N::value_mut)
+    }
+
+    /// Inserts `node` (whose link must be empty); if a node with the same key bytes was
+    /// present, `node` takes its place in its chain and the old node is returned, unlinked.
+    pub fn insert_node(&mut self, mut node: N) -> Option<N> {
+        debug_assert!(
+            node.next().is_none(),
+            "insert_node: the node is still linked"
+        );
+        let h = self.hash(node.key_bytes());
         self.rehash_step();
         self.expand_if_needed();
-        if let Some(node) = self.find_mut_hashed(h, key.as_ref()) {
-            return Some(mem::replace(&mut node.value, value));
+        if let Some(slot) = self.find_mut_hashed(h, node.key_bytes()) {
+            mem::swap(slot.next_mut(), node.next_mut());
+            return Some(mem::replace(slot, node));
         }
-        self.link_front(
-            h,
-            Box::new(Node {
-                key,
-                value,
-                next: None,
-            }),
-        );
+        self.link_front(h, node);
         None
     }
 
-    /// Returns the value under `key`, first inserting `make_key()` -> `make_value()` if absent;
-    /// hashes the key once.
-    pub fn get_or_insert_with(
+    /// Returns the node under `key`, first inserting `make()` (a node with these key bytes and
+    /// an empty link) if absent, and whether it was inserted now; hashes the key once.
+    pub fn find_or_insert_node_with(
         &mut self,
         key: &[u8],
-        make_key: impl FnOnce() -> K,
-        make_value: impl FnOnce() -> V,
-    ) -> &mut V {
-        self.find_or_insert_with(key, make_key, make_value).0
-    }
-
-    /// Like `get_or_insert_with`, also returning whether the entry was inserted now.
-    pub fn find_or_insert_with(
-        &mut self,
-        key: &[u8],
-        make_key: impl FnOnce() -> K,
-        make_value: impl FnOnce() -> V,
-    ) -> (&mut V, bool) {
+        make: impl FnOnce() -> N,
+    ) -> (&mut N, bool) {
         let h = self.hash(key);
         self.rehash_step();
         self.expand_if_needed();
@@ -201,29 +320,28 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         let (node, inserted) = match self.unlink_hashed(h, key) {
             Some(node) => (node, false),
             None => {
-                let node = Node {
-                    key: make_key(),
-                    value: make_value(),
-                    next: None,
-                };
-                (Box::new(node), true)
+                let node = make();
+                debug_assert!(
+                    node.key_bytes() == key,
+                    "find_or_insert_node_with: key differs"
+                );
+                (node, true)
             }
         };
-        (&mut self.link_front(h, node).value, inserted)
+        (self.link_front(h, node), inserted)
     }
 
-    /// Removes `key` and returns the stored key and value (does one rehash step, and starts a
-    /// shrink when the table falls below 10% full).
-    pub fn remove(&mut self, key: &[u8]) -> Option<(K, V)> {
+    /// Removes `key` and returns its node, unlinked (does one rehash step, and starts a shrink
+    /// when the table falls below 10% full).
+    pub fn remove_node(&mut self, key: &[u8]) -> Option<N> {
         if self.is_empty() {
             return None;
         }
         let h = self.hash(key);
         self.rehash_step();
         let node = self.unlink_hashed(h, key)?;
-        let Node { key, value, .. } = *node;
         self.shrink_if_needed();
-        Some((key, value))
+        Some(node)
     }
 
     /// Removes every entry and frees the tables.
@@ -232,55 +350,56 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         self.rehash_idx = None;
     }
 
-    /// Takes every entry out, leaving the dict empty; the iterator owns them.
-    pub fn drain(&mut self) -> IntoIter<K, V> {
+    /// Takes every node out, leaving the dict empty; the iterator owns them, unlinked.
+    pub fn drain_nodes(&mut self) -> Drain<N> {
         let tables = mem::replace(&mut self.tables, [Table::empty(), Table::empty()]);
         self.rehash_idx = None;
-        IntoIter::new(tables)
+        Drain::new(tables)
     }
 
-    /// Iterates over all entries in table order.
-    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
+    /// Iterates over all nodes in table order.
+    pub fn nodes(&self) -> impl Iterator<Item = &N> + '_ {
         self.tables.iter().flat_map(|t| {
             t.segs
                 .iter()
                 .flatten()
                 .flat_map(|seg| seg.iter())
-                .flat_map(|link| Chain {
-                    cur: link.as_deref(),
-                })
+                .flat_map(|link| Chain { cur: link.as_ref() })
         })
     }
 
+    /// Iterates over all entries in table order.
+    pub fn iter(&self) -> impl Iterator<Item = (&N::Key, &N::Value)> + '_ {
+        self.nodes().map(|n| (n.key(), n.value()))
+    }
+
     /// Iterates over all keys in table order.
-    pub fn keys(&self) -> impl Iterator<Item = &K> + '_ {
-        self.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl Iterator<Item = &N::Key> + '_ {
+        self.nodes().map(N::key)
     }
 
     /// Iterates over all values in table order.
-    pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
-        self.iter().map(|(_, v)| v)
+    pub fn values(&self) -> impl Iterator<Item = &N::Value> + '_ {
+        self.nodes().map(N::value)
     }
 
     /// Iterates over all entries with mutable values.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> + '_ {
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&N::Key, &mut N::Value)> + '_ {
         self.tables.iter_mut().flat_map(|t| {
             t.segs
                 .iter_mut()
                 .flatten()
                 .flat_map(|seg| seg.iter_mut())
-                .flat_map(|link| ChainMut {
-                    cur: link.as_deref_mut(),
-                })
+                .flat_map(|link| ChainMut { cur: link.as_mut() })
         })
     }
 
-    /// Visits the entries of the buckets at `cursor` and returns the next cursor (0 when the
+    /// Visits the nodes of the buckets at `cursor` and returns the next cursor (0 when the
     /// iteration is complete), with Redis's SCAN guarantee.
     ///
     /// One call visits one bucket (two or more while rehashing); a SCAN command loops until it
     /// has enough entries or the cursor returns to 0.
-    pub fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a K, &'a V)) -> u64 {
+    pub fn scan_nodes<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a N)) -> u64 {
         if self.is_empty() {
             return 0;
         }
@@ -306,8 +425,14 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         v
     }
 
-    /// Returns a random entry: a random non-empty bucket, then a random entry of its chain.
-    pub fn random_entry<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<(&K, &V)> {
+    /// Like `scan_nodes`, visiting each entry's key and value.
+    #[inline]
+    pub fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a N::Key, &'a N::Value)) -> u64 {
+        self.scan_nodes(cursor, |n| f(n.key(), n.value()))
+    }
+
+    /// Returns a random node: a random non-empty bucket, then a random node of its chain.
+    pub fn random_node<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&N> {
         if self.is_empty() {
             return None;
         }
@@ -333,48 +458,59 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         if head.is_none() {
             // A very sparse table (resizing forbidden): the first entry from a random bucket on.
             let start = rng.next_u64() as usize;
-            return self
-                .tables
-                .iter()
-                .find_map(|t| {
-                    let size = t.size();
-                    (0..size).find_map(|j| t.head(start.wrapping_add(j) & t.mask))
-                })
-                .map(|node| (&node.key, &node.value));
+            return self.tables.iter().find_map(|t| {
+                let size = t.size();
+                (0..size).find_map(|j| t.head(start.wrapping_add(j) & t.mask))
+            });
         }
         let chain_len = Chain { cur: head }.count();
         let pick = (rng.next_u64() % chain_len.max(1) as u64) as usize;
         Chain { cur: head }.nth(pick)
     }
 
-    /// Returns a random entry chosen among up to 15 sampled ones, which evens out the bias of
+    /// Like `random_node`, returning the entry's key and value.
+    #[inline]
+    pub fn random_entry<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<(&N::Key, &N::Value)> {
+        self.random_node(rng).map(|n| (n.key(), n.value()))
+    }
+
+    /// Returns a random node chosen among up to 15 sampled ones, which evens out the bias of
     /// long chains (Redis's `dictGetFairRandomKey`, used by RANDOMKEY).
-    pub fn fair_random_entry<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<(&K, &V)> {
-        let mut picks: [Option<(&K, &V)>; FAIR_SAMPLE] = [None; FAIR_SAMPLE];
+    pub fn fair_random_node<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&N> {
+        let mut picks: [Option<&N>; FAIR_SAMPLE] = [None; FAIR_SAMPLE];
         let mut n = 0;
-        self.sample(FAIR_SAMPLE, rng, |k, v| {
+        self.sample_nodes(FAIR_SAMPLE, rng, |node| {
             if let Some(slot) = picks.get_mut(n) {
-                *slot = Some((k, v));
+                *slot = Some(node);
                 n += 1;
             }
         });
         if n == 0 {
-            return self.random_entry(rng);
+            return self.random_node(rng);
         }
         let i = (rng.next_u64() % n as u64) as usize;
         picks.get(i).copied().flatten()
     }
 
-    /// Visits up to `n` entries found by walking buckets from a random position (Redis's
+    /// Like `fair_random_node`, returning the entry's key and value.
+    #[inline]
+    pub fn fair_random_entry<R: rand::Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+    ) -> Option<(&N::Key, &N::Value)> {
+        self.fair_random_node(rng).map(|n| (n.key(), n.value()))
+    }
+
+    /// Visits up to `n` nodes found by walking buckets from a random position (Redis's
     /// `dictGetSomeKeys`, for eviction and expiry sampling); returns how many were visited.
     ///
     /// Entries near each other in the table are visited together; after a run of empty buckets
     /// the walk jumps to a new random position. It gives up after `10 * n` bucket steps.
-    pub fn sample<'a, R: rand::Rng + ?Sized>(
+    pub fn sample_nodes<'a, R: rand::Rng + ?Sized>(
         &'a self,
         n: usize,
         rng: &mut R,
-        mut f: impl FnMut(&'a K, &'a V),
+        mut f: impl FnMut(&'a N),
     ) -> usize {
         let count = n.min(self.len());
         if count == 0 {
@@ -416,17 +552,28 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
                 }
                 empty_run = 0;
                 while let Some(node) = cur {
-                    f(&node.key, &node.value);
+                    f(node);
                     stored += 1;
                     if stored == count {
                         return stored;
                     }
-                    cur = node.next.as_deref();
+                    cur = node.next();
                 }
             }
             i = (i + 1) & max_mask;
         }
         stored
+    }
+
+    /// Like `sample_nodes`, visiting each entry's key and value.
+    #[inline]
+    pub fn sample<'a, R: rand::Rng + ?Sized>(
+        &'a self,
+        n: usize,
+        rng: &mut R,
+        mut f: impl FnMut(&'a N::Key, &'a N::Value),
+    ) -> usize {
+        self.sample_nodes(n, rng, |node| f(node.key(), node.value()))
     }
 
     /// Moves up to `n` buckets of an in-progress rehash; returns true if more work remains.
@@ -465,10 +612,10 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
             }
             let mut chain = t0.link_mut(idx).and_then(Option::take);
             while let Some(mut node) = chain {
-                chain = node.next.take();
-                let h = hash::hash_with_seed(seed, node.key.as_ref()) as usize;
+                chain = node.next_mut().take();
+                let h = hash::hash_with_seed(seed, node.key_bytes()) as usize;
                 let link = t1.link_alloc(h & t1.mask);
-                node.next = link.take();
+                *node.next_mut() = link.take();
                 *link = Some(node);
                 t0.used -= 1;
                 t1.used += 1;
@@ -513,16 +660,10 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         false
     }
 
-    /// Returns an estimate of the bytes this dict uses: itself, its bucket arrays and its nodes
-    /// (not what keys and values own on the heap).
-    pub fn mem_usage(&self) -> usize {
+    /// Returns the bytes of the dict itself and its bucket arrays (not of its nodes).
+    pub fn table_mem_usage(&self) -> usize {
         let tables: usize = self.tables.iter().map(Table::mem_usage).sum();
-        mem::size_of::<Self>() + tables + self.len() * mem::size_of::<Node<K, V>>()
-    }
-
-    /// Returns the size of one entry's allocation (key, value and chain link).
-    pub const fn node_size() -> usize {
-        mem::size_of::<Node<K, V>>()
+        mem::size_of::<Self>() + tables
     }
 
     // -----------------------------------------------------------------------------------------
@@ -549,7 +690,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     }
 
     /// Finds the node for `key` (hash `h`) in whichever table holds it.
-    fn find_mut_hashed(&mut self, h: usize, key: &[u8]) -> Option<&mut Node<K, V>> {
+    fn find_mut_hashed(&mut self, h: usize, key: &[u8]) -> Option<&mut N> {
         let rehashing = self.is_rehashing();
         let [t0, t1] = &mut self.tables;
         if let Some(node) = t0
@@ -567,7 +708,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     }
 
     /// Unlinks the node for `key` (hash `h`) from its chain and returns it.
-    fn unlink_hashed(&mut self, h: usize, key: &[u8]) -> Option<Box<Node<K, V>>> {
+    fn unlink_hashed(&mut self, h: usize, key: &[u8]) -> Option<N> {
         let n = self.tables_in_use();
         for t in self.tables.iter_mut().take(n) {
             let Some(link) = t.link_mut(h & t.mask) else {
@@ -584,7 +725,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// Links `node` (hash `h`) at the head of its bucket in the table that takes new entries.
     ///
     /// The caller has run `expand_if_needed`, so that table has buckets.
-    fn link_front(&mut self, h: usize, mut node: Box<Node<K, V>>) -> &mut Node<K, V> {
+    fn link_front(&mut self, h: usize, mut node: N) -> &mut N {
         let t = if self.is_rehashing() {
             &mut self.tables[1]
         } else {
@@ -592,7 +733,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         };
         t.used += 1;
         let link = t.link_alloc(h & t.mask);
-        node.next = link.take();
+        *node.next_mut() = link.take();
         link.insert(node)
     }
 
@@ -644,13 +785,79 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     }
 }
 
-impl<K: AsRef<[u8]>, V> Default for Dict<K, V> {
-    fn default() -> Dict<K, V> {
-        Dict::new()
+impl<K: AsRef<[u8]>, V> Dict<K, V> {
+    /// Inserts `value` under `key`; returns the old value if the key was present, in which case
+    /// the stored key is kept and `key` is dropped.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let h = self.hash(key.as_ref());
+        self.rehash_step();
+        self.expand_if_needed();
+        if let Some(node) = self.find_mut_hashed(h, key.as_ref()) {
+            return Some(mem::replace(&mut node.value, value));
+        }
+        self.link_front(h, Box::new(KvNode::new(key, value)));
+        None
+    }
+
+    /// Returns the value under `key`, first inserting `make_key()` -> `make_value()` if absent;
+    /// hashes the key once.
+    pub fn get_or_insert_with(
+        &mut self,
+        key: &[u8],
+        make_key: impl FnOnce() -> K,
+        make_value: impl FnOnce() -> V,
+    ) -> &mut V {
+        self.find_or_insert_with(key, make_key, make_value).0
+    }
+
+    /// Like `get_or_insert_with`, also returning whether the entry was inserted now.
+    pub fn find_or_insert_with(
+        &mut self,
+        key: &[u8],
+        make_key: impl FnOnce() -> K,
+        make_value: impl FnOnce() -> V,
+    ) -> (&mut V, bool) {
+        let make = || Box::new(KvNode::new(make_key(), make_value()));
+        let (node, inserted) = self.find_or_insert_node_with(key, make);
+        (&mut node.value, inserted)
+    }
+
+    /// Removes `key` and returns the stored key and value (does one rehash step, and starts a
+    /// shrink when the table falls below 10% full).
+    pub fn remove(&mut self, key: &[u8]) -> Option<(K, V)> {
+        self.remove_node(key).map(|node| node.into_parts())
+    }
+
+    /// Takes every entry out, leaving the dict empty; the iterator owns them.
+    pub fn drain(&mut self) -> IntoIter<K, V> {
+        IntoIter {
+            nodes: self.drain_nodes(),
+        }
+    }
+
+    /// Returns an estimate of the bytes this dict uses: itself, its bucket arrays and its nodes
+    /// (not what keys and values own on the heap).
+    pub fn mem_usage(&self) -> usize {
+        self.table_mem_usage() + self.len() * Self::node_size()
+    }
+
+    /// Returns the size of one entry's allocation (key, value and chain link).
+    pub const fn node_size() -> usize {
+        mem::size_of::<KvNode<K, V>>()
     }
 }
 
-impl<K: AsRef<[u8]> + fmt::Debug, V: fmt::Debug> fmt::Debug for Dict<K, V> {
+impl<N: DictNode> Default for NodeDict<N> {
+    fn default() -> NodeDict<N> {
+        NodeDict::new()
+    }
+}
+
+impl<N: DictNode> fmt::Debug for NodeDict<N>
+where
+    N::Key: fmt::Debug,
+    N::Value: fmt::Debug,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
@@ -665,26 +872,26 @@ impl<K: AsRef<[u8]>, V> IntoIterator for Dict<K, V> {
     }
 }
 
-/// An owning iterator over a dict's entries (from `drain` or `into_iter`).
-pub struct IntoIter<K, V> {
+/// An owning iterator over a dict's nodes (from `drain_nodes`); each comes out unlinked.
+pub struct Drain<N: DictNode> {
     /// Segments not yet started.
-    segs: std::vec::IntoIter<Segment<K, V>>,
+    segs: std::vec::IntoIter<Segment<N>>,
     /// Buckets of the current segment not yet started.
-    buckets: std::vec::IntoIter<Link<K, V>>,
+    buckets: std::vec::IntoIter<Option<N>>,
     /// The rest of the current chain.
-    chain: Link<K, V>,
-    /// Entries not yet yielded.
+    chain: Option<N>,
+    /// Nodes not yet yielded.
     left: usize,
 }
 
-impl<K, V> IntoIter<K, V> {
-    /// Takes the entries of both tables.
-    fn new(mut tables: [Table<K, V>; 2]) -> IntoIter<K, V> {
+impl<N: DictNode> Drain<N> {
+    /// Takes the nodes of both tables.
+    fn new(mut tables: [Table<N>; 2]) -> Drain<N> {
         let left = tables[0].used + tables[1].used;
         let [t0, t1] = &mut tables;
         let mut segs = mem::take(&mut t0.segs);
         segs.append(&mut t1.segs);
-        IntoIter {
+        Drain {
             segs: segs.into_iter(),
             buckets: Vec::new().into_iter(),
             chain: None,
@@ -693,16 +900,15 @@ impl<K, V> IntoIter<K, V> {
     }
 }
 
-impl<K, V> Iterator for IntoIter<K, V> {
-    type Item = (K, V);
+impl<N: DictNode> Iterator for Drain<N> {
+    type Item = N;
 
-    fn next(&mut self) -> Option<(K, V)> {
+    fn next(&mut self) -> Option<N> {
         loop {
             if let Some(mut node) = self.chain.take() {
-                self.chain = node.next.take();
+                self.chain = node.next_mut().take();
                 self.left = self.left.saturating_sub(1);
-                let Node { key, value, .. } = *node;
-                return Some((key, value));
+                return Some(node);
             }
             if let Some(link) = self.buckets.next() {
                 self.chain = link;
@@ -718,9 +924,9 @@ impl<K, V> Iterator for IntoIter<K, V> {
     }
 }
 
-impl<K, V> ExactSizeIterator for IntoIter<K, V> {}
+impl<N: DictNode> ExactSizeIterator for Drain<N> {}
 
-impl<K, V> Drop for IntoIter<K, V> {
+impl<N: DictNode> Drop for Drain<N> {
     fn drop(&mut self) {
         free_chain(self.chain.take());
         self.buckets.by_ref().for_each(free_chain);
@@ -730,26 +936,37 @@ impl<K, V> Drop for IntoIter<K, V> {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Tables, nodes and chains.
-
-/// A chain link: the head of a bucket or a node's successor.
-type Link<K, V> = Option<Box<Node<K, V>>>;
-
-/// A run of buckets, `None` while all of them are empty and unallocated.
-type Segment<K, V> = Option<Box<[Link<K, V>]>>;
-
-/// One entry.
-struct Node<K, V> {
-    key: K,
-    value: V,
-    next: Link<K, V>,
+/// An owning iterator over a dict's entries (from `drain` or `into_iter`).
+pub struct IntoIter<K: AsRef<[u8]>, V> {
+    /// The nodes, taken apart as they come.
+    nodes: Drain<Box<KvNode<K, V>>>,
 }
 
+impl<K: AsRef<[u8]>, V> Iterator for IntoIter<K, V> {
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        self.nodes.next().map(|node| node.into_parts())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.nodes.size_hint()
+    }
+}
+
+impl<K: AsRef<[u8]>, V> ExactSizeIterator for IntoIter<K, V> {}
+
+// ---------------------------------------------------------------------------------------------
+// Tables and chains.
+
+/// A run of buckets, `None` while all of them are empty and unallocated.
+type Segment<N> = Option<Box<[Option<N>]>>;
+
 /// One bucket array, split into lazily allocated segments.
-struct Table<K, V> {
+struct Table<N: DictNode> {
     /// `size >> seg_bits` segments of `1 << seg_bits` buckets each; `None` = all empty.
-    segs: Vec<Segment<K, V>>,
+    segs: Vec<Segment<N>>,
     /// log2 of the segment length.
     seg_bits: u32,
     /// Bucket count minus one (0 when there are no buckets).
@@ -758,9 +975,9 @@ struct Table<K, V> {
     used: usize,
 }
 
-impl<K, V> Table<K, V> {
+impl<N: DictNode> Table<N> {
     /// A table with no buckets.
-    const fn empty() -> Table<K, V> {
+    const fn empty() -> Table<N> {
         Table {
             segs: Vec::new(),
             seg_bits: 0,
@@ -770,7 +987,7 @@ impl<K, V> Table<K, V> {
     }
 
     /// A table of `size` buckets (a power of two); segments are allocated on first write.
-    fn with_size(size: usize) -> Table<K, V> {
+    fn with_size(size: usize) -> Table<N> {
         let seg_bits = size.trailing_zeros().min(SEG_BITS);
         let mut segs = Vec::new();
         segs.resize_with(size >> seg_bits, || None);
@@ -794,14 +1011,14 @@ impl<K, V> Table<K, V> {
 
     /// The first node of bucket `i` (`None` if empty or out of range).
     #[inline]
-    fn head(&self, i: usize) -> Option<&Node<K, V>> {
+    fn head(&self, i: usize) -> Option<&N> {
         let seg = self.segs.get(i >> self.seg_bits)?.as_deref()?;
-        seg.get(i & ((1 << self.seg_bits) - 1))?.as_deref()
+        seg.get(i & ((1 << self.seg_bits) - 1))?.as_ref()
     }
 
     /// Bucket `i` for update, if its segment is allocated.
     #[inline]
-    fn link_mut(&mut self, i: usize) -> Option<&mut Link<K, V>> {
+    fn link_mut(&mut self, i: usize) -> Option<&mut Option<N>> {
         let seg = self.segs.get_mut(i >> self.seg_bits)?.as_deref_mut()?;
         seg.get_mut(i & ((1 << self.seg_bits) - 1))
     }
@@ -810,7 +1027,7 @@ impl<K, V> Table<K, V> {
     ///
     /// Callers pass `hash & self.mask` on a table with buckets, so both indexes are in range.
     #[inline]
-    fn link_alloc(&mut self, i: usize) -> &mut Link<K, V> {
+    fn link_alloc(&mut self, i: usize) -> &mut Option<N> {
         let seg_len = 1usize << self.seg_bits;
         let seg = self.segs[i >> self.seg_bits]
             .get_or_insert_with(|| std::iter::repeat_with(|| None).take(seg_len).collect());
@@ -828,23 +1045,23 @@ impl<K, V> Table<K, V> {
         }
     }
 
-    /// Calls `f` on every entry of bucket `i`.
+    /// Calls `f` on every node of bucket `i`.
     #[inline]
-    fn visit_bucket<'a>(&'a self, i: usize, f: &mut impl FnMut(&'a K, &'a V)) {
-        for (k, v) in (Chain { cur: self.head(i) }) {
-            f(k, v);
+    fn visit_bucket<'a>(&'a self, i: usize, f: &mut impl FnMut(&'a N)) {
+        for node in (Chain { cur: self.head(i) }) {
+            f(node);
         }
     }
 
     /// Bytes of the segment directory and the allocated segments.
     fn mem_usage(&self) -> usize {
         let allocated = self.segs.iter().filter(|s| s.is_some()).count();
-        self.segs.capacity() * mem::size_of::<Segment<K, V>>()
-            + (allocated << self.seg_bits) * mem::size_of::<Link<K, V>>()
+        self.segs.capacity() * mem::size_of::<Segment<N>>()
+            + (allocated << self.seg_bits) * mem::size_of::<Option<N>>()
     }
 }
 
-impl<K, V> Drop for Table<K, V> {
+impl<N: DictNode> Drop for Table<N> {
     /// Frees chains iteratively, so a long chain cannot overflow the stack.
     fn drop(&mut self) {
         for seg in self.segs.iter_mut().flatten() {
@@ -855,87 +1072,81 @@ impl<K, V> Drop for Table<K, V> {
     }
 }
 
-/// Iterates over one chain.
-struct Chain<'a, K, V> {
-    cur: Option<&'a Node<K, V>>,
+/// Iterates over the nodes of one chain.
+struct Chain<'a, N> {
+    cur: Option<&'a N>,
 }
 
-impl<'a, K, V> Iterator for Chain<'a, K, V> {
-    type Item = (&'a K, &'a V);
+impl<'a, N: DictNode> Iterator for Chain<'a, N> {
+    type Item = &'a N;
 
     #[inline]
-    fn next(&mut self) -> Option<(&'a K, &'a V)> {
+    fn next(&mut self) -> Option<&'a N> {
         let node = self.cur?;
-        self.cur = node.next.as_deref();
-        Some((&node.key, &node.value))
+        self.cur = node.next();
+        Some(node)
     }
 }
 
 /// Iterates over one chain with mutable values.
-struct ChainMut<'a, K, V> {
-    cur: Option<&'a mut Node<K, V>>,
+struct ChainMut<'a, N> {
+    cur: Option<&'a mut N>,
 }
 
-impl<'a, K, V> Iterator for ChainMut<'a, K, V> {
-    type Item = (&'a K, &'a mut V);
+impl<'a, N: DictNode> Iterator for ChainMut<'a, N> {
+    type Item = (&'a N::Key, &'a mut N::Value);
 
     #[inline]
-    fn next(&mut self) -> Option<(&'a K, &'a mut V)> {
-        let Node { key, value, next } = self.cur.take()?;
-        self.cur = next.as_deref_mut();
+    fn next(&mut self) -> Option<Self::Item> {
+        let (key, value, next) = self.cur.take()?.parts_mut();
+        self.cur = next.as_mut();
         Some((key, value))
     }
 }
 
 /// Finds `key` in the chain starting at `cur`.
 #[inline]
-fn chain_find<'a, K: AsRef<[u8]>, V>(
-    mut cur: Option<&'a Node<K, V>>,
-    key: &[u8],
-) -> Option<&'a Node<K, V>> {
+fn chain_find<'a, N: DictNode>(mut cur: Option<&'a N>, key: &[u8]) -> Option<&'a N> {
     while let Some(node) = cur {
-        if node.key.as_ref() == key {
+        if node.key_bytes() == key {
             return Some(node);
         }
-        cur = node.next.as_deref();
+        cur = node.next();
     }
     None
 }
 
 /// Finds `key` in the chain `link` for update.
 #[inline]
-fn chain_find_mut<'a, K: AsRef<[u8]>, V>(
-    link: &'a mut Link<K, V>,
-    key: &[u8],
-) -> Option<&'a mut Node<K, V>> {
-    let mut cur = link.as_deref_mut();
+fn chain_find_mut<'a, N: DictNode>(link: &'a mut Option<N>, key: &[u8]) -> Option<&'a mut N> {
+    let mut cur = link.as_mut();
     while let Some(node) = cur {
-        if node.key.as_ref() == key {
+        if node.key_bytes() == key {
             return Some(node);
         }
-        cur = node.next.as_deref_mut();
+        cur = node.next_mut().as_mut();
     }
     None
 }
 
-/// Unlinks the node for `key` from the chain `link` and returns it (its `next` cleared).
-fn chain_unlink<K: AsRef<[u8]>, V>(link: &mut Link<K, V>, key: &[u8]) -> Option<Box<Node<K, V>>> {
+/// Unlinks the node for `key` from the chain `link` and returns it (its link emptied).
+fn chain_unlink<N: DictNode>(link: &mut Option<N>, key: &[u8]) -> Option<N> {
     let mut cur = link;
     loop {
-        let hit = cur.as_deref()?.key.as_ref() == key;
+        let hit = cur.as_ref()?.key_bytes() == key;
         if hit {
             let mut node = cur.take()?;
-            *cur = node.next.take();
+            *cur = node.next_mut().take();
             return Some(node);
         }
-        cur = &mut cur.as_mut()?.next;
+        cur = cur.as_mut()?.next_mut();
     }
 }
 
 /// Drops a chain node by node.
-fn free_chain<K, V>(mut link: Link<K, V>) {
+fn free_chain<N: DictNode>(mut link: Option<N>) {
     while let Some(mut node) = link {
-        link = node.next.take();
+        link = node.next_mut().take();
     }
 }
 
@@ -968,10 +1179,195 @@ mod tests {
     use super::*;
     use crate::util::cbytes::CompactBytes;
     use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
     use rand::SeedableRng;
+    use std::alloc::{self, Layout};
     use std::collections::{HashMap, HashSet};
+    use std::ptr::NonNull;
+    use std::slice;
 
-    fn key(i: u64) -> Vec<u8> {
+    /// The boxed key -> value node of `Dict`, with the value type the generic tests use.
+    type Kv = Box<KvNode<Vec<u8>, u32>>;
+
+    /// A node type the generic tests run on: how to build one, and how to insert, remove and
+    /// upsert (through the node API unless the type overrides it with its own).
+    trait TestNode: DictNode<Value = u32> {
+        fn make(key: &[u8], value: u32) -> Self;
+
+        /// Inserts or replaces; returns the old value.
+        fn put(d: &mut NodeDict<Self>, key: &[u8], value: u32) -> Option<u32> {
+            d.insert_node(Self::make(key, value)).map(|n| *n.value())
+        }
+
+        /// Removes; returns the stored key's bytes and the value.
+        fn take(d: &mut NodeDict<Self>, key: &[u8]) -> Option<(Vec<u8>, u32)> {
+            d.remove_node(key)
+                .map(|n| (n.key_bytes().to_vec(), *n.value()))
+        }
+
+        /// Returns the value under `key`, inserting 0 first if absent.
+        fn upsert<'a>(d: &'a mut NodeDict<Self>, key: &[u8]) -> &'a mut u32 {
+            let (node, _) = d.find_or_insert_node_with(key, || Self::make(key, 0));
+            node.value_mut()
+        }
+    }
+
+    /// `Dict` runs the generic tests through its key -> value API.
+    impl TestNode for Kv {
+        fn make(key: &[u8], value: u32) -> Kv {
+            Box::new(KvNode::new(key.to_vec(), value))
+        }
+
+        fn put(d: &mut Dict<Vec<u8>, u32>, key: &[u8], value: u32) -> Option<u32> {
+            d.insert(key.to_vec(), value)
+        }
+
+        fn take(d: &mut Dict<Vec<u8>, u32>, key: &[u8]) -> Option<(Vec<u8>, u32)> {
+            d.remove(key)
+        }
+
+        fn upsert<'a>(d: &'a mut Dict<Vec<u8>, u32>, key: &[u8]) -> &'a mut u32 {
+            d.get_or_insert_with(key, || key.to_vec(), || 0)
+        }
+    }
+
+    /// A node in one allocation, `[ThinHeader | key bytes]`, behind a thin owning pointer: the
+    /// shape of the keyspace's future `Obj` node.
+    struct ThinNode(NonNull<ThinHeader>);
+
+    /// The fixed part of a `ThinNode`'s allocation; the key's bytes follow it.
+    struct ThinHeader {
+        next: Option<ThinNode>,
+        value: u32,
+        key_len: u32,
+    }
+
+    #[allow(unsafe_code)]
+    impl ThinNode {
+        fn new(key: &[u8], value: u32) -> ThinNode {
+            let key_len = u32::try_from(key.len()).unwrap();
+            let layout = ThinNode::layout(key.len());
+            // SAFETY: the layout is not zero-sized: it holds the header.
+            let raw = unsafe { alloc::alloc(layout) }.cast::<ThinHeader>();
+            let Some(ptr) = NonNull::new(raw) else {
+                alloc::handle_alloc_error(layout)
+            };
+            // SAFETY: `ptr` is a fresh allocation of `layout`, aligned for the header and large
+            // enough for it and `key.len()` bytes after it, which `key` cannot overlap.
+            unsafe {
+                ptr.write(ThinHeader {
+                    next: None,
+                    value,
+                    key_len,
+                });
+                let bytes = ptr.as_ptr().add(1).cast::<u8>();
+                std::ptr::copy_nonoverlapping(key.as_ptr(), bytes, key.len());
+            }
+            ThinNode(ptr)
+        }
+
+        /// The layout of a node whose key has `key_len` bytes.
+        fn layout(key_len: usize) -> Layout {
+            let size = mem::size_of::<ThinHeader>() + key_len;
+            Layout::from_size_align(size, mem::align_of::<ThinHeader>()).unwrap()
+        }
+
+        fn header(&self) -> &ThinHeader {
+            // SAFETY: the node owns a live allocation whose header `new` initialised; the
+            // shared borrow lasts no longer than `&self`.
+            unsafe { self.0.as_ref() }
+        }
+    }
+
+    #[allow(unsafe_code)]
+    impl DictNode for ThinNode {
+        type Key = [u8];
+        type Value = u32;
+
+        fn key_bytes(&self) -> &[u8] {
+            let len = self.header().key_len as usize;
+            // SAFETY: `new` wrote `key_len` bytes right after the header in the same
+            // allocation, and nothing writes them while the node lives.
+            unsafe { slice::from_raw_parts(self.0.as_ptr().add(1).cast::<u8>(), len) }
+        }
+
+        fn key(&self) -> &[u8] {
+            self.key_bytes()
+        }
+
+        fn value(&self) -> &u32 {
+            &self.header().value
+        }
+
+        fn next(&self) -> Option<&ThinNode> {
+            self.header().next.as_ref()
+        }
+
+        fn parts_mut(&mut self) -> (&[u8], &mut u32, &mut Option<ThinNode>) {
+            let p = self.0.as_ptr();
+            // SAFETY: `&mut self` gives exclusive access to the allocation. The key bytes lie
+            // after the header, so the shared key slice and the mutable borrows of two distinct
+            // header fields do not overlap, and none outlives `&mut self`.
+            unsafe {
+                let key = slice::from_raw_parts(p.add(1).cast::<u8>(), (*p).key_len as usize);
+                (key, &mut (*p).value, &mut (*p).next)
+            }
+        }
+    }
+
+    #[allow(unsafe_code)]
+    impl Drop for ThinNode {
+        fn drop(&mut self) {
+            let p = self.0.as_ptr();
+            // SAFETY: the node owns its allocation, made in `new` with the layout that its
+            // `key_len` gives back. The header (and the chain behind its link) is dropped before
+            // the memory is freed, and the pointer is not used afterwards.
+            unsafe {
+                let layout = ThinNode::layout((*p).key_len as usize);
+                std::ptr::drop_in_place(p);
+                alloc::dealloc(p.cast::<u8>(), layout);
+            }
+        }
+    }
+
+    impl TestNode for ThinNode {
+        fn make(key: &[u8], value: u32) -> ThinNode {
+            ThinNode::new(key, value)
+        }
+    }
+
+    /// Runs each generic test `name::<N>()` for both node types, as `name::kv` and `name::thin`.
+    macro_rules! for_each_node_type {
+        ($($name:ident),* $(,)?) => {$(
+            mod $name {
+                #[test]
+                fn kv() {
+                    super::$name::<super::Kv>();
+                }
+
+                #[test]
+                fn thin() {
+                    super::$name::<super::ThinNode>();
+                }
+            }
+        )*};
+    }
+
+    for_each_node_type!(
+        insert_get_replace_remove,
+        grows_and_shrinks_by_powers_of_two,
+        with_capacity_preallocates,
+        resize_forbidden_grows_only_past_ratio_five,
+        iter_and_drain_see_every_entry,
+        scan_with_no_changes_returns_each_entry_once_per_table_state,
+        random_entry_and_sample_reach_every_entry,
+        random_entry_during_rehash_and_when_sparse,
+        rehash_work_per_operation_is_bounded,
+        rehash_for_finishes_a_rehash,
+        deep_chains_drop_without_recursion,
+    );
+
+    fn key(i: u32) -> Vec<u8> {
         format!("key:{i}").into_bytes()
     }
 
@@ -987,12 +1383,16 @@ mod tests {
     }
 
     /// Checks the structural invariants.
-    fn check<V>(d: &Dict<Vec<u8>, V>) {
+    fn check<N: DictNode>(d: &NodeDict<N>) {
         let mut n = [0usize; 2];
         for (t, table) in d.tables.iter().enumerate() {
             for i in 0..table.size() {
-                for (k, _) in (Chain { cur: table.head(i) }) {
-                    assert_eq!(d.hash(k) & table.mask, i, "entry in the wrong bucket");
+                for node in (Chain { cur: table.head(i) }) {
+                    assert_eq!(
+                        d.hash(node.key_bytes()) & table.mask,
+                        i,
+                        "entry in the wrong bucket"
+                    );
                     if t == 0
                         && let Some(idx) = d.rehash_idx
                     {
@@ -1006,28 +1406,41 @@ mod tests {
         if d.rehash_idx.is_none() {
             assert_eq!(d.tables[1].size(), 0);
         }
-        assert_eq!(d.iter().count(), d.len());
+        assert_eq!(d.nodes().count(), d.len());
     }
 
-    #[test]
-    fn insert_get_replace_remove() {
+    fn insert_get_replace_remove<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::new();
+        let mut d: NodeDict<N> = NodeDict::new();
         assert!(d.is_empty());
         assert_eq!(d.get(b"a"), None);
-        assert_eq!(d.remove(b"a"), None);
-        assert_eq!(d.insert(b"a".to_vec(), 1), None);
-        assert_eq!(d.insert(b"b".to_vec(), 2), None);
-        assert_eq!(d.insert(b"a".to_vec(), 3), Some(1));
+        assert_eq!(N::take(&mut d, b"a"), None);
+        assert_eq!(N::put(&mut d, b"a", 1), None);
+        assert_eq!(N::put(&mut d, b"b", 2), None);
+        assert_eq!(N::put(&mut d, b"a", 3), Some(1));
         assert_eq!(d.len(), 2);
         assert_eq!(d.get(b"a"), Some(&3));
-        assert_eq!(d.get_key_value(b"b"), Some((&b"b".to_vec(), &2)));
+        assert_eq!(d.find(b"b").map(N::key_bytes), Some(&b"b"[..]));
+        assert_eq!(d.get_key_value(b"b").map(|(_, v)| *v), Some(2));
         *d.get_mut(b"b").unwrap() += 10;
         assert_eq!(d.get(b"b"), Some(&12));
+        *d.find_mut(b"b").unwrap().value_mut() += 1;
+        assert_eq!(d.get(b"b"), Some(&13));
         assert!(d.contains_key(b"a"));
-        assert_eq!(d.remove(b"a"), Some((b"a".to_vec(), 3)));
+        assert_eq!(N::take(&mut d, b"a"), Some((b"a".to_vec(), 3)));
         assert!(!d.contains_key(b"a"));
         assert_eq!(d.len(), 1);
+        let old = d.insert_node(N::make(b"b", 20)).unwrap();
+        assert_eq!((old.key_bytes(), *old.value()), (&b"b"[..], 13));
+        assert!(old.next().is_none());
+        let (node, inserted) = d.find_or_insert_node_with(b"c", || N::make(b"c", 30));
+        assert!(inserted);
+        assert_eq!(*node.value(), 30);
+        let (node, inserted) = d.find_or_insert_node_with(b"c", || unreachable!());
+        assert!(!inserted);
+        assert_eq!(*node.value(), 30);
+        assert_eq!(d.len(), 2);
+        check(&d);
         d.clear();
         assert!(d.is_empty());
         assert_eq!(d.bucket_counts(), [0, 0]);
@@ -1048,6 +1461,30 @@ mod tests {
         d.insert(K(b"x".to_vec(), 2), 20);
         let (k, v) = d.get_key_value(b"x").unwrap();
         assert_eq!((k.1, *v), (1, 20));
+        // insert_node replaces the whole node, key included.
+        let old = d.insert_node(Box::new(KvNode::new(K(b"x".to_vec(), 3), 30)));
+        assert_eq!(old.map(|n| n.into_parts().0.1), Some(1));
+        assert_eq!(d.get_key_value(b"x").map(|(k, v)| (k.1, *v)), Some((3, 30)));
+    }
+
+    #[test]
+    fn find_mut_lets_a_node_be_replaced_in_place() {
+        // What a reallocating node type does: build the node anew, give it the old one's link
+        // and store it through the reference the lookup handed out.
+        let _guard = lock();
+        let mut d: NodeDict<ThinNode> = NodeDict::new();
+        for i in 0..3000 {
+            d.insert_node(ThinNode::new(&key(i), i));
+        }
+        for i in 0..3000 {
+            let slot = d.find_mut(&key(i)).unwrap();
+            let mut grown = ThinNode::new(slot.key_bytes(), slot.value() + 1);
+            mem::swap(grown.next_mut(), slot.next_mut());
+            drop(mem::replace(slot, grown));
+        }
+        check(&d);
+        assert_eq!(d.len(), 3000);
+        assert!((0..3000).all(|i| d.get(&key(i)) == Some(&(i + 1))));
     }
 
     #[test]
@@ -1055,7 +1492,7 @@ mod tests {
         let _guard = lock();
         let mut d: Dict<Vec<u8>, Vec<u32>> = Dict::new();
         for i in 0..1000u32 {
-            let k = key(u64::from(i % 100));
+            let k = key(i % 100);
             d.get_or_insert_with(&k, || k.clone(), Vec::new).push(i);
         }
         assert_eq!(d.len(), 100);
@@ -1068,14 +1505,13 @@ mod tests {
         check(&d);
     }
 
-    #[test]
-    fn grows_and_shrinks_by_powers_of_two() {
+    fn grows_and_shrinks_by_powers_of_two<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::new();
-        d.insert(key(0), 0);
+        let mut d: NodeDict<N> = NodeDict::new();
+        N::put(&mut d, &key(0), 0);
         assert_eq!(d.bucket_counts(), [4, 0]);
         for i in 1..5 {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
         }
         // The fifth insert found 4 entries in 4 buckets and started a grow to 8.
         assert_eq!(
@@ -1083,12 +1519,12 @@ mod tests {
             if d.is_rehashing() { 12 } else { 8 }
         );
         for i in 5..10_000 {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
         }
         while d.rehash_steps(100) {}
         assert_eq!(d.bucket_counts(), [16384, 0]);
         for i in 0..9_990 {
-            d.remove(&key(i));
+            N::take(&mut d, &key(i));
         }
         // Removes start a shrink only when not already rehashing; the cron finishes the job.
         loop {
@@ -1103,55 +1539,80 @@ mod tests {
         check(&d);
     }
 
-    #[test]
-    fn with_capacity_preallocates() {
+    fn with_capacity_preallocates<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::with_capacity(1000);
+        let mut d: NodeDict<N> = NodeDict::with_capacity(1000);
         assert_eq!(d.bucket_counts(), [1024, 0]);
         for i in 0..1000 {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
         }
         assert!(!d.is_rehashing());
     }
 
-    #[test]
-    fn resize_forbidden_grows_only_past_ratio_five() {
+    fn resize_forbidden_grows_only_past_ratio_five<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::with_capacity(4);
+        let mut d: NodeDict<N> = NodeDict::with_capacity(4);
         set_resize_enabled(false);
         for i in 0..24 {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
         }
         let forbidden = d.bucket_counts();
         set_resize_enabled(true);
         assert_eq!(forbidden, [4, 0]);
-        d.insert(key(100), 0);
+        N::put(&mut d, &key(100), 0);
         assert!(d.is_rehashing());
         check(&d);
     }
 
-    #[test]
-    fn iter_drain_and_into_iter_see_every_entry() {
+    fn iter_and_drain_see_every_entry<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::new();
+        let mut d: NodeDict<N> = NodeDict::new();
         for i in 0..1000 {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
         }
         assert!(d.is_rehashing() || d.len() == 1000);
-        let seen: HashSet<u64> = d.values().copied().collect();
+        let seen: HashSet<u32> = d.values().copied().collect();
         assert_eq!(seen.len(), 1000);
+        assert_eq!(d.keys().count(), 1000);
         for (_, v) in d.iter_mut() {
             *v += 1;
         }
         assert_eq!(d.get(&key(5)), Some(&6));
-        let mut drained: Vec<u64> = d.drain().map(|(_, v)| v).collect();
+        let mut drained: Vec<u32> = d
+            .drain_nodes()
+            .map(|n| {
+                assert!(n.next().is_none());
+                *n.value()
+            })
+            .collect();
         drained.sort_unstable();
         assert_eq!(drained, (1..=1000).collect::<Vec<_>>());
         assert!(d.is_empty());
+        // A partly consumed owning iterator frees the rest.
+        for i in 0..100 {
+            N::put(&mut d, &key(i), i);
+        }
+        let mut it = d.drain_nodes();
+        assert_eq!(it.len(), 100);
+        it.next();
+        assert_eq!(it.len(), 99);
+        drop(it);
+    }
+
+    #[test]
+    fn drain_and_into_iter_give_keys_and_values() {
+        let mut d: Dict<Vec<u8>, u32> = Dict::new();
+        for i in 0..1000 {
+            d.insert(key(i), i);
+        }
+        let mut drained: Vec<(Vec<u8>, u32)> = d.drain().collect();
+        drained.sort_unstable_by_key(|(_, v)| *v);
+        assert_eq!(drained.len(), 1000);
+        assert!(drained.iter().all(|(k, v)| *k == key(*v)));
+        assert!(d.is_empty());
         d.insert(key(1), 1);
         assert_eq!(d.into_iter().len(), 1);
-        // A partly consumed owning iterator frees the rest.
-        let mut d: Dict<Vec<u8>, u64> = Dict::new();
+        let mut d: Dict<Vec<u8>, u32> = Dict::new();
         for i in 0..100 {
             d.insert(key(i), i);
         }
@@ -1162,12 +1623,11 @@ mod tests {
         drop(it);
     }
 
-    #[test]
-    fn scan_with_no_changes_returns_each_entry_once_per_table_state() {
+    fn scan_with_no_changes_returns_each_entry_once_per_table_state<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::new();
+        let mut d: NodeDict<N> = NodeDict::new();
         for i in 0..500 {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
         }
         while d.rehash_steps(100) {}
         let mut seen = Vec::new();
@@ -1180,19 +1640,18 @@ mod tests {
         }
         seen.sort_unstable();
         assert_eq!(seen, (0..500).collect::<Vec<_>>());
-        let empty: Dict<Vec<u8>, u64> = Dict::new();
+        let empty: NodeDict<N> = NodeDict::new();
         assert_eq!(empty.scan(0, |_, _| unreachable!()), 0);
     }
 
-    #[test]
-    fn random_entry_and_sample_reach_every_entry() {
+    fn random_entry_and_sample_reach_every_entry<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::new();
+        let mut d: NodeDict<N> = NodeDict::new();
         let mut r = rng();
         assert!(d.random_entry(&mut r).is_none());
         assert_eq!(d.sample(5, &mut r, |_, _| unreachable!()), 0);
         for i in 0..200 {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
         }
         let mut seen = HashSet::new();
         let mut fair = HashSet::new();
@@ -1210,13 +1669,12 @@ mod tests {
         assert!(all <= 200);
     }
 
-    #[test]
-    fn random_entry_during_rehash_and_when_sparse() {
+    fn random_entry_during_rehash_and_when_sparse<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::new();
+        let mut d: NodeDict<N> = NodeDict::new();
         let mut r = rng();
         for i in 0..4097 {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
         }
         assert!(d.is_rehashing(), "the 4097th entry started a grow");
         let mut seen = HashSet::new();
@@ -1227,7 +1685,7 @@ mod tests {
         // A very sparse table (shrinking forbidden) still finds its one entry.
         set_resize_enabled(false);
         for i in 1..4097 {
-            d.remove(&key(i));
+            N::take(&mut d, &key(i));
         }
         set_resize_enabled(true);
         while d.rehash_steps(100) {}
@@ -1236,14 +1694,13 @@ mod tests {
         assert_eq!(d.random_entry(&mut r).map(|(_, v)| *v), Some(0));
     }
 
-    #[test]
-    fn rehash_work_per_operation_is_bounded() {
+    fn rehash_work_per_operation_is_bounded<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::new();
+        let mut d: NodeDict<N> = NodeDict::new();
         let n = 1_000_000;
         let mut max_work = 0;
         for i in 0..n {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
             max_work = max_work.max(d.take_rehash_work());
         }
         // One bucket moved plus at most ten empty buckets skipped.
@@ -1254,7 +1711,7 @@ mod tests {
         assert_eq!(d.len(), n as usize);
         let mut max_work = 0;
         for i in 0..n {
-            assert!(d.remove(&key(i)).is_some());
+            assert!(N::take(&mut d, &key(i)).is_some());
             max_work = max_work.max(d.take_rehash_work());
         }
         assert!(
@@ -1264,14 +1721,13 @@ mod tests {
         assert!(d.is_empty());
     }
 
-    #[test]
-    fn rehash_for_finishes_a_rehash() {
+    fn rehash_for_finishes_a_rehash<N: TestNode>() {
         let _guard = lock();
-        let mut d: Dict<Vec<u8>, u64> = Dict::new();
+        let mut d: NodeDict<N> = NodeDict::new();
         for i in 0..100_000 {
-            d.insert(key(i), i);
+            N::put(&mut d, &key(i), i);
         }
-        d.insert(key(200_000), 0);
+        N::put(&mut d, &key(200_000), 0);
         while d.is_rehashing() {
             d.rehash_for(1000);
         }
@@ -1282,9 +1738,16 @@ mod tests {
     #[test]
     fn memory_per_entry() {
         let _guard = lock();
-        // A 16-byte key and a 16-byte value stay inline: one 56-byte node per entry.
+        // A 16-byte key and a 16-byte value stay inline: one 56-byte node per entry, and a link
+        // is one pointer.
         assert_eq!(mem::size_of::<CompactBytes>(), 24);
         assert_eq!(Dict::<CompactBytes, CompactBytes>::node_size(), 56);
+        assert_eq!(
+            mem::size_of::<Option<Box<KvNode<CompactBytes, CompactBytes>>>>(),
+            8
+        );
+        assert_eq!(mem::size_of::<Option<ThinNode>>(), 8);
+        assert_eq!(mem::size_of::<ThinHeader>(), 16);
         let mut d: Dict<CompactBytes, CompactBytes> = Dict::new();
         for i in 0..100_000u64 {
             let k = format!("key:{i:012}");
@@ -1299,18 +1762,14 @@ mod tests {
         assert!((60..=72).contains(&per_key), "{per_key} bytes per key");
     }
 
-    #[test]
-    fn deep_chains_drop_without_recursion() {
+    fn deep_chains_drop_without_recursion<N: TestNode>() {
         // Build one long chain by hand (a seed cannot be forced to collide).
-        let mut t: Table<Vec<u8>, u64> = Table::with_size(4);
+        let mut t: Table<N> = Table::with_size(4);
         for i in 0..200_000 {
+            let mut node = N::make(&key(i), i);
             let link = t.link_alloc(0);
-            let next = link.take();
-            *link = Some(Box::new(Node {
-                key: key(i),
-                value: i,
-                next,
-            }));
+            *node.next_mut() = link.take();
+            *link = Some(node);
             t.used += 1;
         }
         drop(t);
@@ -1343,105 +1802,140 @@ mod tests {
         format!("k{k}").into_bytes()
     }
 
+    /// Applies `ops` to a dict of `N` nodes and to a `HashMap`, comparing every answer.
+    fn behaves_like_hashmap<N: TestNode>(ops: Vec<Op>) -> Result<(), TestCaseError> {
+        let mut d: NodeDict<N> = NodeDict::new();
+        let mut m: HashMap<Vec<u8>, u32> = HashMap::new();
+        for op in ops {
+            match op {
+                Op::Insert(k, v) => {
+                    prop_assert_eq!(N::put(&mut d, &k16(k), v), m.insert(k16(k), v));
+                }
+                Op::Remove(k) => {
+                    prop_assert_eq!(N::take(&mut d, &k16(k)), m.remove_entry(&k16(k)));
+                }
+                Op::Upsert(k) => {
+                    *N::upsert(&mut d, &k16(k)) += 1;
+                    *m.entry(k16(k)).or_insert(0) += 1;
+                }
+                Op::Get(k) => {
+                    prop_assert_eq!(d.get(&k16(k)), m.get(&k16(k)));
+                    prop_assert_eq!(d.get_mut(&k16(k)).copied(), m.get(&k16(k)).copied());
+                }
+                Op::Rehash(n) => {
+                    d.rehash_steps(usize::from(n));
+                }
+                Op::Burst(base) => {
+                    for k in base..base + 200 {
+                        N::put(&mut d, &k16(k), 7);
+                        m.insert(k16(k), 7);
+                    }
+                }
+                Op::Purge(base) => {
+                    for k in base.saturating_sub(300)..base {
+                        prop_assert_eq!(N::take(&mut d, &k16(k)), m.remove_entry(&k16(k)));
+                    }
+                }
+            }
+            prop_assert_eq!(d.len(), m.len());
+        }
+        check(&d);
+        let got: HashMap<Vec<u8>, u32> = d
+            .nodes()
+            .map(|n| (n.key_bytes().to_vec(), *n.value()))
+            .collect();
+        prop_assert_eq!(got, m);
+        Ok(())
+    }
+
+    /// Scans while keys come and go in bulk between calls; every stable key must be seen.
+    fn scan_returns_every_entry_present_throughout<N: TestNode>(
+        initial: u32,
+        changes: Vec<(u8, u32)>,
+    ) -> Result<(), TestCaseError> {
+        // Stable keys s0..s<initial> stay for the whole scan; churn keys come and go in bulk
+        // between scan calls, growing and shrinking the table.
+        let mut d: NodeDict<N> = NodeDict::new();
+        for i in 0..initial {
+            N::put(&mut d, format!("s{i}").as_bytes(), 0);
+        }
+        let mut churn: Vec<Vec<u8>> = Vec::new();
+        let mut next_churn = 0u32;
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
+        let mut changes = changes.into_iter();
+        let mut cursor = 0;
+        let mut calls = 0;
+        loop {
+            cursor = d.scan_nodes(cursor, |n| {
+                seen.insert(n.key_bytes().to_vec());
+            });
+            calls += 1;
+            prop_assert!(calls < 1_000_000);
+            if cursor == 0 {
+                break;
+            }
+            if calls % 3 != 0 {
+                continue;
+            }
+            match changes.next() {
+                Some((0 | 1, n)) => {
+                    for _ in 0..n {
+                        let k = format!("c{next_churn}").into_bytes();
+                        next_churn += 1;
+                        N::put(&mut d, &k, 0);
+                        churn.push(k);
+                    }
+                }
+                Some((2, n)) => {
+                    for _ in 0..n {
+                        if let Some(k) = churn.pop() {
+                            N::take(&mut d, &k);
+                        }
+                    }
+                }
+                Some((_, n)) => {
+                    d.rehash_steps(n as usize);
+                }
+                None => {}
+            }
+        }
+        for i in 0..initial {
+            prop_assert!(seen.contains(format!("s{i}").as_bytes()), "s{} missed", i);
+        }
+        Ok(())
+    }
+
+    fn scan_changes() -> impl Strategy<Value = Vec<(u8, u32)>> {
+        proptest::collection::vec((0..4u8, 1..1500u32), 0..40)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
         #[test]
-        fn behaves_like_hashmap(ops in proptest::collection::vec(op(), 1..300)) {
-            let mut d: Dict<Vec<u8>, u32> = Dict::new();
-            let mut m: HashMap<Vec<u8>, u32> = HashMap::new();
-            for op in ops {
-                match op {
-                    Op::Insert(k, v) => {
-                        prop_assert_eq!(d.insert(k16(k), v), m.insert(k16(k), v));
-                    }
-                    Op::Remove(k) => {
-                        prop_assert_eq!(d.remove(&k16(k)), m.remove_entry(&k16(k)));
-                    }
-                    Op::Upsert(k) => {
-                        *d.get_or_insert_with(&k16(k), || k16(k), || 0) += 1;
-                        *m.entry(k16(k)).or_insert(0) += 1;
-                    }
-                    Op::Get(k) => {
-                        prop_assert_eq!(d.get(&k16(k)), m.get(&k16(k)));
-                        prop_assert_eq!(d.get_mut(&k16(k)).copied(), m.get(&k16(k)).copied());
-                    }
-                    Op::Rehash(n) => {
-                        d.rehash_steps(usize::from(n));
-                    }
-                    Op::Burst(base) => {
-                        for k in base..base + 200 {
-                            d.insert(k16(k), 7);
-                            m.insert(k16(k), 7);
-                        }
-                    }
-                    Op::Purge(base) => {
-                        for k in base.saturating_sub(300)..base {
-                            prop_assert_eq!(d.remove(&k16(k)), m.remove_entry(&k16(k)));
-                        }
-                    }
-                }
-                prop_assert_eq!(d.len(), m.len());
-            }
-            check(&d);
-            let got: HashMap<Vec<u8>, u32> = d.iter().map(|(k, v)| (k.clone(), *v)).collect();
-            prop_assert_eq!(got, m);
+        fn kv_behaves_like_hashmap(ops in proptest::collection::vec(op(), 1..300)) {
+            behaves_like_hashmap::<Kv>(ops)?;
         }
 
         #[test]
-        fn scan_returns_every_entry_present_throughout(
+        fn thin_behaves_like_hashmap(ops in proptest::collection::vec(op(), 1..300)) {
+            behaves_like_hashmap::<ThinNode>(ops)?;
+        }
+
+        #[test]
+        fn kv_scan_returns_every_entry_present_throughout(
             initial in 0..2000u32,
-            changes in proptest::collection::vec((0..4u8, 1..1500u32), 0..40),
+            changes in scan_changes(),
         ) {
-            // Stable keys s0..s<initial> stay for the whole scan; churn keys come and go in
-            // bulk between scan calls, growing and shrinking the table.
-            let mut d: Dict<Vec<u8>, ()> = Dict::new();
-            for i in 0..initial {
-                d.insert(format!("s{i}").into_bytes(), ());
-            }
-            let mut churn: Vec<Vec<u8>> = Vec::new();
-            let mut next_churn = 0u32;
-            let mut seen: HashSet<Vec<u8>> = HashSet::new();
-            let mut changes = changes.into_iter();
-            let mut cursor = 0;
-            let mut calls = 0;
-            loop {
-                cursor = d.scan(cursor, |k, _| {
-                    seen.insert(k.clone());
-                });
-                calls += 1;
-                prop_assert!(calls < 1_000_000);
-                if cursor == 0 {
-                    break;
-                }
-                if calls % 3 != 0 {
-                    continue;
-                }
-                match changes.next() {
-                    Some((0 | 1, n)) => {
-                        for _ in 0..n {
-                            let k = format!("c{next_churn}").into_bytes();
-                            next_churn += 1;
-                            d.insert(k.clone(), ());
-                            churn.push(k);
-                        }
-                    }
-                    Some((2, n)) => {
-                        for _ in 0..n {
-                            if let Some(k) = churn.pop() {
-                                d.remove(&k);
-                            }
-                        }
-                    }
-                    Some((_, n)) => {
-                        d.rehash_steps(n as usize);
-                    }
-                    None => {}
-                }
-            }
-            for i in 0..initial {
-                prop_assert!(seen.contains(format!("s{i}").as_bytes()), "s{} missed", i);
-            }
+            scan_returns_every_entry_present_throughout::<Kv>(initial, changes)?;
+        }
+
+        #[test]
+        fn thin_scan_returns_every_entry_present_throughout(
+            initial in 0..2000u32,
+            changes in scan_changes(),
+        ) {
+            scan_returns_every_entry_present_throughout::<ThinNode>(initial, changes)?;
         }
     }
 }
