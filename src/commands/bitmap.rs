@@ -54,7 +54,7 @@ fn read_bits<'a>(
     key: &[u8],
     buf: &'a mut [u8; 20],
 ) -> Result<Option<&'a [u8]>, CmdError> {
-    match ctx.lookup_read(key) {
+    match ctx.lookup_read_inline(key) {
         None => Ok(None),
         Some(e) => match &e.value {
             Value::Str(s) => Ok(Some(s.bytes(buf))),
@@ -77,7 +77,7 @@ fn write_bits<R>(
         .ok()
         .and_then(|n| n.checked_add(1))
         .ok_or(CmdError::Static(BAD_OFFSET))?;
-    let (r, changes) = match ctx.lookup_write(key) {
+    let (r, changes) = match ctx.lookup_write_inline(key) {
         Some(e) => {
             let Value::Str(s) = &mut e.value else {
                 return Err(CmdError::WrongType);

@@ -9,7 +9,7 @@
 use bytes::Bytes;
 
 use super::Core;
-use crate::db::Entry;
+use crate::db::{Entry, EntryMut, EntryRef};
 use crate::protocol::reply::{Protocol, ReplySink};
 
 /// Per-client flags that commands set or read.
@@ -314,15 +314,28 @@ impl Ctx<'_> {
     }
 
     /// Looks a key up for reading in the selected database (lazy expiry, hit/miss stats).
-    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<EntryRef<'_>> {
         let (db, now) = (self.session.db, self.now_ms);
         self.core.dbs.lookup_read(db, key, now)
     }
 
-    /// Looks a key up for writing in the selected database (lazy expiry).
-    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
+    /// [`Ctx::lookup_read`] as a plain `&mut Entry` (see `Databases::lookup_read_inline`).
+    pub fn lookup_read_inline(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let (db, now) = (self.session.db, self.now_ms);
+        self.core.dbs.lookup_read_inline(db, key, now)
+    }
+
+    /// Looks a key up for writing in the selected database (lazy expiry); a small value kept
+    /// in the key's allocation is stored back when the guard drops.
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<EntryMut<'_>> {
         let (db, now) = (self.session.db, self.now_ms);
         self.core.dbs.lookup_write(db, key, now)
+    }
+
+    /// [`Ctx::lookup_write`] as a plain `&mut Entry` (see `Databases::lookup_write_inline`).
+    pub fn lookup_write_inline(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let (db, now) = (self.session.db, self.now_ms);
+        self.core.dbs.lookup_write_inline(db, key, now)
     }
 
     /// Records that a key changed: WATCH, client tracking and blocked clients hang off this one

@@ -16,8 +16,10 @@ use bytes::Bytes;
 
 use super::args::{arg, c_is, c_str};
 use super::error::CmdError;
+use super::sorted_set::{read_zset, zset_ref};
 use super::{Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_ZSET};
+use crate::db::Ref;
 use crate::protocol::reply::Protocol;
 use crate::types::geo::{self, Shape, ShapeKind};
 use crate::types::value::Value;
@@ -43,24 +45,10 @@ const NOT_DECODABLE: CmdError = CmdError::Static("ERR could not decode requested
 // ---------------------------------------------------------------------------------------------
 // Argument helpers.
 
-/// The zset at `key` for reading; WRONGTYPE for another type.
-fn read_zset<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c ZSet>, CmdError> {
-    match ctx.lookup_read(key) {
-        None => Ok(None),
-        Some(e) => match &e.value {
-            Value::ZSet(z) => Ok(Some(z)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
-}
-
 /// The zset at `key` once [`read_zset`] has looked it up: no second hit/miss count or expiry
 /// check, as Redis looks the source of a search up once.
-fn peek_zset<'c>(ctx: &'c Ctx<'_>, key: &[u8]) -> Option<&'c ZSet> {
-    match &ctx.core.dbs.db(ctx.db())?.get(key)?.value {
-        Value::ZSet(z) => Some(z),
-        _ => None,
-    }
+fn peek_zset<'c>(ctx: &'c Ctx<'_>, key: &[u8]) -> Option<Ref<'c, ZSet>> {
+    ctx.core.dbs.db(ctx.db())?.get(key)?.project(zset_ref).ok()
 }
 
 /// A longitude, latitude pair checked against the WGS84 limits (extractLongLatOrReply).
@@ -204,7 +192,7 @@ fn geohash(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         None => vec![None; members.len()],
         Some(z) => members
             .iter()
-            .map(|m| member_pos(z, m).map(|(lon, lat)| geo::geohash_string(lon, lat)))
+            .map(|m| member_pos(&z, m).map(|(lon, lat)| geo::geohash_string(lon, lat)))
             .collect(),
     };
     ctx.reply.array_len(hashes.len());
@@ -222,7 +210,7 @@ fn geopos(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let members = argv.get(2..).unwrap_or_default();
     let pos: Vec<Option<(f64, f64)>> = match read_zset(ctx, arg(argv, 1))? {
         None => vec![None; members.len()],
-        Some(z) => members.iter().map(|m| member_pos(z, m)).collect(),
+        Some(z) => members.iter().map(|m| member_pos(&z, m)).collect(),
     };
     ctx.reply.array_len(pos.len());
     for p in pos {
@@ -317,7 +305,7 @@ fn search_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], variant: Variant) -> Result
         Variant::ByMember { .. } => {
             let z = peek_zset(ctx, src);
             center = Some(
-                z.and_then(|z| member_pos(z, arg(argv, 2)))
+                z.and_then(|z| member_pos(&z, arg(argv, 2)))
                     .ok_or(NOT_DECODABLE)?,
             );
             let (r, conv) = parse_radius(arg(argv, 3), arg(argv, 4))?;
@@ -380,7 +368,7 @@ fn search_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], variant: Variant) -> Result
             if exists {
                 let z = peek_zset(ctx, src);
                 center = Some(
-                    z.and_then(|z| member_pos(z, arg(rest, i + 1)))
+                    z.and_then(|z| member_pos(&z, arg(rest, i + 1)))
                         .ok_or(NOT_DECODABLE)?,
                 );
             }
@@ -471,7 +459,7 @@ fn search_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], variant: Variant) -> Result
         let Some(z) = peek_zset(ctx, src) else {
             return Err(CmdError::WrongType);
         };
-        collect_points(z, &shape, limit)
+        collect_points(&z, &shape, limit)
     };
     if points.is_empty() && storekey.is_none() {
         ctx.reply.array_len(0);

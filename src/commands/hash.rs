@@ -52,6 +52,14 @@ fn limits(ctx: &Ctx<'_>) -> Limits {
     Limits::new(c.hash_max_listpack_entries, c.hash_max_listpack_value)
 }
 
+/// The hash held by `value`, or WRONGTYPE (for reading).
+fn hash_ref(value: &Value) -> Result<&Hash, CmdError> {
+    match value {
+        Value::Hash(h) => Ok(h),
+        _ => Err(CmdError::WrongType),
+    }
+}
+
 /// The hash held by `value`, or WRONGTYPE.
 fn as_hash(value: &mut Value) -> Result<&mut Hash, CmdError> {
     match value {
@@ -60,11 +68,16 @@ fn as_hash(value: &mut Value) -> Result<&mut Hash, CmdError> {
     }
 }
 
-/// Looks `key` up for reading: `Ok(None)` when missing, WRONGTYPE for another type.
-fn hash_read<'a>(ctx: &'a mut Ctx<'_>, key: &[u8]) -> Result<Option<&'a mut Hash>, CmdError> {
+/// Looks `key` up for reading and applies `f` to its hash: `Ok(None)` when missing, WRONGTYPE
+/// for another type.
+fn with_hash<T>(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    f: impl FnOnce(&Hash) -> T,
+) -> Result<Option<T>, CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
     match ctx.core.dbs.lookup_read(db, key, now) {
-        Some(e) => as_hash(&mut e.value).map(Some),
+        Some(e) => hash_ref(&e.value).map(|h| Some(f(h))),
         None => Ok(None),
     }
 }
@@ -78,7 +91,7 @@ fn write_or_create<T>(
     f: impl FnOnce(&mut Hash) -> Result<T, CmdError>,
 ) -> Result<T, CmdError> {
     if let Some(e) = ctx.lookup_write(key) {
-        return f(as_hash(&mut e.value)?);
+        return f(&mut *e.project(as_hash)?);
     }
     let mut h = Hash::new();
     let out = f(&mut h)?;
@@ -165,8 +178,9 @@ fn hsetnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 fn hget(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (key, field) = (arg(argv, 1), arg(argv, 2));
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let value = match ctx.core.dbs.lookup_read(db, key, now) {
-        Some(e) => as_hash(&mut e.value)?.get(field),
+    let found = ctx.core.dbs.lookup_read(db, key, now);
+    let value = match &found {
+        Some(e) => hash_ref(&e.value)?.get(field),
         None => None,
     };
     match value {
@@ -182,8 +196,9 @@ fn hmget(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let key = arg(argv, 1);
     let fields = argv.get(2..).unwrap_or_default();
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let h = match ctx.core.dbs.lookup_read(db, key, now) {
-        Some(e) => Some(&*as_hash(&mut e.value)?),
+    let found = ctx.core.dbs.lookup_read(db, key, now);
+    let h = match &found {
+        Some(e) => Some(hash_ref(&e.value)?),
         None => None,
     };
     ctx.reply.array_len(fields.len());
@@ -203,7 +218,7 @@ fn hdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let mut deleted = 0u64;
     let mut emptied = false;
     if let Some(e) = ctx.lookup_write(key) {
-        let h = as_hash(&mut e.value)?;
+        let mut h = e.project(as_hash)?;
         for f in argv.get(2..).unwrap_or_default() {
             if h.remove(f) {
                 deleted += 1;
@@ -230,7 +245,7 @@ fn hdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 
 /// HLEN key: the number of fields (0 for a missing key).
 fn hlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
-    let n = hash_read(ctx, arg(argv, 1))?.map_or(0, |h| h.len());
+    let n = with_hash(ctx, arg(argv, 1), Hash::len)?.unwrap_or(0);
     ctx.reply.int(i64::try_from(n).unwrap_or(i64::MAX));
     Ok(())
 }
@@ -238,7 +253,7 @@ fn hlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 /// HSTRLEN key field: the length of the value (0 when missing).
 fn hstrlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let field = arg(argv, 2);
-    let n = hash_read(ctx, arg(argv, 1))?.and_then(|h| h.value_len(field));
+    let n = with_hash(ctx, arg(argv, 1), |h| h.value_len(field))?.flatten();
     ctx.reply
         .int(i64::try_from(n.unwrap_or(0)).unwrap_or(i64::MAX));
     Ok(())
@@ -247,7 +262,7 @@ fn hstrlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 /// HEXISTS key field: 1 if the field exists.
 fn hexists(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let field = arg(argv, 2);
-    let found = hash_read(ctx, arg(argv, 1))?.is_some_and(|h| h.contains(field));
+    let found = with_hash(ctx, arg(argv, 1), |h| h.contains(field))?.unwrap_or(false);
     ctx.reply.int(i64::from(found));
     Ok(())
 }
@@ -278,8 +293,9 @@ fn hgetall(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 /// The walk shared by HKEYS, HVALS and HGETALL (Redis's `genericHgetallCommand`).
 fn hgetall_generic(ctx: &mut Ctx<'_>, key: &[u8], parts: Parts) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let h = match ctx.core.dbs.lookup_read(db, key, now) {
-        Some(e) => Some(&*as_hash(&mut e.value)?),
+    let found = ctx.core.dbs.lookup_read(db, key, now);
+    let h = match &found {
+        Some(e) => Some(hash_ref(&e.value)?),
         None => None,
     };
     let n = h.map_or(0, Hash::len);
@@ -384,8 +400,9 @@ fn hrandfield(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         return hrandfield_with_count(ctx, arg(argv, 1), l, with_values);
     }
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let h = match ctx.core.dbs.lookup_read(db, arg(argv, 1), now) {
-        Some(e) => as_hash(&mut e.value)?,
+    let found = ctx.core.dbs.lookup_read(db, arg(argv, 1), now);
+    let h = match &found {
+        Some(e) => hash_ref(&e.value)?,
         None => {
             ctx.reply.null();
             return Ok(());
@@ -408,8 +425,9 @@ fn hrandfield_with_count(
     with_values: bool,
 ) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let h = match ctx.core.dbs.lookup_read(db, key, now) {
-        Some(e) => &*as_hash(&mut e.value)?,
+    let found = ctx.core.dbs.lookup_read(db, key, now);
+    let h = match &found {
+        Some(e) => hash_ref(&e.value)?,
         None => {
             ctx.reply.array_len(0);
             return Ok(());
@@ -453,8 +471,9 @@ fn hscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let key = arg(argv, 1);
     let cursor = num::parse_scan_cursor(arg(argv, 2)).map_err(|_| CmdError::InvalidCursor)?;
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let h = match ctx.core.dbs.lookup_read(db, key, now) {
-        Some(e) => &*as_hash(&mut e.value)?,
+    let found = ctx.core.dbs.lookup_read(db, key, now);
+    let h = match &found {
+        Some(e) => hash_ref(&e.value)?,
         None => {
             ctx.reply.array_len(2);
             ctx.reply.bulk(b"0");

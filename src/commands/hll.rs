@@ -60,7 +60,7 @@ fn with_hll_mut<R>(
     key: &[u8],
     f: impl FnOnce(&mut Vec<u8>) -> R,
 ) -> Result<Option<R>, CmdError> {
-    let Some(e) = ctx.lookup_write(key) else {
+    let Some(e) = ctx.lookup_write_inline(key) else {
         return Ok(None);
     };
     check(&e.value)?;
@@ -134,7 +134,7 @@ fn pfcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     if keys.len() > 1 {
         let mut max = vec![0u8; hll::REGISTERS];
         for key in keys {
-            let Some(e) = ctx.lookup_read(key) else {
+            let Some(e) = ctx.lookup_read_inline(key) else {
                 continue;
             };
             check(&e.value)?;
@@ -149,7 +149,7 @@ fn pfcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     let key = arg(argv, 1);
     // Redis reads the key with lookupKeyRead (hit/miss stats) and then writes the cache.
-    if ctx.lookup_read(key).is_none() {
+    if ctx.lookup_read_inline(key).is_none() {
         ctx.reply.int(0);
         return Ok(());
     }
@@ -175,7 +175,7 @@ fn pfmerge(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let mut max = vec![0u8; hll::REGISTERS];
     let mut use_dense = false;
     for key in argv.get(1..).unwrap_or_default() {
-        let Some(e) = ctx.lookup_read(key) else {
+        let Some(e) = ctx.lookup_read_inline(key) else {
             continue;
         };
         check(&e.value)?;
@@ -219,7 +219,7 @@ fn pfmerge(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 fn pfdebug(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (sub, key) = (arg(argv, 1), arg(argv, 2));
     let sub_text = String::from_utf8_lossy(sub).into_owned();
-    let Some(e) = ctx.lookup_write(key) else {
+    let Some(e) = ctx.lookup_write_inline(key) else {
         return Err(CmdError::Static("ERR The specified key does not exist"));
     };
     check(&e.value)?;

@@ -87,7 +87,7 @@ fn delete_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) {
     let empty = ctx
         .core
         .dbs
-        .lookup_write(db, key, now)
+        .lookup_write_inline(db, key, now)
         .is_some_and(|e| matches!(&e.value, Value::List(l) if l.is_empty()));
     if empty {
         ctx.core.dbs.delete(db, key, false);
@@ -193,7 +193,7 @@ fn push_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End, xx: bool) -> Result
     let key = arg(argv, 1);
     let values = argv.get(2..).unwrap_or_default();
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let len = match ctx.core.dbs.lookup_write(db, key, now) {
+    let len = match ctx.core.dbs.lookup_write_inline(db, key, now) {
         Some(entry) => {
             let list = as_list_mut(&mut entry.value)?;
             list.set_packed_threshold(plain_from);
@@ -254,7 +254,7 @@ fn pop_command(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End) -> Result<(), CmdErr
     };
     let key = arg(argv, 1);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_write(db, key, now) else {
+    let Some(entry) = ctx.core.dbs.lookup_write_inline(db, key, now) else {
         if count.is_some() {
             ctx.reply.null_array();
         } else {
@@ -302,7 +302,7 @@ pub(crate) fn pop_generic(
     shape: PopShape,
 ) -> Result<bool, CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_write(db, key, now) else {
+    let Some(entry) = ctx.core.dbs.lookup_write_inline(db, key, now) else {
         return Ok(false);
     };
     let list = as_list_mut(&mut entry.value)?;
@@ -510,7 +510,7 @@ pub(crate) fn parse_lmpop(
 /// LLEN key
 fn llen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let len = match ctx.core.dbs.lookup_read(db, arg(argv, 1), now) {
+    let len = match ctx.core.dbs.lookup_read_inline(db, arg(argv, 1), now) {
         Some(entry) => as_list(&entry.value)?.len(),
         None => 0,
     };
@@ -523,7 +523,7 @@ fn lrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let start = parse_i64(arg(argv, 2))?;
     let end = parse_i64(arg(argv, 3))?;
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_read(db, arg(argv, 1), now) else {
+    let Some(entry) = ctx.core.dbs.lookup_read_inline(db, arg(argv, 1), now) else {
         ctx.reply.array_len(0);
         return Ok(());
     };
@@ -538,7 +538,7 @@ fn lrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 /// LINDEX key index
 fn lindex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_read(db, arg(argv, 1), now) else {
+    let Some(entry) = ctx.core.dbs.lookup_read_inline(db, arg(argv, 1), now) else {
         ctx.reply.null();
         return Ok(());
     };
@@ -559,7 +559,7 @@ fn lset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let entry = ctx
         .core
         .dbs
-        .lookup_write(db, key, now)
+        .lookup_write_inline(db, key, now)
         .ok_or(CmdError::NoSuchKey)?;
     let list = as_list_mut(&mut entry.value)?;
     let index = parse_i64(arg(argv, 2))?;
@@ -584,7 +584,7 @@ fn linsert(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     };
     let key = arg(argv, 1);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_write(db, key, now) else {
+    let Some(entry) = ctx.core.dbs.lookup_write_inline(db, key, now) else {
         ctx.reply.int(0);
         return Ok(());
     };
@@ -607,7 +607,7 @@ fn lrem(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let toremove = parse_i64(arg(argv, 2))?;
     let key = arg(argv, 1);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_write(db, key, now) else {
+    let Some(entry) = ctx.core.dbs.lookup_write_inline(db, key, now) else {
         ctx.reply.int(0);
         return Ok(());
     };
@@ -631,7 +631,7 @@ fn ltrim(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let end = parse_i64(arg(argv, 3))?;
     let key = arg(argv, 1);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_write(db, key, now) else {
+    let Some(entry) = ctx.core.dbs.lookup_write_inline(db, key, now) else {
         ctx.reply.ok();
         return Ok(());
     };
@@ -692,7 +692,7 @@ fn lpos(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         rank = rank.wrapping_neg();
     }
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_read(db, arg(argv, 1), now) else {
+    let Some(entry) = ctx.core.dbs.lookup_read_inline(db, arg(argv, 1), now) else {
         if count.is_some() {
             ctx.reply.array_len(0);
         } else {
@@ -791,26 +791,26 @@ pub(crate) fn lmove_generic(
 ) -> Result<bool, CmdError> {
     let plain_from = ctx.core.debug.packed_threshold;
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_write(db, src, now) else {
+    let Some(entry) = ctx.core.dbs.lookup_write_inline(db, src, now) else {
         return Ok(false);
     };
     if as_list(&entry.value)?.is_empty() {
         return Ok(false);
     }
-    if let Some(d) = ctx.core.dbs.lookup_write(db, dst, now) {
+    if let Some(d) = ctx.core.dbs.lookup_write_inline(db, dst, now) {
         as_list(&d.value)?;
     }
     let Some(value) = ctx
         .core
         .dbs
-        .lookup_write(db, src, now)
+        .lookup_write_inline(db, src, now)
         .and_then(|e| as_list_mut(&mut e.value).ok())
         .and_then(|l| l.pop(from))
     else {
         return Ok(false);
     };
     // Push (lmoveHandlePush): the hook on `dst` wakes its blocked clients.
-    match ctx.core.dbs.lookup_write(db, dst, now) {
+    match ctx.core.dbs.lookup_write_inline(db, dst, now) {
         Some(d) => {
             let list = as_list_mut(&mut d.value)?;
             list.set_packed_threshold(plain_from);

@@ -14,6 +14,7 @@ use super::args::{arg, c_is, parse_i64, parse_scan_options};
 use super::error::CmdError;
 use super::{Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_SET};
+use crate::db::{Ref, RefMut};
 use crate::protocol::reply::ReplySink;
 use crate::types::set::{Member, Set};
 use crate::types::value::Value;
@@ -68,18 +69,26 @@ fn as_set(value: &mut Value) -> Result<&mut Set, CmdError> {
 }
 
 /// Looks `key` up for writing: `Ok(None)` when missing, WRONGTYPE for another type.
-fn set_write<'a>(ctx: &'a mut Ctx<'_>, key: &[u8]) -> Result<Option<&'a mut Set>, CmdError> {
+fn set_write<'a>(ctx: &'a mut Ctx<'_>, key: &[u8]) -> Result<Option<RefMut<'a, Set>>, CmdError> {
     match ctx.lookup_write(key) {
-        Some(e) => as_set(&mut e.value).map(Some),
+        Some(e) => e.project(as_set).map(Some),
         None => Ok(None),
     }
 }
 
 /// Looks `key` up for reading: `Ok(None)` when missing, WRONGTYPE for another type.
-fn set_read<'a>(ctx: &'a mut Ctx<'_>, key: &[u8]) -> Result<Option<&'a mut Set>, CmdError> {
+fn set_read<'a>(ctx: &'a mut Ctx<'_>, key: &[u8]) -> Result<Option<Ref<'a, Set>>, CmdError> {
     match ctx.lookup_read(key) {
-        Some(e) => as_set(&mut e.value).map(Some),
+        Some(e) => e.project(set_ref).map(Some),
         None => Ok(None),
+    }
+}
+
+/// The set held by `value`, or WRONGTYPE (for reading).
+fn set_ref(value: &Value) -> Result<&Set, CmdError> {
+    match value {
+        Value::Set(s) => Ok(s),
+        _ => Err(CmdError::WrongType),
     }
 }
 
@@ -104,20 +113,17 @@ fn sadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let members = argv.get(2..).unwrap_or_default();
     let max = max_intset(ctx);
     let mut added: i64 = 0;
-    match set_write(ctx, key)? {
-        Some(s) => {
-            for m in members {
-                added += i64::from(s.add(m, max));
-            }
+    if let Some(mut s) = set_write(ctx, key)? {
+        for m in members {
+            added += i64::from(s.add(m, max));
         }
-        None => {
-            let mut s = Set::for_member(arg(argv, 2));
-            for m in members {
-                added += i64::from(s.add(m, max));
-            }
-            let (db, now) = (ctx.db(), ctx.now_ms);
-            ctx.core.dbs.set(db, key, Value::Set(s), false, now);
+    } else {
+        let mut s = Set::for_member(arg(argv, 2));
+        for m in members {
+            added += i64::from(s.add(m, max));
         }
+        let (db, now) = (ctx.db(), ctx.now_ms);
+        ctx.core.dbs.set(db, key, Value::Set(s), false, now);
     }
     if added > 0 {
         ctx.touched(key);
@@ -134,7 +140,7 @@ fn srem(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let key = arg(argv, 1);
     let mut deleted: i64 = 0;
     let mut emptied = false;
-    if let Some(s) = set_write(ctx, key)? {
+    if let Some(mut s) = set_write(ctx, key)? {
         for m in argv.get(2..).unwrap_or_default() {
             if s.remove(m) {
                 deleted += 1;
@@ -212,7 +218,7 @@ fn smove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         return Ok(());
     }
     let (removed, emptied) = match set_write(ctx, src)? {
-        Some(s) => (s.remove(ele), s.is_empty()),
+        Some(mut s) => (s.remove(ele), s.is_empty()),
         None => (false, false),
     };
     if !removed {
@@ -230,7 +236,7 @@ fn smove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.core.dbs.set(db, dst, Value::Set(s), false, now);
     }
     ctx.touched(src);
-    let added = set_write(ctx, dst)?.is_some_and(|s| s.add(ele, max));
+    let added = set_write(ctx, dst)?.is_some_and(|mut s| s.add(ele, max));
     if added {
         ctx.touched(dst);
         ctx.notify(NOTIFY_SET, "sadd", dst);
@@ -249,15 +255,17 @@ fn spop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     let key = arg(argv, 1);
     let mut rng = rand::rng();
-    let Some(s) = set_write(ctx, key)? else {
+    let Some(mut s) = set_write(ctx, key)? else {
         ctx.reply.null();
         return Ok(());
     };
     let Some(ele) = s.pop_random(&mut rng) else {
+        drop(s);
         ctx.reply.null();
         return Ok(());
     };
     let emptied = s.is_empty();
+    drop(s);
     ctx.notify(NOTIFY_SET, "spop", key);
     ctx.propagate(vec![
         Bytes::from_static(b"SREM"),
@@ -281,12 +289,11 @@ fn spop_count(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let count = u64::try_from(count).unwrap_or(0);
     let max = max_intset(ctx);
     let mut rng = rand::rng();
-    let size = match set_write(ctx, key)? {
-        Some(s) => s.len() as u64,
-        None => {
-            ctx.reply.set_len(0);
-            return Ok(());
-        }
+    let size = if let Some(s) = set_write(ctx, key)? {
+        s.len() as u64
+    } else {
+        ctx.reply.set_len(0);
+        return Ok(());
     };
     if count == 0 {
         ctx.reply.set_len(0);
@@ -319,7 +326,7 @@ fn spop_count(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 
     let remaining = size - count;
     let mut popped: Vec<Vec<u8>> = Vec::new();
-    if let Some(s) = set_write(ctx, key)? {
+    if let Some(mut s) = set_write(ctx, key)? {
         if remaining.saturating_mul(SPOP_MOVE_STRATEGY_MUL) > count {
             // CASE 2: pop random members one by one.
             for _ in 0..count {
@@ -456,16 +463,15 @@ fn srandmember_count(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> 
 fn lookup_sets(ctx: &mut Ctx<'_>, keys: &[Bytes], write: bool) -> Result<Vec<bool>, CmdError> {
     let mut found = Vec::with_capacity(keys.len());
     for k in keys {
-        let e = if write {
-            ctx.lookup_write(k)
+        let is_set = |v: &Value| matches!(v, Value::Set(_));
+        let set = if write {
+            ctx.lookup_write(k).map(|e| is_set(&e.value))
         } else {
-            ctx.lookup_read(k)
+            ctx.lookup_read(k).map(|e| is_set(&e.value))
         };
-        match e {
-            Some(e) => {
-                as_set(&mut e.value)?;
-                found.push(true);
-            }
+        match set {
+            Some(true) => found.push(true),
+            Some(false) => return Err(CmdError::WrongType),
             None => found.push(false),
         }
     }
@@ -473,21 +479,19 @@ fn lookup_sets(ctx: &mut Ctx<'_>, keys: &[Bytes], write: bool) -> Result<Vec<boo
 }
 
 /// The sets at `keys` (already looked up), borrowed from the selected database.
-fn borrow_sets<'a>(core: &'a super::Core, db: usize, keys: &[Bytes]) -> Vec<Option<&'a Set>> {
+fn borrow_sets<'a>(core: &'a super::Core, db: usize, keys: &[Bytes]) -> Vec<Option<Ref<'a, Set>>> {
     let d = core.dbs.db(db);
     keys.iter()
         .map(|k| {
-            d.and_then(|d| d.get(k)).and_then(|e| match &e.value {
-                Value::Set(s) => Some(s),
-                _ => None,
-            })
+            d.and_then(|d| d.get(k))
+                .and_then(|e| e.project(set_ref).ok())
         })
         .collect()
 }
 
-/// Whether two borrowed sets are the same object (the same key given twice).
+/// Whether two borrowed sets are the same value (the same key given twice).
 fn same(a: &Set, b: &Set) -> bool {
-    std::ptr::eq(a, b)
+    a.same_storage(b)
 }
 
 /// How an intersection is delivered.
@@ -508,10 +512,8 @@ fn sinter_generic(ctx: &mut Ctx<'_>, keys: &[Bytes], out: InterOut<'_>) -> Resul
     let db = ctx.db();
     let mut result: Option<Set> = None;
     if found.iter().all(|f| *f) {
-        let mut sets: Vec<&Set> = borrow_sets(ctx.core, db, keys)
-            .into_iter()
-            .flatten()
-            .collect();
+        let refs = borrow_sets(ctx.core, db, keys);
+        let mut sets: Vec<&Set> = refs.iter().flatten().map(|r| &**r).collect();
         sets.sort_by_key(|s| s.len());
         let Some(first) = sets.first().copied() else {
             return Ok(());
@@ -649,7 +651,8 @@ fn sunion_diff(
     lookup_sets(ctx, keys, dst.is_some())?;
     let max = max_intset(ctx);
     let db = ctx.db();
-    let sets = borrow_sets(ctx.core, db, keys);
+    let refs = borrow_sets(ctx.core, db, keys);
+    let sets: Vec<Option<&Set>> = refs.iter().map(|r| r.as_deref()).collect();
     let mut out = Set::new();
     match op {
         SetOp::Union => {

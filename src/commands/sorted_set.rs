@@ -13,6 +13,7 @@ use super::args::{arg, is, parse_block_timeout, parse_f64, parse_i64, parse_scan
 use super::error::CmdError;
 use super::{Ctx, Handler};
 use crate::config::{NOTIFY_GENERIC, NOTIFY_ZSET};
+use crate::db::{Ref, RefMut};
 use crate::protocol::reply::Protocol;
 use crate::types::value::Value;
 use crate::types::zset::{Limits, ZSet};
@@ -70,32 +71,46 @@ fn limits(ctx: &Ctx<'_>) -> Limits {
     Limits::from_config(&ctx.core.config)
 }
 
+/// The zset held by `value`, or WRONGTYPE (for reading).
+pub(super) fn zset_ref(value: &Value) -> Result<&ZSet, CmdError> {
+    match value {
+        Value::ZSet(z) => Ok(z),
+        _ => Err(CmdError::WrongType),
+    }
+}
+
+/// The zset held by `value`, or WRONGTYPE.
+fn zset_mut(value: &mut Value) -> Result<&mut ZSet, CmdError> {
+    match value {
+        Value::ZSet(z) => Ok(z),
+        _ => Err(CmdError::WrongType),
+    }
+}
+
 /// The zset at `key` for reading; WRONGTYPE for another type.
-fn read_zset<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c ZSet>, CmdError> {
+pub(super) fn read_zset<'c>(
+    ctx: &'c mut Ctx<'_>,
+    key: &[u8],
+) -> Result<Option<Ref<'c, ZSet>>, CmdError> {
     match ctx.lookup_read(key) {
         None => Ok(None),
-        Some(e) => match &e.value {
-            Value::ZSet(z) => Ok(Some(z)),
-            _ => Err(CmdError::WrongType),
-        },
+        Some(e) => e.project(zset_ref).map(Some),
     }
 }
 
 /// The zset at `key` for writing; WRONGTYPE for another type.
-fn write_zset<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c mut ZSet>, CmdError> {
+fn write_zset<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<RefMut<'c, ZSet>>, CmdError> {
     match ctx.lookup_write(key) {
         None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::ZSet(z) => Ok(Some(z)),
-            _ => Err(CmdError::WrongType),
-        },
+        Some(e) => e.project(zset_mut).map(Some),
     }
 }
 
 /// Deletes `key` if its zset became empty, emitting "del"; returns whether it did.
 fn delete_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
-    let empty =
-        matches!(ctx.lookup_write(key).map(|e| &e.value), Some(Value::ZSet(z)) if z.is_empty());
+    let empty = ctx
+        .lookup_write(key)
+        .is_some_and(|e| matches!(&e.value, Value::ZSet(z) if z.is_empty()));
     if empty {
         let (db, lazy) = (ctx.db(), ctx.core.config.lazyfree_lazy_server_del);
         ctx.core.dbs.delete(db, key, lazy);
@@ -421,28 +436,23 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], incr_cmd: bool) -> Result<(),
     }
     let lim = limits(ctx);
     let first_len = pairs.get(1).map_or(0, |b| b.len());
-    let exists = match write_zset(ctx, key)? {
-        Some(_) => true,
-        None => {
-            if !xx {
-                let db = ctx.db();
-                let now = ctx.now_ms;
-                ctx.core.dbs.set(
-                    db,
-                    key,
-                    Value::ZSet(ZSet::for_new_key(first_len, lim)),
-                    false,
-                    now,
-                );
-            }
-            false
-        }
-    };
+    let exists = write_zset(ctx, key)?.is_some();
+    if !exists && !xx {
+        let db = ctx.db();
+        let now = ctx.now_ms;
+        ctx.core.dbs.set(
+            db,
+            key,
+            Value::ZSet(ZSet::for_new_key(first_len, lim)),
+            false,
+            now,
+        );
+    }
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut last_score = 0.0;
     let mut nan = false;
     if exists || !xx {
-        let Some(z) = write_zset(ctx, key)? else {
+        let Some(mut z) = write_zset(ctx, key)? else {
             return Err(CmdError::WrongType);
         };
         for (p, &score) in pairs.chunks(2).zip(scores.iter()) {
@@ -481,6 +491,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], incr_cmd: bool) -> Result<(),
                 }
             }
         }
+        drop(z);
         if !exists && added == 0 {
             // Never leave an empty key behind.
             delete_if_empty(ctx, key);
@@ -513,7 +524,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], incr_cmd: bool) -> Result<(),
 
 fn zrem(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let key = arg(argv, 1);
-    let Some(z) = write_zset(ctx, key)? else {
+    let Some(mut z) = write_zset(ctx, key)? else {
         ctx.reply.int(0);
         return Ok(());
     };
@@ -526,6 +537,7 @@ fn zrem(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
             }
         }
     }
+    drop(z);
     if deleted > 0 {
         ctx.notify(NOTIFY_ZSET, "zrem", key);
         delete_if_empty(ctx, key);
@@ -553,7 +565,7 @@ fn zlexcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 }
 
 fn count_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], range: &Range) -> Result<(), CmdError> {
-    let n = read_zset(ctx, arg(argv, 1))?.map_or(0, |z| range_ranks(z, range).1);
+    let n = read_zset(ctx, arg(argv, 1))?.map_or(0, |z| range_ranks(&z, range).1);
     ctx.reply.int(i64::try_from(n).unwrap_or(i64::MAX));
     Ok(())
 }
@@ -719,7 +731,7 @@ fn zrange_generic(
                         .collect()
                 }
             },
-            Spec::Other(range) => collect_range(z, &range, rev, offset, limit),
+            Spec::Other(range) => collect_range(&z, &range, rev, offset, limit),
         },
     };
     match store {
@@ -782,18 +794,19 @@ fn remrange_generic(
     event: &'static str,
 ) -> Result<(), CmdError> {
     let key = arg(argv, 1);
-    let Some(z) = write_zset(ctx, key)? else {
+    let Some(mut z) = write_zset(ctx, key)? else {
         ctx.reply.int(0);
         return Ok(());
     };
     let (first, count) = match &range {
-        Some(r) => range_ranks(z, r),
+        Some(r) => range_ranks(&z, r),
         None => match rank_span(ranks.0, ranks.1, z.len()) {
             Some((s, e)) => (s, e - s + 1),
             None => (0, 0),
         },
     };
     let removed = z.remove_range(first, count);
+    drop(z);
     if removed > 0 {
         ctx.notify(NOTIFY_ZSET, event, key);
         delete_if_empty(ctx, key);
@@ -864,7 +877,7 @@ pub(crate) fn pop_generic(
     }
     let count = usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX);
     let mut popped = Vec::new();
-    if let Some(z) = write_zset(ctx, &key)? {
+    if let Some(mut z) = write_zset(ctx, &key)? {
         let n = count.min(z.len());
         for _ in 0..n {
             let at = if max { z.len() - 1 } else { 0 };

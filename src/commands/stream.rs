@@ -477,7 +477,7 @@ fn xadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let fields = argv.get(field_pos..).unwrap_or_default();
     // One lookup on the hot path: the append runs on the stream found, or on a new one that is
     // stored even if the append fails (as Redis creates the key first).
-    let (id, trimmed, rewrite) = match as_stream(ctx.core.dbs.lookup_write(db, key, now))? {
+    let (id, trimmed, rewrite) = match as_stream(ctx.core.dbs.lookup_write_inline(db, key, now))? {
         Some(s) => append(s, &a, fields, now, limits)?,
         None => {
             if a.nomkstream {
@@ -557,7 +557,7 @@ fn xtrim(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let a = parse_add_trim(ctx, argv, false)?;
     let key = arg(argv, 1);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(s) = as_stream(ctx.core.dbs.lookup_write(db, key, now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_write_inline(db, key, now))? else {
         ctx.reply.int(0);
         return Ok(());
     };
@@ -618,7 +618,7 @@ fn xrange_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], rev: bool) -> Result<(), Cm
         }
     }
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(s) = as_stream(ctx.core.dbs.lookup_read(db, arg(argv, 1), now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_read_inline(db, arg(argv, 1), now))? else {
         ctx.reply.array_len(0);
         return Ok(());
     };
@@ -634,7 +634,8 @@ fn xrange_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], rev: bool) -> Result<(), Cm
 /// XLEN key: the number of entries (0 for a missing key).
 fn xlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let n = as_stream(ctx.core.dbs.lookup_read(db, arg(argv, 1), now))?.map_or(0, |s| s.len());
+    let n =
+        as_stream(ctx.core.dbs.lookup_read_inline(db, arg(argv, 1), now))?.map_or(0, |s| s.len());
     ctx.reply.int(i64::try_from(n).unwrap_or(i64::MAX));
     Ok(())
 }
@@ -643,7 +644,7 @@ fn xlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 fn xdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let key = arg(argv, 1);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(s) = as_stream(ctx.core.dbs.lookup_write(db, key, now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_write_inline(db, key, now))? else {
         ctx.reply.int(0);
         return Ok(());
     };
@@ -700,7 +701,7 @@ fn xsetid(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     let key = arg(argv, 1);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(s) = as_stream(ctx.core.dbs.lookup_write(db, key, now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_write_inline(db, key, now))? else {
         return Err(CmdError::NoSuchKey);
     };
     if !s.is_empty() {
@@ -823,7 +824,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
     let mut from = Vec::with_capacity(n);
     let mut dollar = false;
     for (key, a) in keys.iter().zip(id_args) {
-        let s = as_stream(ctx.core.dbs.lookup_read(db, key, now))?;
+        let s = as_stream(ctx.core.dbs.lookup_read_inline(db, key, now))?;
         if let Some((g, _)) = group {
             let exists = s
                 .as_ref()
@@ -882,7 +883,7 @@ fn xread_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], group_mode: bool) -> Result<
     let mut new_consumers = Vec::new();
     let mut groups_served = 0u64;
     for (key, rf) in keys.iter().zip(from.iter().copied()) {
-        let Some(s) = as_stream(ctx.core.dbs.lookup_read(db, key, now))? else {
+        let Some(s) = as_stream(ctx.core.dbs.lookup_read_inline(db, key, now))? else {
             continue;
         };
         match group {
@@ -1109,7 +1110,7 @@ fn reply_consumer_pel(
 /// XACK key group id [id ...]: the number of entries acknowledged.
 fn xack(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(s) = as_stream(ctx.core.dbs.lookup_read(db, arg(argv, 1), now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_read_inline(db, arg(argv, 1), now))? else {
         ctx.reply.int(0);
         return Ok(());
     };
@@ -1166,7 +1167,7 @@ fn xpending(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
     let key = arg(argv, 1);
     let gname = arg(argv, 2);
-    let s = as_stream(ctx.core.dbs.lookup_read(db, key, now))?;
+    let s = as_stream(ctx.core.dbs.lookup_read_inline(db, key, now))?;
     let Some(g) = s.and_then(|s| s.groups.get(gname)) else {
         return Err(nogroup(key, gname));
     };
@@ -1236,7 +1237,7 @@ fn xclaim(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let key = arg(argv, 1);
     let gname = arg(argv, 2);
     {
-        let s = as_stream(ctx.core.dbs.lookup_read(db, key, now))?;
+        let s = as_stream(ctx.core.dbs.lookup_read_inline(db, key, now))?;
         if !s.is_some_and(|s| s.groups.contains_key(gname)) {
             return Err(nogroup(key, gname));
         }
@@ -1298,7 +1299,7 @@ fn xclaim(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     let cname = argv.get(3).cloned().unwrap_or_default();
     let propagating = ctx.core.effects.propagating;
-    let Some(s) = as_stream(ctx.core.dbs.lookup_read(db, key, now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_read_inline(db, key, now))? else {
         return Err(nogroup(key, gname));
     };
     let Some((gkey, mut g)) = s.groups.remove_entry(gname) else {
@@ -1421,7 +1422,7 @@ fn xautoclaim(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let gname = arg(argv, 2);
     let cname = argv.get(3).cloned().unwrap_or_default();
     let propagating = ctx.core.effects.propagating;
-    let Some(s) = as_stream(ctx.core.dbs.lookup_read(db, key, now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_read_inline(db, key, now))? else {
         return Err(nogroup(key, gname));
     };
     let Some((gkey, mut g)) = s.groups.remove_entry(gname) else {
@@ -1525,7 +1526,7 @@ fn xgroup_lookup<'a>(
 ) -> Result<&'a mut Stream, CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
     let key = arg(argv, 2);
-    let Some(s) = as_stream(ctx.core.dbs.lookup_write(db, key, now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_write_inline(db, key, now))? else {
         return Err(CmdError::Static(
             "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.",
         ));
@@ -1568,7 +1569,7 @@ fn xgroup_create(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     }
     let key = arg(argv, 2);
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let exists = as_stream(ctx.core.dbs.lookup_write(db, key, now))?.is_some();
+    let exists = as_stream(ctx.core.dbs.lookup_write_inline(db, key, now))?.is_some();
     if !exists && !mkstream {
         xgroup_lookup(ctx, argv, false)?;
     }
@@ -1576,7 +1577,8 @@ fn xgroup_create(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         return Err(subcommand_syntax(argv, "XGROUP"));
     }
     let last = if exists {
-        as_stream(ctx.core.dbs.lookup_write(db, key, now))?.map_or(StreamId::MIN, |s| s.last_id)
+        as_stream(ctx.core.dbs.lookup_write_inline(db, key, now))?
+            .map_or(StreamId::MIN, |s| s.last_id)
     } else {
         StreamId::MIN
     };
@@ -1594,7 +1596,7 @@ fn xgroup_create(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ctx.touched(key);
         ctx.core.dbs.dirty -= 1;
     }
-    let Some(s) = as_stream(ctx.core.dbs.lookup_write(db, key, now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_write_inline(db, key, now))? else {
         return Ok(());
     };
     let gname = arg(argv, 3);
@@ -1776,7 +1778,7 @@ fn reply_entries_read(r: &mut dyn ReplySink, g: &Group) {
 /// XINFO STREAM key [FULL [COUNT count]].
 fn xinfo_stream(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(s) = as_stream(ctx.core.dbs.lookup_read(db, arg(argv, 2), now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_read_inline(db, arg(argv, 2), now))? else {
         return Err(CmdError::NoSuchKey);
     };
     let rest = argv.len() - 2;
@@ -1894,7 +1896,7 @@ fn first_or_last(r: &mut dyn ReplySink, s: &Stream, last: bool) -> bool {
 /// XINFO GROUPS key.
 fn xinfo_groups(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(s) = as_stream(ctx.core.dbs.lookup_read(db, arg(argv, 2), now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_read_inline(db, arg(argv, 2), now))? else {
         return Err(CmdError::NoSuchKey);
     };
     let r = &mut *ctx.reply;
@@ -1924,7 +1926,7 @@ fn xinfo_consumers(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let gname = arg(argv, 3);
     let (db, now_ms) = (ctx.db(), ctx.now_ms);
     let _ = now_ms;
-    let Some(s) = as_stream(ctx.core.dbs.lookup_read(db, key, now))? else {
+    let Some(s) = as_stream(ctx.core.dbs.lookup_read_inline(db, key, now))? else {
         return Err(CmdError::NoSuchKey);
     };
     let Some(g) = s.groups.get(gname) else {

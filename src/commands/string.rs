@@ -138,7 +138,7 @@ fn set_generic(
     if opts.flags & GET != 0 {
         reply_value(ctx, key)?;
     }
-    let found = ctx.lookup_write(key).is_some();
+    let found = ctx.lookup_write_inline(key).is_some();
     if (opts.flags & NX != 0 && found) || (opts.flags & XX != 0 && !found) {
         if opts.flags & GET == 0 {
             match answer {
@@ -190,7 +190,7 @@ fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (db, now) = (ctx.db(), ctx.now_ms);
     // Validated now, reported only after the lookup and the type check, as Redis orders them.
     let when = opts.expire.map(|e| expire_at(argv, e, opts.flags, now));
-    let Some(entry) = ctx.core.dbs.lookup_read(db, key, now) else {
+    let Some(entry) = ctx.core.dbs.lookup_read_inline(db, key, now) else {
         ctx.reply.null();
         return Ok(());
     };
@@ -271,7 +271,7 @@ fn mget(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         match ctx
             .core
             .dbs
-            .lookup_read(db, key, now)
+            .lookup_read_inline(db, key, now)
             .and_then(|e| as_str(&e.value))
         {
             Some(s) => ctx.reply.bulk(s.bytes(&mut buf)),
@@ -300,7 +300,7 @@ fn mset_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], nx: bool) -> Result<(), CmdEr
     let pairs = argv.get(1..).unwrap_or_default();
     if nx {
         for key in pairs.iter().step_by(2) {
-            if ctx.lookup_write(key).is_some() {
+            if ctx.lookup_write_inline(key).is_some() {
                 ctx.reply.int(0);
                 return Ok(());
             }
@@ -324,7 +324,7 @@ fn mset_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], nx: bool) -> Result<(), CmdEr
 fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let (key, value) = (arg(argv, 1), arg(argv, 2));
     let max = ctx.core.config.proto_max_bulk_len;
-    let total = match ctx.lookup_write(key) {
+    let total = match ctx.lookup_write_inline(key) {
         None => {
             let v = StrValue::from_set(value);
             let len = v.len();
@@ -346,7 +346,7 @@ fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 
 /// STRLEN key
 fn strlen(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
-    let len = match ctx.lookup_read(arg(argv, 1)) {
+    let len = match ctx.lookup_read_inline(arg(argv, 1)) {
         None => 0,
         Some(e) => as_str(&e.value).ok_or(CmdError::WrongType)?.len(),
     };
@@ -359,7 +359,7 @@ fn getrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let start = parse_i64(arg(argv, 2))?;
     let end = parse_i64(arg(argv, 3))?;
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let Some(entry) = ctx.core.dbs.lookup_read(db, arg(argv, 1), now) else {
+    let Some(entry) = ctx.core.dbs.lookup_read_inline(db, arg(argv, 1), now) else {
         ctx.reply.bulk(b"");
         return Ok(());
     };
@@ -378,7 +378,7 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         usize::try_from(offset).map_err(|_| CmdError::Static("ERR offset is out of range"))?;
     let max = ctx.core.config.proto_max_bulk_len;
     let (db, now) = (ctx.db(), ctx.now_ms);
-    let len = match ctx.core.dbs.lookup_write(db, key, now) {
+    let len = match ctx.core.dbs.lookup_write_inline(db, key, now) {
         None => {
             if value.is_empty() {
                 ctx.reply.int(0);
@@ -435,7 +435,7 @@ fn decrby(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 
 /// Redis's incrDecrCommand: the result is always stored `int`, keeping the key's TTL.
 fn incr_generic(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<(), CmdError> {
-    let value = match ctx.lookup_write(key) {
+    let value = match ctx.lookup_write_inline(key) {
         None => {
             store(ctx, key, StrValue::Int(by), false);
             by
@@ -457,7 +457,7 @@ fn incr_generic(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<(), CmdError> 
 /// INCRBYFLOAT key increment
 fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
     let key = arg(argv, 1);
-    let (current, exists) = match ctx.lookup_write(key) {
+    let (current, exists) = match ctx.lookup_write_inline(key) {
         None => (LongDouble::ZERO, false),
         Some(e) => {
             let s = as_str(&e.value).ok_or(CmdError::WrongType)?;
@@ -550,7 +550,7 @@ fn lcs(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 
 /// A key's string for LCS: empty when missing, Redis's LCS-specific error for other types.
 fn read_for_lcs(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Vec<u8>, CmdError> {
-    match ctx.lookup_read(key) {
+    match ctx.lookup_read_inline(key) {
         None => Ok(Vec::new()),
         Some(e) => as_str(&e.value)
             .map(StrValue::to_vec)
@@ -645,7 +645,7 @@ fn read_str<'c>(
     key: &[u8],
     now: i64,
 ) -> Result<Option<&'c StrValue>, CmdError> {
-    match core.dbs.lookup_read(db, key, now) {
+    match core.dbs.lookup_read_inline(db, key, now) {
         None => Ok(None),
         Some(e) => as_str(&e.value).map(Some).ok_or(CmdError::WrongType),
     }

@@ -8,7 +8,9 @@
 use crate::evict::lfu;
 use crate::types::value::Value;
 use crate::util::cbytes::CompactBytes;
-use crate::util::dict::Dict;
+use crate::util::dict::{Dict, NodeDict};
+
+use super::obj::{EntryMut, EntryRef, Obj};
 
 /// Resolution of the LRU clock in ms (Redis's LRU_CLOCK_RESOLUTION).
 pub const LRU_CLOCK_RESOLUTION: i64 = 1000;
@@ -145,7 +147,7 @@ impl Entry {
         self.meta = (self.meta & EXPIRE_BIT) | (minutes << 8) | u32::from(freq);
     }
 
-    fn set_expire_flag(&mut self, on: bool) {
+    pub(crate) fn set_expire_flag(&mut self, on: bool) {
         if on {
             self.meta |= EXPIRE_BIT;
         } else {
@@ -163,7 +165,8 @@ pub fn lru_clock(now_ms: i64) -> u32 {
 pub struct Db {
     /// This database's index.
     pub id: usize,
-    keys: Dict<CompactBytes, Entry>,
+    /// The keys, each one [`Obj`] (key, value and metadata in one allocation).
+    keys: NodeDict<Obj>,
     expires: Dict<CompactBytes, i64>,
     /// Where the active expiry cycle resumes its walk of `expires`.
     pub(crate) expire_cursor: u64,
@@ -176,7 +179,7 @@ impl Db {
     pub fn new(id: usize) -> Self {
         Db {
             id,
-            keys: Dict::new(),
+            keys: NodeDict::new(),
             expires: Dict::new(),
             expire_cursor: 0,
             avg_ttl: 0,
@@ -199,13 +202,28 @@ impl Db {
     }
 
     /// The entry at `key`, without any expiry check.
-    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
-        self.keys.get(key)
+    pub fn get(&self, key: &[u8]) -> Option<EntryRef<'_>> {
+        self.keys.find(key).map(Obj::entry)
     }
 
-    /// The entry at `key` for modification, without any expiry check.
-    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        self.keys.get_mut(key)
+    /// The entry at `key` for modification, without any expiry check; a small value kept in
+    /// the key's own allocation is written back when the guard drops.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<EntryMut<'_>> {
+        self.keys.find_mut(key).map(Obj::entry_mut)
+    }
+
+    /// The entry at `key` as a plain `&mut Entry`, without any expiry check: a small value kept
+    /// in the key's allocation moves to a buffer of its own first (see [`Obj::inline_entry_mut`];
+    /// for values that are never embedded this costs nothing).
+    pub fn get_mut_inline(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.keys.find_mut(key).map(Obj::inline_entry_mut)
+    }
+
+    /// Updates the access bits of `key` through `f` and returns its entry for reading.
+    pub fn touch(&mut self, key: &[u8], f: impl FnOnce(&mut Entry)) -> Option<EntryRef<'_>> {
+        let obj = self.keys.find_mut(key)?;
+        obj.set_meta(f);
+        Some(obj.entry())
     }
 
     /// Stores a value; returns whether the key existed and the value it replaced. A new key's
@@ -219,23 +237,23 @@ impl Db {
         now_ms: i64,
         access: Access,
     ) -> (bool, Option<Value>) {
-        match self.keys.get_mut(key) {
-            Some(e) => {
+        match self.keys.find_mut(key) {
+            Some(obj) => {
+                let mut e = obj.entry_mut();
                 let old = std::mem::replace(&mut e.value, value);
                 if access == Access::Lru {
                     e.touch(now_ms);
                 }
                 if !keep_ttl && e.has_expire() {
                     e.set_expire_flag(false);
+                    drop(e);
                     self.expires.remove(key);
                 }
                 (true, Some(old))
             }
             None => {
-                self.keys.insert(
-                    CompactBytes::from(key),
-                    Entry::with_access(value, now_ms, access),
-                );
+                self.keys
+                    .insert_node(Obj::new(key, Entry::with_access(value, now_ms, access)));
                 (false, None)
             }
         }
@@ -245,8 +263,8 @@ impl Db {
     /// flag is recomputed from `when`.
     pub fn insert_entry(&mut self, key: &[u8], mut entry: Entry, when: Option<i64>) {
         entry.set_expire_flag(when.is_some());
-        if let Some(old) = self.keys.insert(CompactBytes::from(key), entry)
-            && old.has_expire()
+        if let Some(old) = self.keys.insert_node(Obj::new(key, entry))
+            && old.entry().has_expire()
             && when.is_none()
         {
             self.expires.remove(key);
@@ -258,17 +276,13 @@ impl Db {
 
     /// Removes a key and its expiry time; returns its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
-        let (_, e) = self.keys.remove(key)?;
-        if e.has_expire() {
-            self.expires.remove(key);
-        }
-        Some(e.value)
+        self.remove_entry(key).map(|(e, _)| e.value)
     }
 
     /// Removes a key and returns its whole entry (value and access metadata) with its expiry
     /// time, so RENAME and MOVE can re-insert it unchanged.
     pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Entry, Option<i64>)> {
-        let (_, e) = self.keys.remove(key)?;
+        let e = self.keys.remove_node(key)?.into_entry();
         let when = if e.has_expire() {
             self.expires.remove(key).map(|(_, w)| w)
         } else {
@@ -279,11 +293,13 @@ impl Db {
 
     /// Sets (`Some`) or clears (`None`) a key's expiry time; false if the key does not exist.
     pub fn set_expire(&mut self, key: &[u8], when: Option<i64>) -> bool {
-        let Some(e) = self.keys.get_mut(key) else {
+        let Some(obj) = self.keys.find_mut(key) else {
             return false;
         };
+        let mut e = obj.entry_mut();
         let had = e.has_expire();
         e.set_expire_flag(when.is_some());
+        drop(e);
         match when {
             Some(w) => {
                 self.expires.insert(CompactBytes::from(key), w);
@@ -298,8 +314,8 @@ impl Db {
 
     /// A key's expiry time, if it has one.
     pub fn expire_of(&self, key: &[u8]) -> Option<i64> {
-        match self.keys.get(key) {
-            Some(e) if e.has_expire() => self.expires.get(key).copied(),
+        match self.keys.find(key) {
+            Some(o) if o.entry().has_expire() => self.expires.get(key).copied(),
             _ => None,
         }
     }
@@ -311,8 +327,8 @@ impl Db {
 
     /// One step of a SCAN over the keys: calls `f` for the keys of one bucket, returns the next
     /// cursor (0 when the walk is complete).
-    pub fn scan_step(&self, cursor: u64, f: impl FnMut(&CompactBytes, &Entry)) -> u64 {
-        self.keys.scan(cursor, f)
+    pub fn scan_step(&self, cursor: u64, mut f: impl FnMut(&[u8], &Entry)) -> u64 {
+        self.keys.scan_nodes(cursor, |o| f(o.key(), &o.entry()))
     }
 
     /// One step over the volatile keys (active expiry).
@@ -321,8 +337,8 @@ impl Db {
     }
 
     /// Every entry (KEYS, SAVE). Visiting all keys is O(n): callers accept that as Redis does.
-    pub fn iter(&self) -> impl Iterator<Item = (&CompactBytes, &Entry)> {
-        self.keys.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], EntryRef<'_>)> {
+        self.keys.nodes().map(|o| (o.key(), o.entry()))
     }
 
     /// Calls `f` for up to `n` keys near a random spot of the main dict (dictGetSomeKeys on
@@ -331,9 +347,9 @@ impl Db {
         &'a self,
         n: usize,
         rng: &mut R,
-        f: impl FnMut(&'a CompactBytes, &'a Entry),
+        mut f: impl FnMut(&'a [u8], &Entry),
     ) -> usize {
-        self.keys.sample(n, rng, f)
+        self.keys.sample_nodes(n, rng, |o| f(o.key(), &o.entry()))
     }
 
     /// Calls `f` for up to `n` volatile keys with their expiry times (dictGetSomeKeys on
@@ -348,18 +364,18 @@ impl Db {
     }
 
     /// A random volatile key (dictGetRandomKey on db->expires, volatile-random).
-    pub fn random_volatile_key<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&CompactBytes> {
-        self.expires.random_entry(rng).map(|(k, _)| k)
+    pub fn random_volatile_key<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&[u8]> {
+        self.expires.random_entry(rng).map(|(k, _)| k.as_slice())
     }
 
     /// A random key (dictGetRandomKey on db->dict, allkeys-random).
-    pub fn any_random_key<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&CompactBytes> {
-        self.keys.random_entry(rng).map(|(k, _)| k)
+    pub fn any_random_key<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&[u8]> {
+        self.keys.random_node(rng).map(Obj::key)
     }
 
     /// A random key, fairly enough for RANDOMKEY (Redis's dictGetFairRandomKey).
-    pub fn random_key<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&CompactBytes> {
-        self.keys.fair_random_entry(rng).map(|(k, _)| k)
+    pub fn random_key<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<&[u8]> {
+        self.keys.fair_random_node(rng).map(Obj::key)
     }
 
     /// Runs incremental rehashing for about `micros` microseconds.
@@ -374,16 +390,220 @@ impl Db {
         self.expires.shrink_if_needed();
     }
 
-    /// Approximate bytes used by the two dicts' tables and nodes.
+    /// Approximate bytes used by the two dicts: their tables, each key's link and metadata
+    /// (Redis counts a dictEntry and a robj per key), and the expiry nodes.
     pub fn overhead(&self) -> usize {
-        self.keys.mem_usage() + self.expires.mem_usage()
+        self.keys.table_mem_usage() + self.keys.len() * KEY_OVERHEAD + self.expires.mem_usage()
     }
 }
 
+/// Per-key bytes [`Db::overhead`] counts: an object's link and meta word.
+const KEY_OVERHEAD: usize = 16;
+
 const EXPIRE_BIT: u32 = 1 << 31;
 
-// A key costs one dict node of `CompactBytes` (24), `Entry` (40) and the chain link (8); the
-// node type becoming generic must not grow it.
+// An inline object holds a 40-byte `Entry` (db::obj); an expiry costs one 40-byte dict node.
 const _: () = assert!(std::mem::size_of::<Entry>() == 40);
-const _: () = assert!(Dict::<CompactBytes, Entry>::node_size() == 72);
 const _: () = assert!(Dict::<CompactBytes, i64>::node_size() == 40);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::hash::{Hash, Limits};
+    use crate::types::set::Set;
+    use crate::types::string::StrValue;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// What a key holds in the model: a hash as sorted pairs, or a string.
+    #[derive(Debug, Clone, PartialEq)]
+    enum Model {
+        Hash(BTreeMap<Vec<u8>, Vec<u8>>),
+        Str(Vec<u8>),
+    }
+
+    fn observe(v: &Value) -> Option<Model> {
+        match v {
+            Value::Hash(h) => {
+                let mut m = BTreeMap::new();
+                h.for_each(|f, v| {
+                    m.insert(f.to_vec(), v.to_vec());
+                });
+                Some(Model::Hash(m))
+            }
+            Value::Str(s) => Some(Model::Str(s.to_vec())),
+            _ => None,
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// HSET through a write guard (converts past 8 fields).
+        HSet(u8, u8, u8),
+        /// HDEL through a write guard, deleting the key once empty.
+        HDel(u8, u8),
+        /// SET of a string, replacing whatever was there.
+        SetStr(u8, u8),
+        /// Rename: take the entry out and insert it under another key.
+        Rename(u8, u8),
+        /// A plain `&mut Entry` access (moves an embedded value inline).
+        Inline(u8),
+        /// An expiry set or cleared.
+        Expire(u8, bool),
+        Del(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u8..12, 0u8..12, any::<u8>()).prop_map(|(k, f, v)| Op::HSet(k, f, v)),
+            2 => (0u8..12, 0u8..12).prop_map(|(k, f)| Op::HDel(k, f)),
+            1 => (0u8..12, any::<u8>()).prop_map(|(k, v)| Op::SetStr(k, v)),
+            1 => (0u8..12, 0u8..12).prop_map(|(a, b)| Op::Rename(a, b)),
+            1 => (0u8..12).prop_map(Op::Inline),
+            1 => (0u8..12, any::<bool>()).prop_map(|(k, on)| Op::Expire(k, on)),
+            1 => (0u8..12).prop_map(Op::Del),
+        ]
+    }
+
+    /// Keys of several lengths, including one past 127 bytes (a two-byte length).
+    fn key(k: u8) -> Vec<u8> {
+        match k % 4 {
+            0 => vec![b'k', k],
+            1 => format!("key:{k}:").repeat(3).into_bytes(),
+            2 => vec![k; 130],
+            _ => format!("{k}").into_bytes(),
+        }
+    }
+
+    proptest! {
+        /// Random writes through every access path keep the keyspace equal to a plain model,
+        /// across embedded and inline layouts and the conversions between them.
+        #[test]
+        fn the_keyspace_matches_a_model(ops in proptest::collection::vec(op(), 1..120)) {
+            let limits = Limits::new(8, 64);
+            let mut db = Db::new(0);
+            let mut model: BTreeMap<Vec<u8>, Model> = BTreeMap::new();
+            let mut ttl: BTreeMap<Vec<u8>, i64> = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::HSet(k, f, v) => {
+                        let (k, f, v) = (key(k), vec![b'f', f], vec![b'v', v]);
+                        if let Some(mut e) = db.get_mut(&k) {
+                            if let Value::Hash(h) = &mut e.value {
+                                h.set(&f, &v, limits);
+                                if let Some(Model::Hash(m)) = model.get_mut(&k) {
+                                    m.insert(f, v);
+                                }
+                            }
+                        } else {
+                            let mut h = Hash::new();
+                            h.set(&f, &v, limits);
+                            db.set(&k, Value::Hash(h), false, 0, Access::Lru);
+                            model.insert(k, Model::Hash(BTreeMap::from([(f, v)])));
+                        }
+                    }
+                    Op::HDel(k, f) => {
+                        let (k, f) = (key(k), vec![b'f', f]);
+                        let emptied = match db.get_mut(&k) {
+                            Some(mut e) => match &mut e.value {
+                                Value::Hash(h) => {
+                                    h.remove(&f);
+                                    if let Some(Model::Hash(m)) = model.get_mut(&k) {
+                                        m.remove(&f);
+                                    }
+                                    h.is_empty()
+                                }
+                                _ => false,
+                            },
+                            None => false,
+                        };
+                        if emptied {
+                            db.remove(&k);
+                            model.remove(&k);
+                            ttl.remove(&k);
+                        }
+                    }
+                    Op::SetStr(k, v) => {
+                        let k = key(k);
+                        db.set(&k, Value::Str(StrValue::created(&[v])), false, 0, Access::Lru);
+                        model.insert(k.clone(), Model::Str(vec![v]));
+                        ttl.remove(&k);
+                    }
+                    Op::Rename(a, b) => {
+                        let (a, b) = (key(a), key(b));
+                        if let Some((e, when)) = db.remove_entry(&a) {
+                            db.remove(&b);
+                            db.insert_entry(&b, e, when);
+                            let m = model.remove(&a);
+                            let t = ttl.remove(&a);
+                            ttl.remove(&b);
+                            if let Some(m) = m {
+                                model.insert(b.clone(), m);
+                            }
+                            if let Some(t) = t {
+                                ttl.insert(b, t);
+                            }
+                        }
+                    }
+                    Op::Inline(k) => {
+                        if let Some(e) = db.get_mut_inline(&key(k)) {
+                            e.touch(5_000);
+                        }
+                    }
+                    Op::Expire(k, on) => {
+                        let k = key(k);
+                        let when = on.then_some(1_000_000);
+                        if db.set_expire(&k, when) {
+                            match when {
+                                Some(w) => ttl.insert(k, w),
+                                None => ttl.remove(&k),
+                            };
+                        }
+                    }
+                    Op::Del(k) => {
+                        let k = key(k);
+                        db.remove(&k);
+                        model.remove(&k);
+                        ttl.remove(&k);
+                    }
+                }
+                prop_assert_eq!(db.len(), model.len());
+                for (k, m) in &model {
+                    let e = db.get(k);
+                    prop_assert!(e.is_some(), "missing {:?}", k);
+                    if let Some(e) = e {
+                        let seen = observe(&e.value);
+                        prop_assert_eq!(seen.as_ref(), Some(m));
+                        prop_assert_eq!(db.expire_of(k), ttl.get(k).copied());
+                    }
+                }
+                let mut walked: Vec<Vec<u8>> = db.iter().map(|(k, _)| k.to_vec()).collect();
+                walked.sort();
+                prop_assert_eq!(walked, model.keys().cloned().collect::<Vec<_>>());
+            }
+            // A guarded write leaves a small hash in the key's own allocation and a big one
+            // inline (a plain `&mut Entry` access leaves it inline until the next such write).
+            let keys: Vec<Vec<u8>> = model.keys().cloned().collect();
+            for k in keys {
+                if let Some(mut e) = db.get_mut(&k) {
+                    e.touch(6_000);
+                }
+                let listpack = db.get(&k).is_some_and(|e| e.value.encoding() == "listpack");
+                let embedded = db.keys.find(&k).and_then(|o| o.embedded()).is_some();
+                prop_assert_eq!(embedded, listpack);
+            }
+        }
+    }
+
+    #[test]
+    fn a_small_set_is_embedded_and_read_back() {
+        let mut db = Db::new(0);
+        let mut s = Set::for_member(b"1");
+        for m in [b"1", b"2", b"3"] {
+            s.add(m, 512);
+        }
+        db.set(b"s", Value::Set(s), false, 0, Access::Lru);
+        assert!(db.keys.find(b"s").is_some_and(|o| o.embedded().is_some()));
+        assert_eq!(db.get(b"s").map(|e| e.value.len()), Some(3));
+    }
+}

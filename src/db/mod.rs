@@ -18,6 +18,7 @@ pub mod watch;
 use bytes::Bytes;
 
 pub use keyspace::{Access, Db, Entry};
+pub use obj::{EntryMut, EntryRef, Ref, RefMut};
 
 use crate::types::value::Value;
 
@@ -132,7 +133,7 @@ impl Databases {
     }
 
     /// Looks a key up for reading: expires it if due, counts a hit or a miss, touches its LRU.
-    pub fn lookup_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+    pub fn lookup_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<EntryRef<'_>> {
         let found = self.expire_if_needed(db, key, now_ms);
         if found {
             self.stats.hits += 1;
@@ -141,14 +142,29 @@ impl Databases {
             return None;
         }
         let (access, r) = (self.access, self.draw());
-        let e = self.dbs.get_mut(db)?.get_mut(key)?;
+        self.dbs
+            .get_mut(db)?
+            .touch(key, |e| e.accessed(now_ms, access, r))
+    }
+
+    /// [`Databases::lookup_read`] as a plain `&mut Entry`, for commands on types that are never
+    /// embedded (strings, lists, streams): a small value kept in the key's own allocation (a
+    /// hash, set or sorted set, so a WRONGTYPE for them) moves to a buffer of its own first.
+    pub fn lookup_read_inline(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+        if !self.expire_if_needed(db, key, now_ms) {
+            self.stats.misses += 1;
+            return None;
+        }
+        self.stats.hits += 1;
+        let (access, r) = (self.access, self.draw());
+        let e = self.dbs.get_mut(db)?.get_mut_inline(key)?;
         e.accessed(now_ms, access, r);
         Some(e)
     }
 
     /// Looks a key up for reading without touching its LRU (TYPE, TTL, EXISTS, OBJECT: Redis's
     /// LOOKUP_NOTOUCH): expires it if due and counts a hit or a miss.
-    pub fn peek_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&Entry> {
+    pub fn peek_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<EntryRef<'_>> {
         if !self.expire_if_needed(db, key, now_ms) {
             self.stats.misses += 1;
             return None;
@@ -157,13 +173,33 @@ impl Databases {
         self.dbs.get(db)?.get(key)
     }
 
-    /// Looks a key up for writing: expires it if due, touches its LRU, counts nothing.
-    pub fn lookup_write(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+    /// Looks a key up for writing: expires it if due, touches its LRU, counts nothing. A small
+    /// hash, set or sorted set kept in the key's own allocation is handed out in a guard that
+    /// stores it back when dropped.
+    pub fn lookup_write(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<EntryMut<'_>> {
         if !self.expire_if_needed(db, key, now_ms) {
             return None;
         }
         let (access, r) = (self.access, self.draw());
-        let e = self.dbs.get_mut(db)?.get_mut(key)?;
+        let mut e = self.dbs.get_mut(db)?.get_mut(key)?;
+        e.accessed(now_ms, access, r);
+        Some(e)
+    }
+
+    /// [`Databases::lookup_write`] as a plain `&mut Entry`, for commands on types that are never
+    /// embedded (strings, lists, streams) and rare paths: a small value kept in the key's own
+    /// allocation moves to a buffer of its own first.
+    pub fn lookup_write_inline(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now_ms: i64,
+    ) -> Option<&mut Entry> {
+        if !self.expire_if_needed(db, key, now_ms) {
+            return None;
+        }
+        let (access, r) = (self.access, self.draw());
+        let e = self.dbs.get_mut(db)?.get_mut_inline(key)?;
         e.accessed(now_ms, access, r);
         Some(e)
     }
@@ -256,7 +292,7 @@ impl Databases {
             let d = self.dbs.get(db)?;
             let all_volatile = d.len() == d.expires_len();
             let key = Bytes::copy_from_slice(d.random_key(&mut rng)?);
-            if d.get(&key).is_some_and(Entry::has_expire) {
+            if d.get(&key).is_some_and(|e| e.has_expire()) {
                 if all_volatile && self.is_replica {
                     tries -= 1;
                     if tries == 0 {

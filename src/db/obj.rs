@@ -41,6 +41,7 @@ use std::ptr::NonNull;
 use super::keyspace::Entry;
 use crate::types::value::{Embedded, Value};
 use crate::util::cbytes::CompactBytes;
+use crate::util::dict::DictNode;
 use crate::util::rawbuf::RawBuf;
 
 /// One keyspace entry in one allocation; see the module header.
@@ -266,14 +267,17 @@ impl Obj {
     pub fn entry(&self) -> EntryRef<'_> {
         match self.embedded() {
             // SAFETY: the entry lives as long as `self`.
-            None => EntryRef::Direct(unsafe { &*self.inline_entry() }),
+            None => Ref::Direct(unsafe { &*self.inline_entry() }),
             Some(kind) => {
                 // SAFETY: meta is at 8..12 of an embedded object.
                 let meta = unsafe { self.meta_ptr().read() };
                 let value = Value::from_embedded(kind, self.payload_buf(kind));
                 // The buffer is never freed (ManuallyDrop) and only shared access to it is
                 // handed out while `self` is borrowed.
-                EntryRef::Built(ManuallyDrop::new(Entry::from_parts(value, meta)), PhantomData)
+                Ref::Built(
+                    ManuallyDrop::new(Entry::from_parts(value, meta)),
+                    PhantomData,
+                )
             }
         }
     }
@@ -295,15 +299,63 @@ impl Obj {
             // SAFETY: offset 0 is 8 bytes of this allocation; nothing reads it as a link until
             // the guard writes `next` back.
             unsafe { self.base().cast::<usize>().write(mark) };
-            Held {
+            let held = Box::new(Held {
                 entry: ManuallyDrop::new(Entry::from_parts(Value::from_embedded(kind, buf), meta)),
                 key,
                 next,
                 off,
                 mark,
-            }
+            });
+            NonNull::from(Box::leak(held))
         });
         EntryMut { obj: self, held }
+    }
+
+    /// The entry for update in place: an embedded object is first rebuilt inline (its payload
+    /// copied into a buffer of its own). For callers that need a plain `&mut Entry`; a guarded
+    /// write ([`Obj::entry_mut`]) embeds a small value again.
+    pub fn inline_entry_mut(&mut self) -> &mut Entry {
+        if self.embedded().is_some() {
+            let next = self.next_link().take();
+            let key = CompactBytes::from(self.key());
+            // The object is taken out of its place, which is refilled below.
+            // SAFETY: `self` is overwritten with `ptr::write` before anything reads it again,
+            // and the object read out is consumed by `into_entry`.
+            let old = unsafe { std::ptr::read(self) };
+            let (value, meta) = old.into_entry().into_parts();
+            let value = match value.into_embedded() {
+                // The payload leaves the allocation it shared with the header and key.
+                Ok((kind, buf)) => match RawBuf::from_slice(buf.as_slice()) {
+                    Some(own) => Value::from_embedded(kind, own),
+                    None => Value::from_embedded(kind, buf),
+                },
+                Err(v) => v,
+            };
+            let mut new = Obj::new_inline(&key, Entry::from_parts(value, meta));
+            *new.next_link() = next;
+            // SAFETY: `self`'s bits were moved out above; this fills the place again.
+            unsafe { std::ptr::write(self, new) };
+        }
+        // SAFETY: `self` is inline now; the entry is borrowed through `&mut self`.
+        unsafe { &mut *self.inline_entry() }
+    }
+
+    /// Records an access: sets the meta word's access bits through `f` (LRU clock or LFU
+    /// counter), in place for either layout.
+    pub fn set_meta(&mut self, f: impl FnOnce(&mut Entry)) {
+        match self.embedded() {
+            None => f(self.inline_entry_mut()),
+            Some(_) => {
+                // SAFETY: meta is at 8..12 of an embedded object.
+                let meta = unsafe { self.meta_ptr().read() };
+                // A stand-in entry carries the word through `f`; its value is a plain integer.
+                let mut e =
+                    Entry::from_parts(Value::Str(crate::types::string::StrValue::Int(0)), meta);
+                f(&mut e);
+                // SAFETY: as above.
+                unsafe { self.meta_ptr().write(e.meta_word()) };
+            }
+        }
     }
 
     /// Takes the entry out, freeing the object (whose link must be empty). An embedded value
@@ -352,12 +404,58 @@ impl Obj {
 #[allow(unsafe_code)]
 impl Drop for Obj {
     fn drop(&mut self) {
-        debug_assert!(self.next().is_none(), "an Obj dropped with a chain behind it");
+        debug_assert!(
+            self.next().is_none(),
+            "an Obj dropped with a chain behind it"
+        );
         if self.embedded().is_none() {
             // SAFETY: the inline entry is dropped exactly once, before the allocation is freed.
             unsafe { std::ptr::drop_in_place(self.inline_entry()) };
         }
         self.free();
+    }
+}
+
+/// The keyspace dict links objects through their own `next` field. The dict's value form is
+/// unused (`()`): the keyspace reads entries through [`Obj::entry`] and [`Obj::entry_mut`].
+#[allow(unsafe_code)]
+impl DictNode for Obj {
+    type Key = [u8];
+    type Value = ();
+
+    #[inline]
+    fn key_bytes(&self) -> &[u8] {
+        self.key()
+    }
+
+    #[inline]
+    fn key(&self) -> &[u8] {
+        Obj::key(self)
+    }
+
+    #[inline]
+    fn value(&self) -> &() {
+        &()
+    }
+
+    #[inline]
+    fn next(&self) -> Option<&Obj> {
+        Obj::next(self)
+    }
+
+    fn parts_mut(&mut self) -> (&[u8], &mut (), &mut Option<Obj>) {
+        let (len, at) = self.key_span();
+        let base = self.base();
+        // SAFETY: the key bytes (at..at + len) and the link (0..8) are disjoint parts of the
+        // allocation, both borrowed for as long as `self` is, exclusively through `&mut self`.
+        // The unit value is a zero-sized reference, valid anywhere.
+        unsafe {
+            (
+                std::slice::from_raw_parts(base.add(at), len),
+                &mut *NonNull::<()>::dangling().as_ptr(),
+                &mut *base.cast::<Option<Obj>>(),
+            )
+        }
     }
 }
 
@@ -371,23 +469,51 @@ impl std::fmt::Debug for Obj {
     }
 }
 
-/// A key's entry for reading: a reference into an inline object, or an entry built around an
-/// embedded object's payload.
-pub enum EntryRef<'a> {
-    /// An inline object's entry.
-    Direct(&'a Entry),
-    /// An entry over an embedded payload; never dropped.
-    Built(ManuallyDrop<Entry>, PhantomData<&'a Obj>),
+/// A key's entry, or a part of its value, for reading: a reference into an inline object, or
+/// (for an embedded object) the entry built around its payload, never dropped.
+///
+/// Invariant of `Built`: the value it holds (or a part of it) is a hash, set or sorted set in a
+/// small encoding, whose only owned data is a `RawBuf` over the object's allocation; a bitwise
+/// copy of such a part is another view of the same bytes, which [`Ref::project`] relies on.
+pub enum Ref<'a, T> {
+    /// A reference into an inline object.
+    Direct(&'a T),
+    /// A view built over an embedded object's payload.
+    Built(ManuallyDrop<T>, PhantomData<&'a Obj>),
 }
 
-impl Deref for EntryRef<'_> {
-    type Target = Entry;
+/// A key's entry for reading.
+pub type EntryRef<'a> = Ref<'a, Entry>;
+
+impl<T> Deref for Ref<'_, T> {
+    type Target = T;
 
     #[inline]
-    fn deref(&self) -> &Entry {
+    fn deref(&self) -> &T {
         match self {
-            EntryRef::Direct(e) => e,
-            EntryRef::Built(e, _) => e,
+            Ref::Direct(e) => e,
+            Ref::Built(e, _) => e,
+        }
+    }
+}
+
+#[allow(unsafe_code)]
+impl<'a> Ref<'a, Entry> {
+    /// Narrows the entry to a part of its value (`f` picks it, or refuses with an error).
+    pub fn project<U, E>(
+        self,
+        f: impl for<'b> FnOnce(&'b Value) -> Result<&'b U, E>,
+    ) -> Result<Ref<'a, U>, E> {
+        match self {
+            Ref::Direct(e) => f(&e.value).map(Ref::Direct),
+            Ref::Built(e, _) => {
+                let part = f(&e.value)?;
+                // SAFETY: by the `Built` invariant the part is a view over the object's bytes
+                // whose only owned data is a raw buffer pointer; the copy is never dropped
+                // (ManuallyDrop) and the original is forgotten with `e`.
+                let copy = unsafe { std::ptr::read(part) };
+                Ok(Ref::Built(ManuallyDrop::new(copy), PhantomData))
+            }
         }
     }
 }
@@ -395,8 +521,10 @@ impl Deref for EntryRef<'_> {
 /// A key's entry for update; dropping it stores the entry back into its object.
 pub struct EntryMut<'a> {
     obj: &'a mut Obj,
-    /// For an embedded object: what `entry_mut` took out of it.
-    held: Option<Held>,
+    /// For an embedded object: what `entry_mut` took out of it, on the heap (a leaked box,
+    /// reclaimed by the drop), so a part of the entry keeps its address while the guard moves
+    /// (see [`RefMut`]).
+    held: Option<NonNull<Held>>,
 }
 
 /// An embedded object's entry while a guard has it, with what the write-back needs if the
@@ -417,8 +545,9 @@ impl Deref for EntryMut<'_> {
 
     #[inline]
     fn deref(&self) -> &Entry {
-        match &self.held {
-            Some(h) => &h.entry,
+        match self.held {
+            // SAFETY: the box `entry_mut` leaked, owned by this guard until its drop.
+            Some(h) => unsafe { &h.as_ref().entry },
             // SAFETY: an inline object's entry, borrowed through the guard's `&mut Obj`.
             None => unsafe { &*self.obj.inline_entry() },
         }
@@ -429,8 +558,9 @@ impl Deref for EntryMut<'_> {
 impl DerefMut for EntryMut<'_> {
     #[inline]
     fn deref_mut(&mut self) -> &mut Entry {
-        match &mut self.held {
-            Some(h) => &mut h.entry,
+        match self.held {
+            // SAFETY: as in `deref`, exclusively through `&mut self`.
+            Some(mut h) => unsafe { &mut h.as_mut().entry },
             // SAFETY: as in `deref`, exclusively.
             None => unsafe { &mut *self.obj.inline_entry() },
         }
@@ -458,7 +588,9 @@ impl Drop for EntryMut<'_> {
                 }
                 new
             }
-            Some(mut held) => {
+            Some(held) => {
+                // SAFETY: the box `entry_mut` leaked, reclaimed once, here.
+                let mut held = unsafe { Box::from_raw(held.as_ptr()) };
                 // SAFETY: taken exactly once, here.
                 let entry = unsafe { ManuallyDrop::take(&mut held.entry) };
                 let (value, meta) = entry.into_parts();
@@ -486,6 +618,55 @@ impl Drop for EntryMut<'_> {
         // SAFETY: the slot's old object is gone (freed above, or taken over by the rebuilt
         // one, or freed with the value's buffer): its bits are overwritten, not dropped.
         unsafe { std::ptr::write(self.obj, rebuilt) };
+    }
+}
+
+/// A part of a key's value for update (a hash, a set, a sorted set), holding the entry's guard:
+/// the entry is stored back when this drops.
+pub struct RefMut<'a, T> {
+    guard: EntryMut<'a>,
+    /// The part, inside the guard's entry: in the inline object, or in the guard's boxed
+    /// entry, so it stays put while `self` moves.
+    part: NonNull<T>,
+}
+
+impl<'a> EntryMut<'a> {
+    /// Narrows the entry to a part of its value (`f` picks it, or refuses with an error).
+    pub fn project<U, E>(
+        mut self,
+        f: impl for<'b> FnOnce(&'b mut Value) -> Result<&'b mut U, E>,
+    ) -> Result<RefMut<'a, U>, E> {
+        let part = NonNull::from(f(&mut self.value)?);
+        Ok(RefMut { guard: self, part })
+    }
+}
+
+#[allow(unsafe_code)]
+impl<T> Deref for RefMut<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: `part` points into the entry the guard holds (an inline object the guard
+        // borrows exclusively, or the guard's box), alive and untouched by anything else while
+        // `self` is; only `self` hands out references to it.
+        unsafe { self.part.as_ref() }
+    }
+}
+
+#[allow(unsafe_code)]
+impl<T> DerefMut for RefMut<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, exclusively through `&mut self`.
+        unsafe { self.part.as_mut() }
+    }
+}
+
+impl<T> RefMut<'_, T> {
+    /// The whole entry (access bits, expiry flag) behind the part.
+    pub fn entry(&self) -> &Entry {
+        &self.guard
     }
 }
 

@@ -401,7 +401,7 @@ fn populate(
     } else {
         d.sample_expires(samples, rng, |k, _| {
             if let Some(e) = d.get(k) {
-                pool.offer(score(e), k, d.id);
+                pool.offer(score(&e), k, d.id);
             }
         });
     }

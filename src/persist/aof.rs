@@ -544,7 +544,6 @@ pub fn write_commands_base(
         }
         encode_command(&mut out, &[&b"SELECT"[..], num::fmt_i64(i as i64, &mut b)]);
         for (key, entry) in db.iter() {
-            let key: &[u8] = key.as_ref();
             write_value(&mut out, key, &entry.value);
             if let Some(when) = db.expire_of(key) {
                 let mut t = [0u8; 20];

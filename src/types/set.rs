@@ -432,6 +432,18 @@ impl Set {
         }
     }
 
+    /// Whether two sets are one stored value seen twice (the same key given twice): the same
+    /// intset bytes or the same hash table.
+    pub fn same_storage(&self, other: &Set) -> bool {
+        match (&self.repr, &other.repr) {
+            (Repr::Int(a), Repr::Int(b)) => {
+                std::ptr::eq(a.raw_buf().as_ptr(), b.raw_buf().as_ptr())
+            }
+            (Repr::Hash(a), Repr::Hash(b)) => std::ptr::eq(&**a, &**b),
+            _ => false,
+        }
+    }
+
     /// The intset, taken out, when that is the encoding.
     pub(crate) fn into_intset(self) -> Result<Intset, Set> {
         match self.repr {

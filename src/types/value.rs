@@ -146,9 +146,7 @@ impl Value {
             Value::ZSet(z) => z
                 .as_listpack()
                 .map(|lp| (Embedded::ZSetListpack, lp.raw_buf())),
-            Value::Set(s) => s
-                .as_intset()
-                .map(|is| (Embedded::SetIntset, is.raw_buf())),
+            Value::Set(s) => s.as_intset().map(|is| (Embedded::SetIntset, is.raw_buf())),
             _ => None,
         }
     }
@@ -177,12 +175,12 @@ impl Value {
     /// checked).
     pub fn from_embedded(kind: Embedded, buf: RawBuf) -> Value {
         match kind {
-            Embedded::HashListpack => Value::Hash(Hash::from_listpack_trusted(
-                Listpack::from_raw_buf(buf),
-            )),
-            Embedded::ZSetListpack => Value::ZSet(ZSet::from_listpack_trusted(
-                Listpack::from_raw_buf(buf),
-            )),
+            Embedded::HashListpack => {
+                Value::Hash(Hash::from_listpack_trusted(Listpack::from_raw_buf(buf)))
+            }
+            Embedded::ZSetListpack => {
+                Value::ZSet(ZSet::from_listpack_trusted(Listpack::from_raw_buf(buf)))
+            }
             Embedded::SetIntset => {
                 Value::Set(Set::from_intset(super::set::Intset::from_raw_buf(buf)))
             }

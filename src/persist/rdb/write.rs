@@ -488,7 +488,7 @@ pub fn write_dataset<W: Write>(w: W, dbs: &Databases, opts: &SaveOptions) -> io:
             } else {
                 None
             };
-            out.key_value(key, entry, expire, opts.access, opts.now_ms)?;
+            out.key_value(key, &entry, expire, opts.access, opts.now_ms)?;
             if opts.key_delay_us != 0 {
                 key_delay(opts.key_delay_us);
             }
