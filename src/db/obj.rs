@@ -42,7 +42,7 @@ use super::keyspace::Entry;
 use crate::types::value::{Embedded, Value};
 use crate::util::cbytes::CompactBytes;
 use crate::util::dict::DictNode;
-use crate::util::rawbuf::RawBuf;
+use crate::util::rawbuf::{MAX_ALLOC, RawBuf};
 
 /// One keyspace entry in one allocation; see the module header.
 pub struct Obj(NonNull<u8>);
@@ -122,8 +122,10 @@ impl Obj {
     /// encoding is embedded (its bytes copied after the key).
     pub fn new(key: &[u8], entry: Entry) -> Obj {
         match entry.value.embedded() {
-            Some((kind, buf)) => Obj::new_embedded(key, entry.meta_word(), kind, buf.as_slice()),
-            None => Obj::new_inline(key, entry),
+            Some((kind, buf)) if embeddable(key.len(), kind, buf.as_slice()) => {
+                Obj::new_embedded(key, entry.meta_word(), kind, buf.as_slice())
+            }
+            _ => Obj::new_inline(key, entry),
         }
     }
 
@@ -251,7 +253,8 @@ impl Obj {
     fn payload_buf(&self, kind: Embedded) -> RawBuf {
         let (off, len) = self.payload_span(kind);
         // SAFETY: the allocation is `off + len` bytes at alignment 8, as a `RawBuf` with that
-        // prefix, length and capacity describes; both are far below u32::MAX (a RawBuf's cap).
+        // prefix, length and capacity describes; an object is embedded only when `off + len`
+        // is within MAX_ALLOC (`embeddable`), so the casts are exact.
         unsafe {
             RawBuf::from_raw_parts(
                 NonNull::new_unchecked(self.base()),
@@ -267,17 +270,17 @@ impl Obj {
     pub fn entry(&self) -> EntryRef<'_> {
         match self.embedded() {
             // SAFETY: the entry lives as long as `self`.
-            None => Ref::Direct(unsafe { &*self.inline_entry() }),
+            None => Ref(RefInner::Direct(unsafe { &*self.inline_entry() })),
             Some(kind) => {
                 // SAFETY: meta is at 8..12 of an embedded object.
                 let meta = unsafe { self.meta_ptr().read() };
                 let value = Value::from_embedded(kind, self.payload_buf(kind));
                 // The buffer is never freed (ManuallyDrop) and only shared access to it is
                 // handed out while `self` is borrowed.
-                Ref::Built(
+                Ref(RefInner::Built(
                     ManuallyDrop::new(Entry::from_parts(value, meta)),
                     PhantomData,
-                )
+                ))
             }
         }
     }
@@ -287,24 +290,17 @@ impl Obj {
     #[inline]
     pub fn entry_mut(&mut self) -> EntryMut<'_> {
         let held = self.embedded().map(|kind| {
-            let next = self.next_link().take();
+            // SAFETY: a bitwise copy of the link, kept in ManuallyDrop: the write-back needs it
+            // if the value's code frees the allocation (a conversion), and otherwise forgets it.
+            let next = ManuallyDrop::new(unsafe { self.base().cast::<Option<Obj>>().read() });
             let key = CompactBytes::from(self.key());
             // SAFETY: meta is at 8..12 of an embedded object.
             let meta = unsafe { self.meta_ptr().read() };
             let buf = self.payload_buf(kind);
-            let off = buf.prefix_len();
-            // The link's place now holds a mark naming this guard (`next` is held meanwhile),
-            // so the write-back can tell its own buffer from any other with a prefix.
-            let mark = std::ptr::from_mut(self).addr();
-            // SAFETY: offset 0 is 8 bytes of this allocation; nothing reads it as a link until
-            // the guard writes `next` back.
-            unsafe { self.base().cast::<usize>().write(mark) };
             let held = Box::new(Held {
                 entry: ManuallyDrop::new(Entry::from_parts(Value::from_embedded(kind, buf), meta)),
                 key,
                 next,
-                off,
-                mark,
             });
             NonNull::from(Box::leak(held))
         });
@@ -475,7 +471,11 @@ impl std::fmt::Debug for Obj {
 /// Invariant of `Built`: the value it holds (or a part of it) is a hash, set or sorted set in a
 /// small encoding, whose only owned data is a `RawBuf` over the object's allocation; a bitwise
 /// copy of such a part is another view of the same bytes, which [`Ref::project`] relies on.
-pub enum Ref<'a, T> {
+pub struct Ref<'a, T>(RefInner<'a, T>);
+
+/// The two kinds of [`Ref`] (private, so no code outside this module can take a built view
+/// out of its `ManuallyDrop`).
+enum RefInner<'a, T> {
     /// A reference into an inline object.
     Direct(&'a T),
     /// A view built over an embedded object's payload.
@@ -490,9 +490,9 @@ impl<T> Deref for Ref<'_, T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        match self {
-            Ref::Direct(e) => e,
-            Ref::Built(e, _) => e,
+        match &self.0 {
+            RefInner::Direct(e) => e,
+            RefInner::Built(e, _) => e,
         }
     }
 }
@@ -504,21 +504,23 @@ impl<'a> Ref<'a, Entry> {
         self,
         f: impl for<'b> FnOnce(&'b Value) -> Result<&'b U, E>,
     ) -> Result<Ref<'a, U>, E> {
-        match self {
-            Ref::Direct(e) => f(&e.value).map(Ref::Direct),
-            Ref::Built(e, _) => {
+        match self.0 {
+            RefInner::Direct(e) => f(&e.value).map(|p| Ref(RefInner::Direct(p))),
+            RefInner::Built(e, _) => {
                 let part = f(&e.value)?;
                 // SAFETY: by the `Built` invariant the part is a view over the object's bytes
                 // whose only owned data is a raw buffer pointer; the copy is never dropped
                 // (ManuallyDrop) and the original is forgotten with `e`.
                 let copy = unsafe { std::ptr::read(part) };
-                Ok(Ref::Built(ManuallyDrop::new(copy), PhantomData))
+                Ok(Ref(RefInner::Built(ManuallyDrop::new(copy), PhantomData)))
             }
         }
     }
 }
 
-/// A key's entry for update; dropping it stores the entry back into its object.
+/// A key's entry for update; dropping it stores the entry back into its object. It must be
+/// dropped, not leaked (`mem::forget`): a forgotten guard whose value reallocated its buffer
+/// would leave the dict pointing at the old place. Nothing in carmine forgets one.
 pub struct EntryMut<'a> {
     obj: &'a mut Obj,
     /// For an embedded object: what `entry_mut` took out of it, on the heap (a leaked box,
@@ -532,11 +534,8 @@ pub struct EntryMut<'a> {
 struct Held {
     entry: ManuallyDrop<Entry>,
     key: CompactBytes,
-    next: Option<Obj>,
-    /// The payload offset, which is also the buffer's prefix length.
-    off: usize,
-    /// The mark written at offset 0.
-    mark: usize,
+    /// A copy of the object's link (the allocation keeps the original while it lives).
+    next: ManuallyDrop<Option<Obj>>,
 }
 
 #[allow(unsafe_code)]
@@ -577,6 +576,9 @@ impl Drop for EntryMut<'_> {
                 let Some((kind, buf)) = entry.value.embedded() else {
                     return;
                 };
+                if !embeddable(self.obj.key().len(), kind, buf.as_slice()) {
+                    return;
+                }
                 let mut new =
                     Obj::new_embedded(self.obj.key(), entry.meta_word(), kind, buf.as_slice());
                 *new.next_link() = self.obj.next_link().take();
@@ -591,27 +593,45 @@ impl Drop for EntryMut<'_> {
             Some(held) => {
                 // SAFETY: the box `entry_mut` leaked, reclaimed once, here.
                 let mut held = unsafe { Box::from_raw(held.as_ptr()) };
-                // SAFETY: taken exactly once, here.
-                let entry = unsafe { ManuallyDrop::take(&mut held.entry) };
+                // SAFETY: both taken exactly once, here; the link copy becomes the only owner
+                // of the chain (the old allocation's bits are freed or overwritten below, or
+                // sit in a buffer's prefix, which nothing reads as a link).
+                let (entry, next) = unsafe {
+                    (
+                        ManuallyDrop::take(&mut held.entry),
+                        ManuallyDrop::take(&mut held.next),
+                    )
+                };
                 let (value, meta) = entry.into_parts();
+                let key = held.key.as_slice();
                 let mut new = match value.into_embedded() {
-                    Ok((kind, mut buf)) if is_mine(&buf, &held) => {
-                        // Our own allocation, perhaps moved by a realloc: header and key are
-                        // intact in the prefix. The allocation must be exactly its payload.
+                    Ok((kind, mut buf))
+                        if is_object_of(&buf, key) && payload_is_whole(kind, buf.as_slice()) =>
+                    {
+                        // An object's allocation for this key (ours, perhaps moved by a
+                        // realloc, which keeps the prefix): adopted, with the link and meta
+                        // written anew. The allocation must be exactly its payload.
                         buf.shrink_to_fit();
                         let (base, _, _, _) = buf.into_raw_parts();
-                        // SAFETY: `base` is the allocation, header at its start; the link's
-                        // place holds the mark (a plain integer, nothing to drop).
+                        // SAFETY: `base` is the allocation, an embedded header at its start;
+                        // the link's old bits are a copy (of `next`) or another object's stale
+                        // link, overwritten without being dropped.
                         unsafe {
                             base.as_ptr().cast::<Option<Obj>>().write(None);
                             base.as_ptr().add(META_OFF).cast::<u32>().write(meta);
                         }
                         Obj::tagged(base, kind)
                     }
-                    Ok((kind, buf)) => Obj::new_embedded(&held.key, meta, kind, buf.as_slice()),
-                    Err(value) => Obj::new_inline(&held.key, Entry::from_parts(value, meta)),
+                    Ok((kind, buf)) if embeddable(key.len(), kind, buf.as_slice()) => {
+                        Obj::new_embedded(key, meta, kind, buf.as_slice())
+                    }
+                    Ok((kind, buf)) => Obj::new_inline(
+                        key,
+                        Entry::from_parts(Value::from_embedded(kind, buf), meta),
+                    ),
+                    Err(value) => Obj::new_inline(key, Entry::from_parts(value, meta)),
                 };
-                *new.next_link() = held.next.take();
+                *new.next_link() = next;
                 new
             }
         };
@@ -624,10 +644,13 @@ impl Drop for EntryMut<'_> {
 /// A part of a key's value for update (a hash, a set, a sorted set), holding the entry's guard:
 /// the entry is stored back when this drops.
 pub struct RefMut<'a, T> {
-    guard: EntryMut<'a>,
+    /// Kept for its drop (the write-back).
+    _guard: EntryMut<'a>,
     /// The part, inside the guard's entry: in the inline object, or in the guard's boxed
     /// entry, so it stays put while `self` moves.
     part: NonNull<T>,
+    /// Borrows the part mutably for `'a` (invariant in `T`, as `&'a mut T` is).
+    _part: PhantomData<&'a mut T>,
 }
 
 impl<'a> EntryMut<'a> {
@@ -637,7 +660,11 @@ impl<'a> EntryMut<'a> {
         f: impl for<'b> FnOnce(&'b mut Value) -> Result<&'b mut U, E>,
     ) -> Result<RefMut<'a, U>, E> {
         let part = NonNull::from(f(&mut self.value)?);
-        Ok(RefMut { guard: self, part })
+        Ok(RefMut {
+            _guard: self,
+            part,
+            _part: PhantomData,
+        })
     }
 }
 
@@ -663,21 +690,46 @@ impl<T> DerefMut for RefMut<'_, T> {
     }
 }
 
-impl<T> RefMut<'_, T> {
-    /// The whole entry (access bits, expiry flag) behind the part.
-    pub fn entry(&self) -> &Entry {
-        &self.guard
-    }
+/// Whether `buf`'s prefix is an embedded object's header for `key` (the allocation of an object
+/// of this key, which a write-back may adopt).
+fn is_object_of(buf: &RawBuf, key: &[u8]) -> bool {
+    let prefix = buf.prefix();
+    let at = EMBEDDED_KEY_OFF + varint_len(key.len());
+    prefix.len() == at + key.len()
+        && prefix.get(at..) == Some(key)
+        && prefix.get(EMBEDDED_KEY_OFF..at) == leb128(key.len()).get(..at - EMBEDDED_KEY_OFF)
 }
 
-/// Whether `buf` is the allocation the guard `held` built its entry around: the same prefix
-/// length, and the guard's mark in the link's place.
-fn is_mine(buf: &RawBuf, held: &Held) -> bool {
-    buf.prefix_len() == held.off
-        && buf
-            .prefix()
-            .first_chunk::<8>()
-            .is_some_and(|m| usize::from_ne_bytes(*m) == held.mark)
+/// The LEB128 bytes of `n` (at most ten; the rest zero).
+fn leb128(mut n: usize) -> [u8; 10] {
+    let mut out = [0u8; 10];
+    for b in out.iter_mut() {
+        *b = (n & 0x7F) as u8;
+        n >>= 7;
+        if n == 0 {
+            break;
+        }
+        *b |= 0x80;
+    }
+    out
+}
+
+/// Whether `payload` is exactly one encoding of `kind`, as long as its header says (the size
+/// an embedded object's allocation is freed with is read back from that header).
+fn payload_is_whole(kind: Embedded, payload: &[u8]) -> bool {
+    payload.len() >= kind.header_len() && kind.encoded_len(payload) == payload.len()
+}
+
+/// The longest key whose small value is embedded (longer keys keep an inline object).
+const MAX_EMBEDDED_KEY: usize = 1 << 16;
+
+/// Whether a key of `key_len` bytes and `payload` may share one embedded object: a whole
+/// encoding, a key of at most [`MAX_EMBEDDED_KEY`] bytes, and header, key and payload within a
+/// `RawBuf`'s reach (so the casts to its u32 sizes are exact).
+fn embeddable(key_len: usize, kind: Embedded, payload: &[u8]) -> bool {
+    key_len <= MAX_EMBEDDED_KEY
+        && payload_is_whole(kind, payload)
+        && EMBEDDED_KEY_OFF + varint_len(key_len) + key_len + payload.len() <= MAX_ALLOC
 }
 
 #[cfg(test)]
@@ -786,6 +838,37 @@ mod tests {
         assert_eq!(obj.embedded(), None);
         assert_eq!(obj.key(), b"h");
         // The chain survived every rebuild.
+        assert_eq!(obj.next().map(Obj::key), Some(b"n".as_slice()));
+        drop(obj.next_link().take());
+    }
+
+    #[test]
+    fn a_key_too_long_to_embed_keeps_an_inline_object() {
+        let key = vec![b'k'; MAX_EMBEDDED_KEY + 1];
+        let mut obj = Obj::new(&key, Entry::new(small_hash(2), 0));
+        assert_eq!(obj.embedded(), None);
+        {
+            let mut e = obj.entry_mut();
+            e.value = small_hash(3);
+        }
+        assert_eq!(obj.embedded(), None);
+        assert_eq!(obj.entry().value, small_hash(3));
+    }
+
+    #[test]
+    fn a_value_taken_from_an_object_of_the_same_key_is_adopted() {
+        let twin = Obj::new(b"k", Entry::new(small_hash(2), 0)).into_entry();
+        let mut obj = Obj::new(b"k", Entry::new(small_hash(5), 0));
+        *obj.next_link() = Some(Obj::new(b"n", Entry::new(string("x"), 0)));
+        let old = {
+            let mut e = obj.entry_mut();
+            std::mem::replace(&mut e.value, twin.value)
+        };
+        assert_eq!(old, small_hash(5));
+        drop(old);
+        assert_eq!(obj.key(), b"k");
+        assert_eq!(obj.embedded(), Some(Embedded::HashListpack));
+        assert_eq!(obj.entry().value, small_hash(2));
         assert_eq!(obj.next().map(Obj::key), Some(b"n".as_slice()));
         drop(obj.next_link().take());
     }

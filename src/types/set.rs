@@ -225,7 +225,7 @@ impl Intset {
     /// is already present).
     pub fn has_room_for(&self, v: i64) -> bool {
         let w = width_for(v).max(self.width());
-        self.contains(v) || grown_size(self.len(), w).is_some()
+        self.contains(v) || grown_size(self.len(), w).is_some_and(|n| n <= self.buf.max_capacity())
     }
 
     /// Rewrites every element at the width `v` needs, then puts `v` at the front (negative)
