@@ -332,6 +332,12 @@ impl Ctx<'_> {
         self.core.dbs.lookup_write(db, key, now)
     }
 
+    /// Whether `key` exists, looked up for writing (see `Databases::exists_for_write`).
+    pub fn exists_for_write(&mut self, key: &[u8]) -> bool {
+        let (db, now) = (self.session.db, self.now_ms);
+        self.core.dbs.exists_for_write(db, key, now)
+    }
+
     /// [`Ctx::lookup_write`] as a plain `&mut Entry` (see `Databases::lookup_write_inline`).
     pub fn lookup_write_inline(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let (db, now) = (self.session.db, self.now_ms);

@@ -128,7 +128,7 @@ fn renamenx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
 
 fn rename_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], nx: bool) -> Result<(), CmdError> {
     let (src, dst) = (arg(argv, 1), arg(argv, 2));
-    if ctx.lookup_write(src).is_none() {
+    if !ctx.exists_for_write(src) {
         return Err(CmdError::NoSuchKey);
     }
     let done = |ctx: &mut Ctx<'_>, renamed: bool| {
@@ -143,7 +143,7 @@ fn rename_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], nx: bool) -> Result<(), Cmd
         done(ctx, false);
         return Ok(());
     }
-    if ctx.lookup_write(dst).is_some() && nx {
+    if ctx.exists_for_write(dst) && nx {
         done(ctx, false);
         return Ok(());
     }
@@ -175,7 +175,7 @@ fn move_(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         ));
     }
     let now = ctx.now_ms;
-    if ctx.lookup_write(key).is_none() || ctx.core.dbs.lookup_write(dst, key, now).is_some() {
+    if !ctx.exists_for_write(key) || ctx.core.dbs.exists_for_write(dst, key, now) {
         ctx.reply.int(0);
         return Ok(());
     }
@@ -224,7 +224,7 @@ fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         return Ok(());
     };
     let when = ctx.core.dbs.expire_of(src, src_key);
-    if ctx.core.dbs.lookup_write(dst, dst_key, now).is_some() && !replace {
+    if ctx.core.dbs.exists_for_write(dst, dst_key, now) && !replace {
         ctx.reply.int(0);
         return Ok(());
     }
@@ -450,7 +450,7 @@ fn expire_generic(
     when = when
         .checked_add(base_ms)
         .ok_or_else(|| CmdError::InvalidExpire(name.into()))?;
-    if ctx.lookup_write(key).is_none() {
+    if !ctx.exists_for_write(key) {
         ctx.reply.int(0);
         return Ok(());
     }

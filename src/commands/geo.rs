@@ -542,7 +542,7 @@ fn search_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], variant: Variant) -> Result
 fn delete_store_key(ctx: &mut Ctx<'_>, dst: &[u8]) {
     let (db, now) = (ctx.db(), ctx.now_ms);
     let lazy = ctx.core.config.lazyfree_lazy_server_del;
-    if ctx.core.dbs.lookup_write(db, dst, now).is_some() && ctx.core.dbs.delete(db, dst, lazy) {
+    if ctx.core.dbs.exists_for_write(db, dst, now) && ctx.core.dbs.delete(db, dst, lazy) {
         ctx.touched(dst);
         ctx.notify(NOTIFY_GENERIC, "del", dst);
     }

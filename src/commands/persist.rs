@@ -349,7 +349,7 @@ fn restore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<(), CmdError> {
         j += 1;
     }
     let key = arg(argv, 1);
-    if !replace && ctx.lookup_write(key).is_some() {
+    if !replace && ctx.exists_for_write(key) {
         return Err(CmdError::BusyKey);
     }
     let ttl = parse_i64(arg(argv, 2))?;

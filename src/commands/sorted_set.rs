@@ -754,7 +754,7 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], z: ZSet, event: &'static str) {
     if z.is_empty() {
         ctx.reply.int(0);
         let lazy = ctx.core.config.lazyfree_lazy_server_del;
-        if ctx.core.dbs.lookup_write(db, dst, now).is_some() && ctx.core.dbs.delete(db, dst, lazy) {
+        if ctx.core.dbs.exists_for_write(db, dst, now) && ctx.core.dbs.delete(db, dst, lazy) {
             ctx.touched(dst);
             ctx.notify(NOTIFY_GENERIC, "del", dst);
         }

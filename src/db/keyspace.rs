@@ -72,6 +72,11 @@ impl Entry {
         self.meta
     }
 
+    /// The meta word, for update in place (db::obj).
+    pub(crate) fn meta_word_mut(&mut self) -> &mut u32 {
+        &mut self.meta
+    }
+
     /// Splits the entry into its value and meta word.
     pub(crate) fn into_parts(self) -> (Value, u32) {
         (self.value, self.meta)
@@ -80,14 +85,7 @@ impl Entry {
     /// Records an access under `access` (lookupKey): the LRU clock now, or the LFU counter
     /// decayed and incremented with the uniform draw `r` in [0, 1).
     pub fn accessed(&mut self, now_ms: i64, access: Access, r: f64) {
-        let data = match access {
-            Access::Lru => lru_clock(now_ms),
-            Access::Lfu {
-                log_factor,
-                decay_minutes,
-            } => lfu::on_access(self.lru(), now_ms, log_factor, decay_minutes, r),
-        };
-        self.meta = (self.meta & EXPIRE_BIT) | data;
+        self.meta = accessed_word(self.meta, now_ms, access, r);
     }
 
     /// Overwrites the 24 access bits (DEBUG OBJECT-style tooling, OBJECT FREQ tests).
@@ -156,6 +154,19 @@ impl Entry {
     }
 }
 
+/// A meta word (access bits and expiry flag, as [`Entry`] keeps it) after an access under
+/// `access`: see [`Entry::accessed`].
+pub(crate) fn accessed_word(meta: u32, now_ms: i64, access: Access, r: f64) -> u32 {
+    let data = match access {
+        Access::Lru => lru_clock(now_ms),
+        Access::Lfu {
+            log_factor,
+            decay_minutes,
+        } => lfu::on_access(meta & LRU_CLOCK_MAX, now_ms, log_factor, decay_minutes, r),
+    };
+    (meta & EXPIRE_BIT) | data
+}
+
 /// The LRU clock for a time: seconds, wrapped to 24 bits.
 pub fn lru_clock(now_ms: i64) -> u32 {
     ((now_ms / LRU_CLOCK_RESOLUTION) as u64 & u64::from(LRU_CLOCK_MAX)) as u32
@@ -219,10 +230,27 @@ impl Db {
         self.keys.find_mut(key).map(Obj::inline_entry_mut)
     }
 
-    /// Updates the access bits of `key` through `f` and returns its entry for reading.
-    pub fn touch(&mut self, key: &[u8], f: impl FnOnce(&mut Entry)) -> Option<EntryRef<'_>> {
+    /// Records an access to `key` (see [`Entry::accessed`]); false if it does not exist.
+    pub fn record_access(&mut self, key: &[u8], now_ms: i64, access: Access, r: f64) -> bool {
+        match self.keys.find_mut(key) {
+            Some(obj) => {
+                obj.update_meta(|m| accessed_word(m, now_ms, access, r));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Records an access to `key` (see [`Entry::accessed`]) and returns its entry for reading.
+    pub fn touch(
+        &mut self,
+        key: &[u8],
+        now_ms: i64,
+        access: Access,
+        r: f64,
+    ) -> Option<EntryRef<'_>> {
         let obj = self.keys.find_mut(key)?;
-        obj.set_meta(f);
+        obj.update_meta(|m| accessed_word(m, now_ms, access, r));
         Some(obj.entry())
     }
 

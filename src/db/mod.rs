@@ -142,9 +142,7 @@ impl Databases {
             return None;
         }
         let (access, r) = (self.access, self.draw());
-        self.dbs
-            .get_mut(db)?
-            .touch(key, |e| e.accessed(now_ms, access, r))
+        self.dbs.get_mut(db)?.touch(key, now_ms, access, r)
     }
 
     /// [`Databases::lookup_read`] as a plain `&mut Entry`, for commands on types that are never
@@ -184,6 +182,18 @@ impl Databases {
         let mut e = self.dbs.get_mut(db)?.get_mut(key)?;
         e.accessed(now_ms, access, r);
         Some(e)
+    }
+
+    /// Whether `key` exists for a write: [`Databases::lookup_write`] without handing the entry
+    /// out (expires it if due, records the access), so an existence check builds no guard.
+    pub fn exists_for_write(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        if !self.expire_if_needed(db, key, now_ms) {
+            return false;
+        }
+        let (access, r) = (self.access, self.draw());
+        self.dbs
+            .get_mut(db)
+            .is_some_and(|d| d.record_access(key, now_ms, access, r))
     }
 
     /// [`Databases::lookup_write`] as a plain `&mut Entry`, for commands on types that are never

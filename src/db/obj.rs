@@ -336,22 +336,16 @@ impl Obj {
         unsafe { &mut *self.inline_entry() }
     }
 
-    /// Records an access: sets the meta word's access bits through `f` (LRU clock or LFU
-    /// counter), in place for either layout.
-    pub fn set_meta(&mut self, f: impl FnOnce(&mut Entry)) {
-        match self.embedded() {
-            None => f(self.inline_entry_mut()),
-            Some(_) => {
-                // SAFETY: meta is at 8..12 of an embedded object.
-                let meta = unsafe { self.meta_ptr().read() };
-                // A stand-in entry carries the word through `f`; its value is a plain integer.
-                let mut e =
-                    Entry::from_parts(Value::Str(crate::types::string::StrValue::Int(0)), meta);
-                f(&mut e);
-                // SAFETY: as above.
-                unsafe { self.meta_ptr().write(e.meta_word()) };
-            }
-        }
+    /// Rewrites the meta word (access bits, expiry flag) through `f`, in place for either
+    /// layout.
+    pub fn update_meta(&mut self, f: impl FnOnce(u32) -> u32) {
+        let word: &mut u32 = match self.embedded() {
+            // SAFETY: an inline object's entry, borrowed through `&mut self`.
+            None => unsafe { (*self.inline_entry()).meta_word_mut() },
+            // SAFETY: meta is at 8..12 of an embedded object, 4-aligned.
+            Some(_) => unsafe { &mut *self.meta_ptr() },
+        };
+        *word = f(*word);
     }
 
     /// Takes the entry out, freeing the object (whose link must be empty). An embedded value
@@ -840,6 +834,17 @@ mod tests {
         // The chain survived every rebuild.
         assert_eq!(obj.next().map(Obj::key), Some(b"n".as_slice()));
         drop(obj.next_link().take());
+    }
+
+    #[test]
+    fn the_meta_word_updates_in_place_in_both_layouts() {
+        for value in [string("s"), small_hash(2)] {
+            let mut obj = Obj::new(b"k", Entry::new(value, 1_000));
+            let before = obj.alloc_size();
+            obj.update_meta(|m| m | 0x00AB_CDEF);
+            assert_eq!(obj.entry().lru(), 0x00AB_CDEF);
+            assert_eq!(obj.alloc_size(), before);
+        }
     }
 
     #[test]

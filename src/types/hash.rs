@@ -23,14 +23,11 @@ use std::collections::HashSet;
 
 use crate::util::cbytes::CompactBytes;
 use crate::util::dict::Dict;
-use crate::util::listpack::{Listpack, LpValue};
+use crate::util::listpack::{self, Listpack, LpValue};
 use crate::util::num;
 
 /// The hash table encoding: field to value.
 type Table = Dict<CompactBytes, CompactBytes>;
-
-/// A listpack may not grow past this many bytes (Redis's `LISTPACK_MAX_SAFETY_SIZE`).
-const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
 
 /// Below `HRANDFIELD_SUB_STRATEGY_MUL` times the requested count, distinct sampling copies the
 /// whole hash and removes random pairs instead of drawing them (Redis's constant).
@@ -258,7 +255,7 @@ impl Hash {
             }
             sum = sum.saturating_add(a.len());
         }
-        if lp.bytes().saturating_add(sum) > LISTPACK_MAX_SAFETY_SIZE {
+        if !listpack::safe_to_add(lp.bytes(), sum) {
             self.convert();
         }
     }

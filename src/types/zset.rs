@@ -411,7 +411,10 @@ impl ZSet {
                 lp_insert_sorted(v, member, score);
                 return Some(old);
             }
-            if v.len() / 2 < limits.entries && member.len() <= limits.value {
+            if v.len() / 2 < limits.entries
+                && member.len() <= limits.value
+                && listpack::safe_to_add(v.bytes(), member.len())
+            {
                 lp_insert_sorted(v, member, score);
                 return None;
             }

@@ -46,6 +46,16 @@ use crate::util::num::{fmt_i64, parse_i64};
 use crate::util::rawbuf::RawBuf;
 
 /// Size of the header: total bytes (u32) and element count (u16).
+/// The size past which a collection leaves its listpack encoding (Redis's
+/// `LISTPACK_MAX_SAFETY_SIZE`, checked by `lpSafeToAdd`).
+pub const MAX_SAFETY_SIZE: usize = 1 << 30;
+
+/// Whether `add` more bytes keep a listpack of `bytes` within [`MAX_SAFETY_SIZE`] (Redis's
+/// `lpSafeToAdd`).
+pub fn safe_to_add(bytes: usize, add: usize) -> bool {
+    bytes.saturating_add(add) <= MAX_SAFETY_SIZE
+}
+
 const HEADER_SIZE: usize = 6;
 /// The terminator byte.
 const EOF: u8 = 0xFF;
@@ -813,6 +823,13 @@ fn count_entries(b: &[u8], range: std::ops::Range<usize>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn safe_to_add_stops_at_one_gib() {
+        assert!(safe_to_add(MAX_SAFETY_SIZE - 10, 10));
+        assert!(!safe_to_add(MAX_SAFETY_SIZE - 10, 11));
+        assert!(!safe_to_add(usize::MAX, 1));
+    }
     use proptest::prelude::*;
 
     /// DUMP payloads taken from Redis 7.0.15 after the given commands (type 18 = quicklist 2 with
