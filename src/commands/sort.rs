@@ -132,8 +132,9 @@ type Loaded = (Kind, Vec<Vec<u8>>, i64, i64);
 /// Loads the elements to sort (for `dontsort` lists and sorted sets, only `start..=end` in
 /// DESC-aware order); returns the kind and the source length.
 fn load(ctx: &mut Ctx<'_>, key: &[u8], o: &Opts<'_>) -> Result<Loaded, CmdError> {
-    let entry = ctx.lookup_read_inline(key);
-    let mut value = entry.map(|e| &mut e.value);
+    let (db, now) = (ctx.db(), ctx.now_ms);
+    let mut entry = ctx.core.dbs.lookup_read_mut(db, key, now);
+    let mut value = entry.as_deref_mut().map(|e| &mut e.value);
     // Redis converts a listpack sorted set to a skiplist for SORT, destructively.
     if let Some(Value::ZSet(z)) = value.as_deref_mut() {
         z.convert_to_skiplist();

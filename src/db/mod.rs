@@ -145,6 +145,21 @@ impl Databases {
         self.dbs.get_mut(db)?.touch(key, now_ms, access, r)
     }
 
+    /// [`Databases::lookup_read`] (lazy expiry, hit/miss stats, access recorded) with the entry
+    /// in a write guard, for a read that changes the encoding (SORT turns a listpack sorted set
+    /// into a skiplist, as Redis does).
+    pub fn lookup_read_mut(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<EntryMut<'_>> {
+        if !self.expire_if_needed(db, key, now_ms) {
+            self.stats.misses += 1;
+            return None;
+        }
+        self.stats.hits += 1;
+        let (access, r) = (self.access, self.draw());
+        let mut e = self.dbs.get_mut(db)?.get_mut(key)?;
+        e.accessed(now_ms, access, r);
+        Some(e)
+    }
+
     /// [`Databases::lookup_read`] as a plain `&mut Entry`, for commands on types that are never
     /// embedded (strings, lists, streams): a small value kept in the key's own allocation (a
     /// hash, set or sorted set, so a WRONGTYPE for them) moves to a buffer of its own first.
