@@ -138,7 +138,7 @@ fn set_generic(
     if opts.flags & GET != 0 {
         reply_value(ctx, key)?;
     }
-    let found = ctx.lookup_write_inline(key).is_some();
+    let found = ctx.exists_for_write(key);
     if (opts.flags & NX != 0 && found) || (opts.flags & XX != 0 && !found) {
         if opts.flags & GET == 0 {
             match answer {
@@ -300,7 +300,7 @@ fn mset_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], nx: bool) -> Result<(), CmdEr
     let pairs = argv.get(1..).unwrap_or_default();
     if nx {
         for key in pairs.iter().step_by(2) {
-            if ctx.lookup_write_inline(key).is_some() {
+            if ctx.exists_for_write(key) {
                 ctx.reply.int(0);
                 return Ok(());
             }
