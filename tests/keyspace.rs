@@ -121,3 +121,83 @@ fn keys_expire_with_the_clock() {
     assert_eq!(r.cmd(&["EXISTS", "a"]), b":0\r\n");
     assert_eq!(r.cmd(&["TTL", "a"]), b":-2\r\n");
 }
+
+/// used_memory per key after loading `n` keys with `load` (the keyspace's own cost included).
+fn bytes_per_key(
+    c: &mut redis::Connection,
+    n: usize,
+    load: impl Fn(&mut redis::Pipeline, usize),
+) -> f64 {
+    let used = |c: &mut redis::Connection| -> f64 {
+        let text: String = redis::cmd("INFO").arg("memory").query(c).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("used_memory:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap()
+    };
+    let before = used(c);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let mut p = redis::pipe();
+        for &i in chunk {
+            load(&mut p, i);
+        }
+        p.query::<()>(c).unwrap();
+    }
+    (used(c) - before) / n as f64
+}
+
+/// A small hash, set or sorted set shares one allocation with its key (db::obj): 20,000 of each
+/// cost well under Redis 7.0.15's figures for the same data (hash10 328, set10 118, zset10 203
+/// bytes per key at 100,000 keys), also after every key has been rewritten in place.
+#[test]
+fn small_aggregates_cost_one_allocation_per_key() {
+    let s = Server::start();
+    let mut c = s.client();
+    let n = 20_000;
+    let hash = bytes_per_key(&mut c, n, |p, i| {
+        let cmd = p.cmd("HSET").arg(format!("hash:{i}"));
+        for f in 0..10 {
+            cmd.arg(format!("field:{f}")).arg(format!("value:{i}"));
+        }
+    });
+    let set = bytes_per_key(&mut c, n, |p, i| {
+        let cmd = p.cmd("SADD").arg(format!("set:{i}"));
+        for m in 0..10 {
+            cmd.arg(i + m * 7);
+        }
+    });
+    let zset = bytes_per_key(&mut c, n, |p, i| {
+        let cmd = p.cmd("ZADD").arg(format!("zset:{i}"));
+        for m in 0..10 {
+            cmd.arg(m).arg(format!("member:{m}"));
+        }
+    });
+    assert!((200.0..275.0).contains(&hash), "hash: {hash} B/key");
+    assert!((55.0..95.0).contains(&set), "set: {set} B/key");
+    assert!((130.0..180.0).contains(&zset), "zset: {zset} B/key");
+    let enc = |c: &mut redis::Connection, k: &str| -> String {
+        redis::cmd("OBJECT")
+            .arg("ENCODING")
+            .arg(k)
+            .query(c)
+            .unwrap()
+    };
+    assert_eq!(enc(&mut c, "hash:7"), "listpack");
+    assert_eq!(enc(&mut c, "set:7"), "intset");
+    assert_eq!(enc(&mut c, "zset:7"), "listpack");
+    // Rewriting every hash in place (a guarded write back into the same allocation) costs
+    // nothing more.
+    let again = bytes_per_key(&mut c, n, |p, i| {
+        p.cmd("HSET")
+            .arg(format!("hash:{i}"))
+            .arg("field:3")
+            .arg(format!("VALUE:{i}"));
+    });
+    assert!(again.abs() < 2.0, "rewrite grew memory by {again} B/key");
+    let v: String = redis::cmd("HGET")
+        .arg("hash:7")
+        .arg("field:3")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(v, "VALUE:7");
+}
