@@ -127,23 +127,24 @@ fn bytes_per_key(
     c: &mut redis::Connection,
     n: usize,
     load: impl Fn(&mut redis::Pipeline, usize),
-) -> f64 {
-    let used = |c: &mut redis::Connection| -> f64 {
-        let text: String = redis::cmd("INFO").arg("memory").query(c).unwrap();
-        text.lines()
+) -> redis::RedisResult<f64> {
+    let used = |c: &mut redis::Connection| -> redis::RedisResult<f64> {
+        let text: String = redis::cmd("INFO").arg("memory").query(c)?;
+        Ok(text
+            .lines()
             .find_map(|l| l.strip_prefix("used_memory:"))
             .and_then(|v| v.trim().parse().ok())
-            .unwrap()
+            .unwrap_or(f64::NAN))
     };
-    let before = used(c);
+    let before = used(c)?;
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let mut p = redis::pipe();
         for &i in chunk {
             load(&mut p, i);
         }
-        p.query::<()>(c).unwrap();
+        p.query::<()>(c)?;
     }
-    (used(c) - before) / n as f64
+    Ok((used(c)? - before) / n as f64)
 }
 
 /// A small hash, set or sorted set shares one allocation with its key (db::obj): 20,000 of each
@@ -159,19 +160,22 @@ fn small_aggregates_cost_one_allocation_per_key() {
         for f in 0..10 {
             cmd.arg(format!("field:{f}")).arg(format!("value:{i}"));
         }
-    });
+    })
+    .unwrap();
     let set = bytes_per_key(&mut c, n, |p, i| {
         let cmd = p.cmd("SADD").arg(format!("set:{i}"));
         for m in 0..10 {
             cmd.arg(i + m * 7);
         }
-    });
+    })
+    .unwrap();
     let zset = bytes_per_key(&mut c, n, |p, i| {
         let cmd = p.cmd("ZADD").arg(format!("zset:{i}"));
         for m in 0..10 {
             cmd.arg(m).arg(format!("member:{m}"));
         }
-    });
+    })
+    .unwrap();
     assert!((200.0..275.0).contains(&hash), "hash: {hash} B/key");
     assert!((55.0..95.0).contains(&set), "set: {set} B/key");
     assert!((130.0..180.0).contains(&zset), "zset: {zset} B/key");
@@ -192,7 +196,8 @@ fn small_aggregates_cost_one_allocation_per_key() {
             .arg(format!("hash:{i}"))
             .arg("field:3")
             .arg(format!("VALUE:{i}"));
-    });
+    })
+    .unwrap();
     assert!(again.abs() < 2.0, "rewrite grew memory by {again} B/key");
     let v: String = redis::cmd("HGET")
         .arg("hash:7")
