@@ -42,7 +42,7 @@ use super::keyspace::Entry;
 use crate::types::value::{Embedded, Value};
 use crate::util::cbytes::CompactBytes;
 use crate::util::dict::DictNode;
-use crate::util::rawbuf::{MAX_ALLOC, RawBuf};
+use crate::util::rawbuf::{MAX_ALLOC, RawBuf, allocate};
 
 /// One keyspace entry in one allocation; see the module header.
 pub struct Obj(NonNull<u8>);
@@ -84,36 +84,21 @@ fn layout(size: usize) -> Layout {
     }
 }
 
-/// Allocates `layout` (never zero-sized here: every object has its link).
-#[allow(unsafe_code)]
-fn allocate(layout: Layout) -> NonNull<u8> {
-    // SAFETY: callers pass layouts of at least 8 bytes.
-    let raw = unsafe { alloc::alloc(layout) };
-    match NonNull::new(raw) {
-        Some(p) => p,
-        None => alloc::handle_alloc_error(layout),
-    }
-}
-
 /// Writes `key`'s LEB128 length and bytes at `at`; returns the offset after them.
 ///
 /// # Safety
 /// `base + at .. base + at + varint_len(key.len()) + key.len()` is inside one allocation.
 #[allow(unsafe_code)]
-unsafe fn write_key(base: *mut u8, mut at: usize, key: &[u8]) -> usize {
-    let mut n = key.len();
-    // SAFETY: the caller vouches for the bytes written.
+unsafe fn write_key(base: *mut u8, at: usize, key: &[u8]) -> usize {
+    let n = varint_len(key.len());
+    let len = leb128(key.len());
+    // SAFETY: the caller vouches for the `n + key.len()` bytes written from `at`; `len` holds at
+    // least `n` bytes.
     unsafe {
-        while n >= 0x80 {
-            base.add(at).write((n & 0x7F) as u8 | 0x80);
-            at += 1;
-            n >>= 7;
-        }
-        base.add(at).write(n as u8);
-        at += 1;
-        std::ptr::copy_nonoverlapping(key.as_ptr(), base.add(at), key.len());
+        std::ptr::copy_nonoverlapping(len.as_ptr(), base.add(at), n);
+        std::ptr::copy_nonoverlapping(key.as_ptr(), base.add(at + n), key.len());
     }
-    at + key.len()
+    at + n + key.len()
 }
 
 #[allow(unsafe_code)]

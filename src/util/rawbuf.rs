@@ -507,9 +507,10 @@ impl AsRef<[u8]> for RawBuf {
     }
 }
 
-/// Allocates `layout` (non-zero size) or reports the failure as `Vec` does.
+/// Allocates `layout` (non-zero size) or reports the failure as `Vec` does (db::obj allocates
+/// its objects with it too).
 #[allow(unsafe_code)]
-fn allocate(layout: Layout) -> NonNull<u8> {
+pub(crate) fn allocate(layout: Layout) -> NonNull<u8> {
     // SAFETY: every caller passes a layout of non-zero size.
     let p = unsafe { alloc::alloc(layout) };
     match NonNull::new(p) {
