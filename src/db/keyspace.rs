@@ -82,12 +82,6 @@ impl Entry {
         (self.value, self.meta)
     }
 
-    /// Records an access under `access` (lookupKey): the LRU clock now, or the LFU counter
-    /// decayed and incremented with the uniform draw `r` in [0, 1).
-    pub fn accessed(&mut self, now_ms: i64, access: Access, r: f64) {
-        self.meta = accessed_word(self.meta, now_ms, access, r);
-    }
-
     /// Overwrites the 24 access bits (DEBUG OBJECT-style tooling, OBJECT FREQ tests).
     pub fn set_access_bits(&mut self, data: u32) {
         self.meta = (self.meta & EXPIRE_BIT) | (data & LRU_CLOCK_MAX);
@@ -155,7 +149,8 @@ impl Entry {
 }
 
 /// A meta word (access bits and expiry flag, as [`Entry`] keeps it) after an access under
-/// `access`: see [`Entry::accessed`].
+/// `access` (lookupKey): the LRU clock now, or the LFU counter decayed and incremented with the
+/// uniform draw `r` in [0, 1).
 pub(crate) fn accessed_word(meta: u32, now_ms: i64, access: Access, r: f64) -> u32 {
     let data = match access {
         Access::Lru => lru_clock(now_ms),
@@ -230,28 +225,10 @@ impl Db {
         self.keys.find_mut(key).map(Obj::inline_entry_mut)
     }
 
-    /// Records an access to `key` (see [`Entry::accessed`]); false if it does not exist.
-    pub fn record_access(&mut self, key: &[u8], now_ms: i64, access: Access, r: f64) -> bool {
-        match self.keys.find_mut(key) {
-            Some(obj) => {
-                obj.update_meta(|m| accessed_word(m, now_ms, access, r));
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Records an access to `key` (see [`Entry::accessed`]) and returns its entry for reading.
-    pub fn touch(
-        &mut self,
-        key: &[u8],
-        now_ms: i64,
-        access: Access,
-        r: f64,
-    ) -> Option<EntryRef<'_>> {
-        let obj = self.keys.find_mut(key)?;
-        obj.update_meta(|m| accessed_word(m, now_ms, access, r));
-        Some(obj.entry())
+    /// The object at `key`, without any expiry check (the lookups in `db` record accesses on
+    /// it before handing out its entry).
+    pub(crate) fn obj_mut(&mut self, key: &[u8]) -> Option<&mut Obj> {
+        self.keys.find_mut(key)
     }
 
     /// Stores a value; returns whether the key existed and the value it replaced. A new key's

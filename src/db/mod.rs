@@ -20,6 +20,8 @@ use bytes::Bytes;
 pub use keyspace::{Access, Db, Entry};
 pub use obj::{EntryMut, EntryRef, Ref, RefMut};
 
+use obj::Obj;
+
 use crate::types::value::Value;
 
 /// Values that take more than this many frees to drop go to the background thread (Redis's
@@ -134,55 +136,38 @@ impl Databases {
 
     /// Looks a key up for reading: expires it if due, counts a hit or a miss, touches its LRU.
     pub fn lookup_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<EntryRef<'_>> {
-        let found = self.expire_if_needed(db, key, now_ms);
-        if found {
-            self.stats.hits += 1;
-        } else {
-            self.stats.misses += 1;
+        if !self.live_for_read(db, key, now_ms) {
             return None;
         }
-        let (access, r) = (self.access, self.draw());
-        self.dbs.get_mut(db)?.touch(key, now_ms, access, r)
+        self.accessed(db, key, now_ms).map(|o| o.entry())
     }
 
     /// [`Databases::lookup_read`] (lazy expiry, hit/miss stats, access recorded) with the entry
     /// in a write guard, for a read that changes the encoding (SORT turns a listpack sorted set
     /// into a skiplist, as Redis does).
     pub fn lookup_read_mut(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<EntryMut<'_>> {
-        if !self.expire_if_needed(db, key, now_ms) {
-            self.stats.misses += 1;
+        if !self.live_for_read(db, key, now_ms) {
             return None;
         }
-        self.stats.hits += 1;
-        let (access, r) = (self.access, self.draw());
-        let mut e = self.dbs.get_mut(db)?.get_mut(key)?;
-        e.accessed(now_ms, access, r);
-        Some(e)
+        self.accessed(db, key, now_ms).map(Obj::entry_mut)
     }
 
     /// [`Databases::lookup_read`] as a plain `&mut Entry`, for commands on types that are never
     /// embedded (strings, lists, streams): a small value kept in the key's own allocation (a
     /// hash, set or sorted set, so a WRONGTYPE for them) moves to a buffer of its own first.
     pub fn lookup_read_inline(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
-        if !self.expire_if_needed(db, key, now_ms) {
-            self.stats.misses += 1;
+        if !self.live_for_read(db, key, now_ms) {
             return None;
         }
-        self.stats.hits += 1;
-        let (access, r) = (self.access, self.draw());
-        let e = self.dbs.get_mut(db)?.get_mut_inline(key)?;
-        e.accessed(now_ms, access, r);
-        Some(e)
+        self.accessed(db, key, now_ms).map(Obj::inline_entry_mut)
     }
 
     /// Looks a key up for reading without touching its LRU (TYPE, TTL, EXISTS, OBJECT: Redis's
     /// LOOKUP_NOTOUCH): expires it if due and counts a hit or a miss.
     pub fn peek_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<EntryRef<'_>> {
-        if !self.expire_if_needed(db, key, now_ms) {
-            self.stats.misses += 1;
+        if !self.live_for_read(db, key, now_ms) {
             return None;
         }
-        self.stats.hits += 1;
         self.dbs.get(db)?.get(key)
     }
 
@@ -193,22 +178,13 @@ impl Databases {
         if !self.expire_if_needed(db, key, now_ms) {
             return None;
         }
-        let (access, r) = (self.access, self.draw());
-        let mut e = self.dbs.get_mut(db)?.get_mut(key)?;
-        e.accessed(now_ms, access, r);
-        Some(e)
+        self.accessed(db, key, now_ms).map(Obj::entry_mut)
     }
 
     /// Whether `key` exists for a write: [`Databases::lookup_write`] without handing the entry
     /// out (expires it if due, records the access), so an existence check builds no guard.
     pub fn exists_for_write(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
-        if !self.expire_if_needed(db, key, now_ms) {
-            return false;
-        }
-        let (access, r) = (self.access, self.draw());
-        self.dbs
-            .get_mut(db)
-            .is_some_and(|d| d.record_access(key, now_ms, access, r))
+        self.expire_if_needed(db, key, now_ms) && self.accessed(db, key, now_ms).is_some()
     }
 
     /// [`Databases::lookup_write`] as a plain `&mut Entry`, for commands on types that are never
@@ -223,10 +199,27 @@ impl Databases {
         if !self.expire_if_needed(db, key, now_ms) {
             return None;
         }
+        self.accessed(db, key, now_ms).map(Obj::inline_entry_mut)
+    }
+
+    /// Whether a key is live for a read (expiring it if due), counted as a keyspace hit or miss.
+    fn live_for_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        let live = self.expire_if_needed(db, key, now_ms);
+        if live {
+            self.stats.hits += 1;
+        } else {
+            self.stats.misses += 1;
+        }
+        live
+    }
+
+    /// Records an access to `key` under the current policy (lookupKey's LRU/LFU update) and
+    /// returns its object, in one dict lookup.
+    fn accessed(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Obj> {
         let (access, r) = (self.access, self.draw());
-        let e = self.dbs.get_mut(db)?.get_mut_inline(key)?;
-        e.accessed(now_ms, access, r);
-        Some(e)
+        let obj = self.dbs.get_mut(db)?.obj_mut(key)?;
+        obj.update_meta(|m| keyspace::accessed_word(m, now_ms, access, r));
+        Some(obj)
     }
 
     /// Whether a live key exists, without touching it or counting stats (EXISTS counts; use
