@@ -227,8 +227,8 @@ pub fn geohash_string(lon: f64, lat: f64) -> [u8; 11] {
 pub fn neighbors(hash: HashBits) -> [HashBits; 8] {
     let at = |dx: i8, dy: i8| {
         let mut h = hash;
-        move_x(&mut h, dx);
-        move_y(&mut h, dy);
+        move_axis(&mut h, dx, X_BITS);
+        move_axis(&mut h, dy, Y_BITS);
         h
     };
     [
@@ -603,42 +603,30 @@ fn deinterleave64(v: u64) -> u64 {
     squash(v) | (squash(v >> 1) << 32)
 }
 
-/// Moves a cell east (`d > 0`) or west (`d < 0`) with Redis's wrapping arithmetic.
-fn move_x(h: &mut HashBits, d: i8) {
-    if d == 0 {
-        return;
-    }
-    let shift = 64u32.saturating_sub(u32::from(h.step) * 2);
-    let mut x = h.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let y = h.bits & 0x5555_5555_5555_5555;
-    let zz = 0x5555_5555_5555_5555u64.checked_shr(shift).unwrap_or(0);
-    if d > 0 {
-        x = x.wrapping_add(zz.wrapping_add(1));
-    } else {
-        x |= zz;
-        x = x.wrapping_sub(zz.wrapping_add(1));
-    }
-    x &= 0xaaaa_aaaa_aaaa_aaaau64.checked_shr(shift).unwrap_or(0);
-    h.bits = x | y;
-}
+/// The interleaved bits of a cell's longitude (x); the rest are its latitude.
+const X_BITS: u64 = 0xaaaa_aaaa_aaaa_aaaa;
+/// The interleaved bits of a cell's latitude (y).
+const Y_BITS: u64 = 0x5555_5555_5555_5555;
 
-/// Moves a cell north (`d > 0`) or south (`d < 0`) with Redis's wrapping arithmetic.
-fn move_y(h: &mut HashBits, d: i8) {
+/// Moves a cell along the axis whose interleaved bits are `axis` (`X_BITS`: east for `d > 0`,
+/// west for `d < 0`; `Y_BITS`: north, south) with Redis's wrapping arithmetic
+/// (geohash_move_x / geohash_move_y, which differ only in the mask).
+fn move_axis(h: &mut HashBits, d: i8, axis: u64) {
     if d == 0 {
         return;
     }
     let shift = 64u32.saturating_sub(u32::from(h.step) * 2);
-    let x = h.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let mut y = h.bits & 0x5555_5555_5555_5555;
-    let zz = 0xaaaa_aaaa_aaaa_aaaau64.checked_shr(shift).unwrap_or(0);
+    let mut moving = h.bits & axis;
+    let other = h.bits & !axis;
+    let zz = (!axis).checked_shr(shift).unwrap_or(0);
     if d > 0 {
-        y = y.wrapping_add(zz.wrapping_add(1));
+        moving = moving.wrapping_add(zz.wrapping_add(1));
     } else {
-        y |= zz;
-        y = y.wrapping_sub(zz.wrapping_add(1));
+        moving |= zz;
+        moving = moving.wrapping_sub(zz.wrapping_add(1));
     }
-    y &= 0x5555_5555_5555_5555u64.checked_shr(shift).unwrap_or(0);
-    h.bits = x | y;
+    moving &= axis.checked_shr(shift).unwrap_or(0);
+    h.bits = moving | other;
 }
 
 /// C's `(uint64_t)d` as gcc compiles it for x86-64 (cvttsd2si, with 2^63 subtracted first for
